@@ -1,0 +1,249 @@
+package io.github.tokenreduce.core;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.util.Tensors;
+
+import java.util.Arrays;
+
+/**
+ * The plan one reduction step applied: which input tokens form each output token. Every method
+ * (ToMe, CrossGET, MADTP, PuMer) is expressed in this one form, so sizes, masks, ids, position
+ * ids and source maps all follow the same plan.
+ *
+ * <p>Output token {@code o} of sample {@code b} is the group made of its <em>anchor</em> input
+ * {@code keep[b, o]} plus every <em>source</em> input {@code sources[b, k]} whose
+ * {@code targets[b, k] == o}. Inputs in no group were pruned. Groups are disjoint, so summing
+ * 0/1 source maps equals ToMe's max-reduction.
+ *
+ * <p>Application is scatter-free (DJL has no scatter-add, and ONNX/TensorRT reject
+ * scatter-reduce): a gather of the anchors plus a one-hot {@code [B, N_out, R]} matmul of the
+ * {@code R} sources — {@code O(N_out·R·C)}, small next to attention.
+ *
+ * <p>Shapes: {@code keep} int64 [B, N_out]; {@code sources}, {@code targets} int64 [B, R]
+ * ({@code target = -1} marks a padding entry in ragged plans); {@code validOutputs} float
+ * [B, N_out] (0 marks padding slots when samples keep different counts).
+ */
+public final class MergePlan {
+
+    private final NDArray keep;
+    private final NDArray sources;
+    private final NDArray targets;
+    private final NDArray validOutputs;
+    private final int inputLength;
+    private final int[] counts;
+    private final int requested;
+    private final int applied;
+
+    private MergePlan(NDArray keep, NDArray sources, NDArray targets, NDArray validOutputs,
+            int inputLength, int[] counts, int requested, int applied) {
+        this.keep = keep;
+        this.sources = sources;
+        this.targets = targets;
+        this.validOutputs = validOutputs;
+        this.inputLength = inputLength;
+        this.counts = counts;
+        this.requested = requested;
+        this.applied = applied;
+    }
+
+    /** The plan that changes nothing, for {@code batch} samples of {@code n} tokens. */
+    public static MergePlan identity(NDArray like, int batch, int n) {
+        NDArray keep = Tensors.arange(like, n).expandDims(0).repeat(0, batch);
+        NDArray none = like.getManager().zeros(new Shape(batch, 0), DataType.INT64)
+                .toDevice(like.getDevice(), false);
+        int[] counts = new int[batch];
+        Arrays.fill(counts, n);
+        NDArray valid = like.getManager().ones(new Shape(batch, n), DataType.FLOAT32)
+                .toDevice(like.getDevice(), false);
+        return new MergePlan(keep, none, none, valid, n, counts, 0, 0);
+    }
+
+    /**
+     * Builds a plan from a slot assignment.
+     *
+     * @param slots int64 [B, N]: output slot of each input token, {@code -1} for a pruned token
+     * @param anchors bool [B, N]: exactly one anchor per used slot; anchors of sample {@code b}
+     *     occupy slots {@code 0 .. counts[b]-1}
+     * @param counts real output tokens per sample; the output is padded to their maximum
+     * @param maxSources an upper bound on the non-anchor, non-pruned inputs of any sample
+     * @param requested the removal count asked for (-1 when the method decides)
+     * @param applied the removal count actually used after clamping (-1 when per-sample)
+     */
+    public static MergePlan fromAssignment(NDArray slots, NDArray anchors, int[] counts,
+            int maxSources, int requested, int applied) {
+        long batch = slots.getShape().get(0);
+        int n = (int) slots.getShape().get(1);
+        int out = Arrays.stream(counts).max().orElse(0);
+        NDArray idx = Tensors.arange(slots, n).expandDims(0);
+        // Anchors sort by their slot; everything else after them, by index.
+        NDArray anchorKey = Tensors.select(anchors, slots, idx.add(out + n));
+        NDArray keep = anchorKey.argSort(1, true).get(":, :" + out);
+        NDArray isSource = slots.gte(0).logicalAnd(anchors.logicalNot());
+        NDArray srcKey = Tensors.select(isSource, idx.broadcast(slots.getShape()), idx.add(n));
+        NDArray src = srcKey.argSort(1, true).get(":, :" + maxSources);
+        NDArray tgt = Tensors.select(isSource.gather(src, 1), slots.gather(src, 1),
+                src.zerosLike().sub(1));
+        NDManager m = slots.getManager();
+        NDArray countArr = m.create(counts).toType(DataType.INT64, false)
+                .toDevice(slots.getDevice(), false).reshape(batch, 1);
+        NDArray valid = Tensors.arange(slots, out).expandDims(0).lt(countArr)
+                .toType(DataType.FLOAT32, false);
+        return new MergePlan(keep, src, tgt, valid, n, counts, requested, applied);
+    }
+
+    /** Anchor input index of each output token, int64 [B, N_out]. */
+    public NDArray keep() {
+        return keep;
+    }
+
+    /** Merged-away input indices, int64 [B, R]. */
+    public NDArray sources() {
+        return sources;
+    }
+
+    /** Output slot each source joins, int64 [B, R]; -1 marks padding. */
+    public NDArray targets() {
+        return targets;
+    }
+
+    /** 1 for real output slots, 0 for padding, float [B, N_out]. */
+    public NDArray validOutputs() {
+        return validOutputs;
+    }
+
+    /** Token count before the step. */
+    public int inputLength() {
+        return inputLength;
+    }
+
+    /** Token count after the step (padded length for ragged plans). */
+    public int outputLength() {
+        return (int) keep.getShape().get(1);
+    }
+
+    /** True per-sample output counts. */
+    public int[] counts() {
+        return counts.clone();
+    }
+
+    /** Removal count requested by the schedule (-1 when the method decides per sample). */
+    public int requested() {
+        return requested;
+    }
+
+    /** Removal count applied after clamping (-1 when it differs per sample; see {@link #counts}). */
+    public int applied() {
+        return applied;
+    }
+
+    /** Whether the requested count was clamped down. */
+    public boolean clamped() {
+        return requested >= 0 && applied < requested;
+    }
+
+    /** Whether this plan leaves every token where it was. */
+    public boolean isIdentity() {
+        return sources.getShape().get(1) == 0 && outputLength() == inputLength
+                && Arrays.stream(counts).allMatch(c -> c == inputLength)
+                && keep.eq(Tensors.arange(keep, inputLength).expandDims(0)).all().getBoolean();
+    }
+
+    /** The anchors' values: {@code x} [B, N, ...] gives [B, N_out, ...]. */
+    public NDArray gather(NDArray x) {
+        return Tensors.gatherTokens(x, keep);
+    }
+
+    /**
+     * {@code out[o] = anchorCoef[o]·x[keep[o]] + Σ_{k: targets[k]=o} inputCoef[sources[k]]·x[sources[k]]}.
+     *
+     * @param x [B, N] or [B, N, C]
+     * @param anchorCoef [B, N_out] coefficient of each anchor
+     * @param inputCoef [B, N] coefficient of each input when it is a source
+     */
+    public NDArray combine(NDArray x, NDArray anchorCoef, NDArray inputCoef) {
+        boolean flat = x.getShape().dimension() == 2;
+        NDArray x3 = flat ? x.expandDims(2) : x;
+        NDArray a = anchorCoef.mul(validOutputs).expandDims(2);
+        NDArray out = gather(x3).mul(a);
+        if (sources.getShape().get(1) > 0) {
+            NDArray coef = inputCoef.gather(sources, 1).expandDims(2);
+            NDArray src = Tensors.gatherTokens(x3, sources).mul(coef);
+            out = out.add(oneHot(src.getDataType()).matMul(src));
+        }
+        return flat ? out.squeeze(2) : out;
+    }
+
+    /** Sum of each group: sizes, 0/1 source maps. */
+    public NDArray sum(NDArray x) {
+        NDArray ones = inputOnes(x);
+        return combine(x, gather(ones), ones);
+    }
+
+    /** Weighted mean of each group, {@code Σ w x / Σ w}; empty or zero-weight groups give 0. */
+    public NDArray weightedMean(NDArray x, NDArray w) {
+        NDArray anchorW = gather(w);
+        NDArray num = combine(x, anchorW, w);
+        NDArray den = combine(inputOnes(w), anchorW, w);
+        if (x.getShape().dimension() == 3) {
+            den = den.expandDims(2);
+        }
+        return num.div(den.maximum(1e-12f));
+    }
+
+    /** Sum of {@code v} [B, N] over each group's sources only (anchors excluded), [B, N_out]. */
+    public NDArray sumOverSources(NDArray v) {
+        return combine(v, gather(v).zerosLike(), v);
+    }
+
+    /** Output slot of every input token, int64 [B, N]; -1 for pruned tokens. */
+    public NDArray assignment() {
+        long out = outputLength();
+        NDArray slotIdx = Tensors.arange(keep, out).toType(DataType.FLOAT32, false);
+        // anchors: a_io = [keep[o] == i] on real slots; sources: [sources[k] == i] · targets[k]
+        NDArray inIdx = Tensors.arange(keep, inputLength).reshape(1, 1, inputLength);
+        NDArray anchorHit = keep.expandDims(2).eq(inIdx).toType(DataType.FLOAT32, false)
+                .mul(validOutputs.expandDims(2)); // [B, N_out, N]
+        NDArray member = anchorHit.sum(new int[] {1});
+        NDArray slot = slotIdx.reshape(1, 1, out).matMul(anchorHit).squeeze(1);
+        if (sources.getShape().get(1) > 0) {
+            NDArray real = targets.gte(0).toType(DataType.FLOAT32, false).expandDims(2);
+            NDArray srcHit = sources.expandDims(2).eq(inIdx).toType(DataType.FLOAT32, false)
+                    .mul(real); // [B, R, N]
+            member = member.add(srcHit.sum(new int[] {1}));
+            NDArray tgt = targets.toType(DataType.FLOAT32, false).expandDims(1);
+            slot = slot.add(tgt.matMul(srcHit).squeeze(1));
+        }
+        return Tensors.select(member.gt(0), slot, slot.zerosLike().sub(1))
+                .toType(DataType.INT64, false);
+    }
+
+    /**
+     * Inverse of the step (ToMe's {@code unmerge}): every input token takes its group's output
+     * value; pruned tokens get zeros. {@code y} [B, N_out, ...] gives [B, N, ...].
+     */
+    public NDArray unmerge(NDArray y) {
+        NDArray slot = assignment();
+        NDArray pruned = slot.lt(0);
+        NDArray g = Tensors.gatherTokens(y, slot.maximum(0L));
+        if (!pruned.any().getBoolean()) {
+            return g;
+        }
+        NDArray keepMask = pruned.logicalNot().toType(y.getDataType(), false);
+        return g.mul(y.getShape().dimension() == 3 ? keepMask.expandDims(2) : keepMask);
+    }
+
+    private NDArray oneHot(DataType dtype) {
+        long out = outputLength();
+        NDArray slotIdx = Tensors.arange(targets, out).reshape(1, out, 1);
+        return targets.expandDims(1).eq(slotIdx).toType(dtype, false); // [B, N_out, R]
+    }
+
+    private static NDArray inputOnes(NDArray x) {
+        Shape s = x.getShape();
+        return x.getManager().ones(new Shape(s.get(0), s.get(1)), x.getDataType())
+                .toDevice(x.getDevice(), false);
+    }
+}

@@ -1,0 +1,84 @@
+package io.github.tokenreduce.core;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * What a model exposes at a reduction site, read-only (DESIGN.md "the seam"). Each method reads
+ * only what it declares in {@link TokenReducer#requires()}; a model can skip computing the rest.
+ *
+ * <ul>
+ *   <li>{@code metric} [B, N, c]: the block's keys, averaged over heads (ToMe §0.2) or the raw
+ *       pre-split keys (CrossGET-CLIP §1.3);
+ *   <li>{@code guide} [B, c]: the guide query (cross token, end-of-text, or the other modality's
+ *       cross token) for CrossGET's cosine importance;
+ *   <li>{@code importance} [B, N]: a precomputed importance, overriding {@code guide};
+ *   <li>{@code attention} [B, H, N, N]: self-attention probabilities (MADTP §2.3);
+ *   <li>{@code headOutputNorms} [B, H, N]: per-head attention-output norms for MADTP's head
+ *       weights; absent means equal head weights;
+ *   <li>{@code dictionary} [M, C]: MADTP's learned alignment dictionary (a model parameter);
+ *   <li>{@code crossAttention} [B, H, Lt, Li]: text-to-image attention (PuMer §3.2).
+ * </ul>
+ */
+public record SiteInputs(NDArray metric, NDArray guide, NDArray importance, NDArray attention,
+        NDArray headOutputNorms, NDArray dictionary, NDArray crossAttention) {
+
+    /** Inputs with only a metric. */
+    public static SiteInputs ofMetric(NDArray metric) {
+        return builder().metric(metric).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link SiteInputs}; unset fields are {@code null}. */
+    public static final class Builder {
+        private NDArray metric;
+        private NDArray guide;
+        private NDArray importance;
+        private NDArray attention;
+        private NDArray headOutputNorms;
+        private NDArray dictionary;
+        private NDArray crossAttention;
+
+        public Builder metric(NDArray v) {
+            metric = v;
+            return this;
+        }
+
+        public Builder guide(NDArray v) {
+            guide = v;
+            return this;
+        }
+
+        public Builder importance(NDArray v) {
+            importance = v;
+            return this;
+        }
+
+        public Builder attention(NDArray v) {
+            attention = v;
+            return this;
+        }
+
+        public Builder headOutputNorms(NDArray v) {
+            headOutputNorms = v;
+            return this;
+        }
+
+        public Builder dictionary(NDArray v) {
+            dictionary = v;
+            return this;
+        }
+
+        public Builder crossAttention(NDArray v) {
+            crossAttention = v;
+            return this;
+        }
+
+        public SiteInputs build() {
+            return new SiteInputs(metric, guide, importance, attention, headOutputNorms, dictionary,
+                    crossAttention);
+        }
+    }
+}

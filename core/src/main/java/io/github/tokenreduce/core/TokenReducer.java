@@ -1,0 +1,29 @@
+package io.github.tokenreduce.core;
+
+import java.util.Set;
+
+/**
+ * A token-reduction method: configured once, applied at any number of sites, by any number of
+ * threads. Implementations hold no per-call state.
+ *
+ * <p>{@code reduce} takes the token set at a site (after the attention residual, before the MLP),
+ * what the model exposes there, and the layer index (for the schedule), and returns the reduced
+ * set with the plan it applied.
+ */
+public interface TokenReducer {
+
+    /** Reduces {@code tokens} at layer {@code layer}. */
+    Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer);
+
+    /** What the model must supply in {@link SiteInputs}. */
+    Set<SiteInput> requires();
+
+    /** Whether later attention layers should add {@code log(size)} to key logits. */
+    boolean proportionalAttention();
+
+    /** Whether this method is active at {@code layer}, so a model can skip preparing inputs. */
+    boolean activeAt(int layer);
+
+    /** A short name for logs and reports ("tome", "crossget", ...). */
+    String name();
+}

@@ -1,0 +1,103 @@
+package io.github.tokenreduce.core.tome;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import io.github.tokenreduce.core.MergePlan;
+import io.github.tokenreduce.core.util.Checks;
+import io.github.tokenreduce.core.util.MatchMasks;
+import io.github.tokenreduce.core.util.StableOrder;
+import io.github.tokenreduce.core.util.Tensors;
+
+import java.util.Arrays;
+
+/**
+ * ToMe bipartite soft matching (Bolya et al., ICLR 2023; ALGORITHMS.md §0.2): one step that
+ * removes {@code r} tokens.
+ *
+ * <ol>
+ *   <li>L2-normalise the metric; set A = even positions, set B = odd positions;
+ *       {@code S = Â·B̂ᵀ} [B, ⌈N/2⌉, ⌊N/2⌋];
+ *   <li>protected tokens never match ({@link MatchMasks}); padding matches only padding;
+ *   <li>each A token's best edge; the {@code r} A tokens with the best edges (stable order,
+ *       ties by index) merge into their B partner;
+ *   <li>output order {@code [unmerged A (by index), all B]} — ToMe's deliberate shuffle.
+ * </ol>
+ * r is clamped to {@code (N - #protected) // 2} and to the unprotected A tokens available.
+ */
+public final class BipartiteMatcher {
+
+    private BipartiteMatcher() {}
+
+    /**
+     * Plans one merge step.
+     *
+     * @param metric [B, N, c] keys (any scale; normalised here), finite
+     * @param protectedMask [B, N], 1 for protected tokens
+     * @param keyMask [B, N], 0 for padding
+     * @param r tokens to remove, {@code 0 <= r <= N}
+     */
+    public static MergePlan match(NDArray metric, NDArray protectedMask, NDArray keyMask, int r) {
+        long batch = protectedMask.getShape().get(0);
+        int n = (int) protectedMask.getShape().get(1);
+        Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
+        Checks.finite("metric", metric);
+        Checks.nonNegative("r", r);
+        if (r > n) {
+            throw new IllegalArgumentException("r: cannot remove " + r + " tokens from N = " + n
+                    + " (metric " + metric.getShape() + "); expected 0 <= r <= N");
+        }
+        int na = (n + 1) / 2;
+        int nb = n / 2;
+        NDArray protA = protectedMask.get(":, 0::2");
+        NDArray protB = protectedMask.get(":, 1::2");
+        int applied = clamp(r, n, protectedMask, protA, protB);
+        if (applied == 0) {
+            return MergePlan.identity(metric, (int) batch, n);
+        }
+        NDArray mn = Tensors.normalize(metric);
+        NDArray a = mn.get(":, 0::2, :");
+        NDArray b = mn.get(":, 1::2, :");
+        NDArray scores = a.matMul(b.transpose(0, 2, 1));
+        scores = MatchMasks.apply(scores, protA, protB, keyMask.get(":, 0::2"), keyMask.get(":, 1::2"));
+
+        NDArray nodeMax = scores.max(new int[] {2});
+        NDArray nodeIdx = Tensors.argMaxFirst(scores, 2);
+        NDArray isSrcA = StableOrder.descendingRanks(nodeMax).lt((long) applied);
+        int unmerged = na - applied;
+        NDArray unmergedSlot = isSrcA.logicalNot().toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray slotA = Tensors.select(isSrcA, nodeIdx.add((long) unmerged), unmergedSlot);
+        NDArray slotB = Tensors.arange(metric, nb).add((long) unmerged).expandDims(0).repeat(0, batch);
+        NDArray anchorA = isSrcA.logicalNot();
+        NDArray anchorB = slotB.gte(0L);
+        NDArray slots = interleave(slotA, slotB, na, nb);
+        NDArray anchors = interleave(anchorA, anchorB, na, nb);
+        int[] counts = new int[(int) batch];
+        Arrays.fill(counts, n - applied);
+        return MergePlan.fromAssignment(slots, anchors, counts, applied, r, applied);
+    }
+
+    /** Largest r' <= r that every sample can take in one step. */
+    private static int clamp(int r, int n, NDArray prot, NDArray protA, NDArray protB) {
+        int[] p = MatchMasks.countPositive(prot);
+        int[] pa = MatchMasks.countPositive(protA);
+        int[] pb = MatchMasks.countPositive(protB);
+        int na = (n + 1) / 2;
+        int nb = n / 2;
+        int out = r;
+        for (int s = 0; s < p.length; s++) {
+            int freeB = nb - pb[s];
+            int limit = freeB == 0 ? 0 : Math.min((n - p[s]) / 2, na - pa[s]);
+            out = Math.min(out, limit);
+        }
+        return Math.max(out, 0);
+    }
+
+    /** Re-interleaves A (even) and B (odd) rows into token order [B, N]. */
+    private static NDArray interleave(NDArray a, NDArray b, int na, int nb) {
+        long batch = a.getShape().get(0);
+        NDArray paired = NDArrays.stack(new NDList(a.get(":, :" + nb), b), 2).reshape(batch, 2L * nb);
+        return na > nb ? NDArrays.concat(new NDList(paired, a.get(":, " + nb + ":")), 1) : paired;
+    }
+}

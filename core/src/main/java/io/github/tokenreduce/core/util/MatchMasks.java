@@ -1,0 +1,38 @@
+package io.github.tokenreduce.core.util;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Edge rules shared by the matchers, applied to a score matrix [B, Na, Nb]:
+ * <ul>
+ *   <li>an edge touching a protected token is blocked (score {@link Tensors#NEG}): protected
+ *       tokens are never sources nor destinations;
+ *   <li>padding may merge only with padding, and does so first (score {@link #PAD_PAIR}, above any
+ *       cosine); a real token never merges with padding. Ragged batches thus shed padding before
+ *       real content and no real token is averaged with padding.
+ * </ul>
+ */
+public final class MatchMasks {
+
+    /** Score of a padding-padding edge: above every cosine similarity. */
+    public static final float PAD_PAIR = 2f;
+
+    private MatchMasks() {}
+
+    /** Applies the rules to {@code scores} [B, Na, Nb] given row/column protection and key masks. */
+    public static NDArray apply(NDArray scores, NDArray protRows, NDArray protCols,
+            NDArray maskRows, NDArray maskCols) {
+        NDArray blocked = protRows.gt(0f).expandDims(2).logicalOr(protCols.gt(0f).expandDims(1));
+        NDArray realRows = maskRows.gt(0f).expandDims(2);
+        NDArray realCols = maskCols.gt(0f).expandDims(1);
+        NDArray padPair = realRows.logicalOr(realCols).logicalNot();
+        NDArray mixed = realRows.logicalXor(realCols);
+        NDArray s = Tensors.select(padPair, scores.zerosLike().add(PAD_PAIR), scores);
+        return Tensors.where(blocked.logicalOr(mixed).logicalNot(), s, Tensors.NEG);
+    }
+
+    /** Per-sample count of entries > 0 in {@code mask} [B, N], on the host. */
+    public static int[] countPositive(NDArray mask) {
+        return Tensors.toIntArray(mask.gt(0f).sum(new int[] {1}));
+    }
+}
