@@ -195,7 +195,8 @@ public final class MergePlan {
 
     /** Sum of {@code v} [B, N] over each group's sources only (anchors excluded), [B, N_out]. */
     public NDArray sumOverSources(NDArray v) {
-        return combine(v, gather(v).zerosLike(), v);
+        NDArray ones = inputOnes(v);
+        return combine(v, gather(ones).zerosLike(), ones);
     }
 
     /** Output slot of every input token, int64 [B, N]; -1 for pruned tokens. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import io.github.tokenreduce.core.MergePlan;
+import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.MatchMasks;
 import io.github.tokenreduce.core.util.StableOrder;
@@ -37,8 +38,10 @@ public final class BipartiteMatcher {
      * @param protectedMask [B, N], 1 for protected tokens
      * @param keyMask [B, N], 0 for padding
      * @param r tokens to remove, {@code 0 <= r <= N}
+     * @param tie how equal best edges are ordered
      */
-    public static MergePlan match(NDArray metric, NDArray protectedMask, NDArray keyMask, int r) {
+    public static MergePlan match(NDArray metric, NDArray protectedMask, NDArray keyMask, int r,
+            TieBreak tie) {
         long batch = protectedMask.getShape().get(0);
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
@@ -64,7 +67,7 @@ public final class BipartiteMatcher {
 
         NDArray nodeMax = scores.max(new int[] {2});
         NDArray nodeIdx = Tensors.argMaxFirst(scores, 2);
-        NDArray isSrcA = StableOrder.descendingRanks(nodeMax).lt((long) applied);
+        NDArray isSrcA = StableOrder.descendingRanks(nodeMax, tie).lt((long) applied);
         int unmerged = na - applied;
         NDArray unmergedSlot = isSrcA.logicalNot().toType(DataType.INT64, false).cumSum(1).sub(1L);
         NDArray slotA = Tensors.select(isSrcA, nodeIdx.add((long) unmerged), unmergedSlot);

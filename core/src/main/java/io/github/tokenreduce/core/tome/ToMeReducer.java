@@ -6,6 +6,7 @@ import io.github.tokenreduce.core.Reduction;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
+import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Checks;
@@ -27,10 +28,12 @@ public final class ToMeReducer implements TokenReducer {
 
     private final Schedule schedule;
     private final boolean proportional;
+    private final TieBreak tie;
 
     private ToMeReducer(Builder b) {
         this.schedule = b.schedule;
         this.proportional = b.proportional;
+        this.tie = b.tie;
     }
 
     public static Builder builder() {
@@ -45,7 +48,7 @@ public final class ToMeReducer implements TokenReducer {
         }
         NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
         MergePlan plan = BipartiteMatcher.match(metric, tokens.protectedMask(), tokens.keyMask(),
-                Math.min(r, tokens.length()));
+                Math.min(r, tokens.length()), tie);
         NDArray hidden = plan.weightedMean(tokens.hidden(), tokens.sizes());
         return new Reduction(tokens.apply(plan, hidden, null), plan);
     }
@@ -83,6 +86,7 @@ public final class ToMeReducer implements TokenReducer {
     public static final class Builder {
         private Schedule schedule = Schedule.none();
         private boolean proportional = true;
+        private TieBreak tie = TieBreak.INDEX;
 
         public Builder schedule(Schedule s) {
             if (s == null || s.isDynamic()) {
@@ -94,6 +98,15 @@ public final class ToMeReducer implements TokenReducer {
 
         public Builder r(int r) {
             return schedule(Schedule.constant(r));
+        }
+
+        /** How equal scores are ordered (default {@link TieBreak#INDEX}). */
+        public Builder tieBreak(TieBreak t) {
+            if (t == null) {
+                throw new IllegalArgumentException("tieBreak: must not be null");
+            }
+            tie = t;
+            return this;
         }
 
         public Builder proportionalAttention(boolean on) {

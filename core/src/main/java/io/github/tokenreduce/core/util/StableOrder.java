@@ -1,39 +1,59 @@
 package io.github.tokenreduce.core.util;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.TieBreak;
 
 /**
- * Deterministic, device-independent ordering. Backends' argsort is not stable (PyTorch's CPU and
- * CUDA kernels break ties differently), so ranks are computed exactly by pairwise comparison:
- * {@code rank(i) = #{j : v_j > v_i} + #{j < i : v_j == v_i}} — a stable descending sort with
- * ties broken by index. Ranks are distinct integers, so any argsort of them yields the same order.
- * Cost {@code O(N^2)} per row, the same order as the similarity matrices the matchers build.
+ * Deterministic ranking of scores [B, N] along the last axis. Backends' argsort gives no tie-break
+ * guarantee (CPU and CUDA kernels differ), so with {@link TieBreak#INDEX} ranks are computed
+ * exactly by pairwise comparison, {@code O(N^2)} per row — the same order as the similarity
+ * matrices the matchers build — and equal values keep index order. Ranks are distinct integers, so
+ * any argsort of them yields one answer on any device. {@link TieBreak#PYTORCH_CPU} instead
+ * reproduces the reference implementations' order on the host.
  */
 public final class StableOrder {
 
     private StableOrder() {}
 
-    /** Stable descending ranks of {@code values} [B, N] along the last axis, as int64 [B, N]. */
-    public static NDArray descendingRanks(NDArray values) {
-        long n = values.getShape().get(1);
-        NDManager m = values.getManager();
+    /** Descending ranks, int64 [B, N]: rank 0 is the largest value. */
+    public static NDArray descendingRanks(NDArray values, TieBreak tie) {
+        return ranks(values, true, tie);
+    }
+
+    /** Ascending ranks, int64 [B, N]: rank 0 is the smallest value. */
+    public static NDArray ascendingRanks(NDArray values, TieBreak tie) {
+        return ranks(values, false, tie);
+    }
+
+    private static NDArray ranks(NDArray values, boolean descending, TieBreak tie) {
+        if (tie == TieBreak.PYTORCH_CPU) {
+            return hostRanks(values, descending);
+        }
         NDArray vi = values.expandDims(2); // [B, N, 1] the ranked element
         NDArray vj = values.expandDims(1); // [B, 1, N] the competitor
-        NDArray idx = m.arange(n).toDevice(values.getDevice(), false);
-        NDArray before = idx.expandDims(0).lt(idx.expandDims(1)); // [N, N]: j < i
-        NDArray ahead = vj.gt(vi).logicalOr(vj.eq(vi).logicalAnd(before));
+        NDArray better = descending ? vj.gt(vi) : vj.lt(vi);
+        NDArray idx = Tensors.arange(values, values.getShape().get(1));
+        NDArray earlier = idx.expandDims(0).lt(idx.expandDims(1)).expandDims(0); // j < i
+        NDArray ahead = better.logicalOr(vj.eq(vi).logicalAnd(earlier));
         return ahead.toType(DataType.INT64, false).sum(new int[] {2});
     }
 
-    /** Stable ascending ranks (ties broken by index). */
-    public static NDArray ascendingRanks(NDArray values) {
-        return descendingRanks(values.neg());
-    }
-
-    /** The permutation that sorts by the given distinct ranks: {@code order[k] = i with rank(i) = k}. */
-    public static NDArray orderOf(NDArray ranks) {
-        return ranks.argSort(1, true);
+    private static NDArray hostRanks(NDArray values, boolean descending) {
+        Shape s = values.getShape();
+        int b = (int) s.get(0);
+        int n = (int) s.get(1);
+        float[] all = values.toType(DataType.FLOAT32, false).toFloatArray();
+        long[] out = new long[b * n];
+        float[] row = new float[n];
+        for (int r = 0; r < b; r++) {
+            System.arraycopy(all, r * n, row, 0, n);
+            int[] order = IntroSort.order(row, descending);
+            for (int k = 0; k < n; k++) {
+                out[r * n + order[k]] = k;
+            }
+        }
+        return values.getManager().create(out, s).toDevice(values.getDevice(), false);
     }
 }

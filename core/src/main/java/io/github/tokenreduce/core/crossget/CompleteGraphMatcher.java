@@ -1,0 +1,83 @@
+package io.github.tokenreduce.core.crossget;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import io.github.tokenreduce.core.MergePlan;
+import io.github.tokenreduce.core.TieBreak;
+import io.github.tokenreduce.core.util.Checks;
+import io.github.tokenreduce.core.util.MatchMasks;
+import io.github.tokenreduce.core.util.StableOrder;
+import io.github.tokenreduce.core.util.Tensors;
+
+import java.util.Arrays;
+
+/**
+ * CrossGET complete-graph soft matching (Shi et al., ICML 2024; ALGORITHMS.md §1.4): one
+ * parallel, conflict-free step over all token pairs.
+ *
+ * <ol>
+ *   <li>{@code S = M̂M̂ᵀ} [B, N, N]; diagonal and protected rows/columns blocked;
+ *   <li>rank tokens by their best similarity {@code m_i = max_j S[i,j]} (stable, ties by index);
+ *   <li>triangular conflict mask: i may only pair with j ranked after it,
+ *       {@code m̃_i = max_{rank(j) > rank(i)} S[i,j]};
+ *   <li>source score {@code σ_i = I_i - m̃_i}; the r lowest become sources, the rest the
+ *       destination pool;
+ *   <li>each source joins its most similar pool token (unmasked S).
+ * </ol>
+ * Surviving tokens keep their original relative order. r is clamped to
+ * {@code (N - #protected) // 2}.
+ */
+public final class CompleteGraphMatcher {
+
+    private CompleteGraphMatcher() {}
+
+    /**
+     * Plans one merge step.
+     *
+     * @param metric [B, N, c] keys, finite
+     * @param importance [B, N] cross-guided importance, finite
+     * @param protectedMask [B, N], 1 for protected tokens
+     * @param keyMask [B, N], 0 for padding
+     * @param r tokens to remove, {@code 0 <= r <= N}
+     * @param tie how equal scores are ordered
+     */
+    public static MergePlan match(NDArray metric, NDArray importance, NDArray protectedMask,
+            NDArray keyMask, int r, TieBreak tie) {
+        long batch = protectedMask.getShape().get(0);
+        int n = (int) protectedMask.getShape().get(1);
+        Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
+        Checks.shape("importance", importance, new long[] {batch, n}, "[B, N]");
+        Checks.finite("metric", metric);
+        Checks.finite("importance", importance);
+        Checks.nonNegative("r", r);
+        if (r > n) {
+            throw new IllegalArgumentException("r: cannot remove " + r + " tokens from N = " + n
+                    + " (metric " + metric.getShape() + "); expected 0 <= r <= N");
+        }
+        int maxProtected = Arrays.stream(MatchMasks.countPositive(protectedMask)).max().orElse(0);
+        int applied = Math.min(r, (n - maxProtected) / 2);
+        if (applied <= 0) {
+            return MergePlan.identity(metric, (int) batch, n);
+        }
+        NDArray mn = Tensors.normalize(metric);
+        NDArray sim = mn.matMul(mn.transpose(0, 2, 1));
+        NDArray idx = Tensors.arange(metric, n);
+        NDArray diagonal = idx.expandDims(1).eq(idx.expandDims(0)).expandDims(0);
+        sim = MatchMasks.apply(sim, protectedMask, protectedMask, keyMask, keyMask);
+        sim = Tensors.where(diagonal.logicalNot(), sim, Tensors.NEG);
+
+        NDArray rank = StableOrder.descendingRanks(sim.max(new int[] {2}), tie);
+        NDArray later = rank.expandDims(1).gt(rank.expandDims(2)); // [b, i, j]: rank(j) > rank(i)
+        NDArray bestLater = Tensors.where(later, sim, Tensors.NEG).max(new int[] {2});
+        NDArray sigma = importance.sub(bestLater);
+        NDArray isSource = StableOrder.ascendingRanks(sigma, tie).lt((long) applied);
+        NDArray isDest = isSource.logicalNot();
+
+        NDArray dest = Tensors.argMaxFirst(Tensors.where(isDest.expandDims(1), sim, Tensors.NEG), 2);
+        NDArray destSlot = isDest.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray slots = Tensors.select(isSource, destSlot.gather(dest, 1), destSlot);
+        int[] counts = new int[(int) batch];
+        Arrays.fill(counts, n - applied);
+        return MergePlan.fromAssignment(slots, isDest, counts, applied, r, applied);
+    }
+}

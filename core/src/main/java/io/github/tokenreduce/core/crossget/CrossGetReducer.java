@@ -1,0 +1,149 @@
+package io.github.tokenreduce.core.crossget;
+
+import ai.djl.ndarray.NDArray;
+import io.github.tokenreduce.core.MergePlan;
+import io.github.tokenreduce.core.Reduction;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.SiteInput;
+import io.github.tokenreduce.core.SiteInputs;
+import io.github.tokenreduce.core.TieBreak;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.core.util.Checks;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * CrossGET (ALGORITHMS.md §1): complete-graph soft matching guided by cross-modal importance,
+ * then the cross-guided ensemble. Input [B, N, C] gives [B, N - r', C], original order kept
+ * (CLS first, cross token last). Importance comes from {@link SiteInputs#importance()} when the
+ * model supplies it, else {@link CrossGuidedImportance#cosine} of the metric and
+ * {@link SiteInputs#guide()}. Sizes are summed; attachments (token ids) take the size-weighted
+ * mean, so the end-of-text id stays the argmax.
+ */
+public final class CrossGetReducer implements TokenReducer {
+
+    private final Schedule schedule;
+    private final EnsembleMode mode;
+    private final boolean proportional;
+    private final TieBreak tie;
+
+    private CrossGetReducer(Builder b) {
+        this.schedule = b.schedule;
+        this.mode = b.mode;
+        this.proportional = b.proportional;
+        this.tie = b.tie;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer) {
+        int r = schedule.removals(layer, tokens.length());
+        if (r <= 0) {
+            return Reduction.unchanged(tokens);
+        }
+        NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
+        NDArray importance = inputs.importance() != null ? inputs.importance()
+                : CrossGuidedImportance.cosine(metric,
+                        Checks.present("guide", inputs.guide(), "[B, c]"));
+        MergePlan plan = CompleteGraphMatcher.match(metric, importance, tokens.protectedMask(),
+                tokens.keyMask(), Math.min(r, tokens.length()), tie);
+        NDArray hidden = ensemble(plan, tokens.hidden(), tokens.sizes(), importance);
+        return new Reduction(tokens.apply(plan, hidden, null), plan);
+    }
+
+    /** The cross-guided ensemble of {@code x} [B, N, C] under {@code plan}. */
+    NDArray ensemble(MergePlan plan, NDArray x, NDArray sizes, NDArray importance) {
+        if (mode == EnsembleMode.NORMALIZED) {
+            NDArray alpha = importance.sub(importance.max(new int[] {1}, true)).exp();
+            return plan.weightedMean(x, alpha.mul(sizes));
+        }
+        // Pair weights per source i and its destination j: 2·softmax([I_i, I_j]).
+        NDArray destImportance = plan.unmerge(plan.gather(importance));
+        NDArray ws = importance.sub(destImportance).neg().exp().add(1f).pow(-1f).mul(2f);
+        NDArray wdMinusOne = ws.neg().add(1f); // w_d - 1 = (2 - w_s) - 1
+        NDArray anchorSize = plan.gather(sizes);
+        NDArray anchorCoef = anchorSize.mul(plan.sumOverSources(wdMinusOne).add(1f));
+        NDArray merged = plan.combine(x, anchorCoef, ws.mul(sizes));
+        return merged.div(plan.sum(sizes).maximum(1e-12f).expandDims(2));
+    }
+
+    @Override
+    public Set<SiteInput> requires() {
+        return EnumSet.of(SiteInput.METRIC, SiteInput.GUIDE);
+    }
+
+    @Override
+    public boolean proportionalAttention() {
+        return proportional;
+    }
+
+    @Override
+    public boolean activeAt(int layer) {
+        return schedule.activeAt(layer);
+    }
+
+    @Override
+    public String name() {
+        return "crossget";
+    }
+
+    public EnsembleMode mode() {
+        return mode;
+    }
+
+    @Override
+    public String toString() {
+        return "CrossGET(" + schedule + ", " + mode + ", propAttn=" + proportional + ")";
+    }
+
+    /** Builder: schedule (default off), ensemble mode (default AUTHORS), proportional attention (on). */
+    public static final class Builder {
+        private Schedule schedule = Schedule.none();
+        private EnsembleMode mode = EnsembleMode.AUTHORS;
+        private boolean proportional = true;
+        private TieBreak tie = TieBreak.INDEX;
+
+        public Builder schedule(Schedule s) {
+            if (s == null || s.isDynamic()) {
+                throw new IllegalArgumentException("schedule: CrossGET needs a fixed-count schedule, got " + s);
+            }
+            schedule = s;
+            return this;
+        }
+
+        public Builder r(int r) {
+            return schedule(Schedule.constant(r));
+        }
+
+        public Builder ensembleMode(EnsembleMode m) {
+            if (m == null) {
+                throw new IllegalArgumentException("ensembleMode: must not be null");
+            }
+            mode = m;
+            return this;
+        }
+
+        /** How equal scores are ordered (default {@link TieBreak#INDEX}). */
+        public Builder tieBreak(TieBreak t) {
+            if (t == null) {
+                throw new IllegalArgumentException("tieBreak: must not be null");
+            }
+            tie = t;
+            return this;
+        }
+
+        public Builder proportionalAttention(boolean on) {
+            proportional = on;
+            return this;
+        }
+
+        public CrossGetReducer build() {
+            return new CrossGetReducer(this);
+        }
+    }
+}
