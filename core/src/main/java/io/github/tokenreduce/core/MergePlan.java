@@ -1,6 +1,8 @@
 package io.github.tokenreduce.core;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -92,6 +94,37 @@ public final class MergePlan {
         NDArray valid = Tensors.arange(slots, out).expandDims(0).lt(countArr)
                 .toType(DataType.FLOAT32, false);
         return new MergePlan(keep, src, tgt, valid, n, counts, requested, applied);
+    }
+
+    /**
+     * This plan over a larger input: input {@code i} of this plan is input {@code inputIndex[b, i]}
+     * of a set of {@code newInputLength} tokens; inputs not listed are pruned. Used to compose a
+     * prune (a gather) with a merge on the kept tokens.
+     */
+    public MergePlan remap(NDArray inputIndex, int newInputLength) {
+        NDArray src = sources.getShape().get(1) == 0 ? sources : inputIndex.gather(sources, 1);
+        return new MergePlan(inputIndex.gather(keep, 1), src, targets, validOutputs,
+                newInputLength, counts, requested, applied);
+    }
+
+    /**
+     * Side-by-side plans: {@code a} over inputs {@code [0, a.in)} and {@code b} over
+     * {@code [a.in, a.in + b.in)}; outputs {@code [a's, b's]}. Used for {@code [text, image]} sets.
+     */
+    public static MergePlan concat(MergePlan a, MergePlan b) {
+        long offIn = a.inputLength;
+        long offOut = a.outputLength();
+        NDArray tgtB = Tensors.select(b.targets.gte(0L), b.targets.add(offOut), b.targets);
+        int[] counts = new int[a.counts.length];
+        for (int s = 0; s < counts.length; s++) {
+            counts[s] = a.counts[s] + b.counts[s];
+        }
+        return new MergePlan(
+                NDArrays.concat(new NDList(a.keep, b.keep.add(offIn)), 1),
+                NDArrays.concat(new NDList(a.sources, b.sources.add(offIn)), 1),
+                NDArrays.concat(new NDList(a.targets, tgtB), 1),
+                NDArrays.concat(new NDList(a.validOutputs, b.validOutputs), 1),
+                a.inputLength + b.inputLength, counts, -1, -1);
     }
 
     /** Anchor input index of each output token, int64 [B, N_out]. */

@@ -186,6 +186,15 @@ public final class TokenSet {
             return this;
         }
 
+        /**
+         * Key mask without the at-least-one-real-token check: for slices of a valid set (one
+         * modality of a sample may be all padding).
+         */
+        public Builder keyMaskUnchecked(NDArray keyMask) {
+            this.keyMask = squeezeLast("keyMask", keyMask);
+            return this;
+        }
+
         /** Protected mask [B, N] given directly (1 protected). */
         public Builder protectedMask(NDArray mask) {
             this.protectedMask = squeezeLast("protectedMask", mask);

@@ -36,7 +36,7 @@ public final class BipartiteMatcher {
      *
      * @param metric [B, N, c] keys (any scale; normalised here), finite
      * @param protectedMask [B, N], 1 for protected tokens
-     * @param keyMask [B, N], 0 for padding
+     * @param keyMask [B, N], 0 for padding; {@code null} lets padding merge with real tokens
      * @param r tokens to remove, {@code 0 <= r <= N}
      * @param tie how equal best edges are ordered
      */
@@ -63,7 +63,9 @@ public final class BipartiteMatcher {
         NDArray a = mn.get(":, 0::2, :");
         NDArray b = mn.get(":, 1::2, :");
         NDArray scores = a.matMul(b.transpose(0, 2, 1));
-        scores = MatchMasks.apply(scores, protA, protB, keyMask.get(":, 0::2"), keyMask.get(":, 1::2"));
+        scores = MatchMasks.apply(scores, protA, protB,
+                keyMask == null ? null : keyMask.get(":, 0::2"),
+                keyMask == null ? null : keyMask.get(":, 1::2"));
 
         NDArray nodeMax = scores.max(new int[] {2});
         NDArray nodeIdx = Tensors.argMaxFirst(scores, 2);

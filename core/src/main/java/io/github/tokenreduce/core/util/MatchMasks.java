@@ -19,10 +19,16 @@ public final class MatchMasks {
 
     private MatchMasks() {}
 
-    /** Applies the rules to {@code scores} [B, Na, Nb] given row/column protection and key masks. */
+    /**
+     * Applies the rules to {@code scores} [B, Na, Nb] given row/column protection and key masks;
+     * {@code null} masks switch the padding rule off (PuMer merges padding with real text, §3.2).
+     */
     public static NDArray apply(NDArray scores, NDArray protRows, NDArray protCols,
             NDArray maskRows, NDArray maskCols) {
         NDArray blocked = protRows.gt(0f).expandDims(2).logicalOr(protCols.gt(0f).expandDims(1));
+        if (maskRows == null) {
+            return Tensors.where(blocked.logicalNot(), scores, Tensors.NEG);
+        }
         NDArray realRows = maskRows.gt(0f).expandDims(2);
         NDArray realCols = maskCols.gt(0f).expandDims(1);
         NDArray padPair = realRows.logicalOr(realCols).logicalNot();

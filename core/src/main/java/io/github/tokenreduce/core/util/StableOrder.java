@@ -27,6 +27,11 @@ public final class StableOrder {
         return ranks(values, false, tie);
     }
 
+    /** The permutation that sorts by distinct ranks: {@code order[k] = i with rank(i) = k}. */
+    public static NDArray orderOf(NDArray ranks) {
+        return ranks.argSort(1, true);
+    }
+
     private static NDArray ranks(NDArray values, boolean descending, TieBreak tie) {
         if (tie == TieBreak.PYTORCH_CPU) {
             return hostRanks(values, descending);

@@ -1,0 +1,215 @@
+package io.github.tokenreduce.core.madtp;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import io.github.tokenreduce.core.MergePlan;
+import io.github.tokenreduce.core.OrderPolicy;
+import io.github.tokenreduce.core.Reduction;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.SiteInput;
+import io.github.tokenreduce.core.SiteInputs;
+import io.github.tokenreduce.core.TieBreak;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.core.util.Checks;
+import io.github.tokenreduce.core.util.MatchMasks;
+import io.github.tokenreduce.core.util.StableOrder;
+import io.github.tokenreduce.core.util.Tensors;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * MADTP (ALGORITHMS.md §2): multimodal-alignment-guided dynamic token pruning. Candidates are the
+ * real, unprotected tokens. Each sample keeps its protected tokens, its top-{@code K_b} candidates
+ * by {@link TokenImportanceScore}, and one fused token {@code Σ TIS_j x_j / Σ TIS_j} of the rest;
+ * padding tokens are dropped. {@code K_b} comes from the {@link DynamicThreshold} with temperature
+ * T (a dynamic schedule) or from a fixed schedule ({@code K_b = n_b - r - 1}). A sample is left
+ * whole when {@code K_b < 1} or {@code n_b - K_b <= 1} (§2.4 skip rule).
+ *
+ * <p>Output [B, N_out, C] with {@code N_out = max_b (#protected + K_b + fused_b)}: samples keep
+ * their own counts, padded with a key mask of 0 (unlike the reference code's batch-wide K); the
+ * true counts are {@link MergePlan#counts()}. Needs attention [B, H, N, N] and the alignment
+ * dictionary [M, C] in {@link SiteInputs}; head-output norms are optional.
+ */
+public final class MadtpReducer implements TokenReducer {
+
+    private final Schedule schedule;
+    private final float temperature;
+    private final int clsIndex;
+    private final OrderPolicy order;
+    private final TieBreak tie;
+
+    private MadtpReducer(Builder b) {
+        this.schedule = b.schedule;
+        this.temperature = b.temperature;
+        this.clsIndex = b.clsIndex;
+        this.order = b.order;
+        this.tie = b.tie;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer) {
+        int fixedR = schedule.removals(layer, tokens.length());
+        if (!schedule.activeAt(layer) || (!schedule.isDynamic() && fixedR <= 0)
+                || (schedule.isDynamic() && temperature == 0f)) {
+            return Reduction.unchanged(tokens);
+        }
+        long b = tokens.batch();
+        long n = tokens.length();
+        NDArray attention = Checks.present("attention", inputs.attention(), "[B, H, N, N]");
+        NDArray dictionary = Checks.present("dictionary", inputs.dictionary(), "[M, C]");
+        TokenImportanceScore.check(attention, inputs.headOutputNorms(), b, n);
+        Checks.shape("dictionary", dictionary, new long[] {-1, tokens.width()}, "[M, C]");
+        Checks.finite("dictionary", dictionary);
+        if (clsIndex >= n) {
+            throw new IllegalArgumentException("clsIndex: " + clsIndex + " out of range for N = " + n);
+        }
+
+        NDArray prot = tokens.protectedMask().gt(0f);
+        NDArray cand = tokens.keyMask().gt(0f).logicalAnd(prot.logicalNot());
+        NDArray candF = cand.toType(DataType.FLOAT32, false);
+        NDArray g = tokens.hidden().matMul(dictionary.transpose().toType(tokens.hidden().getDataType(), false));
+        NDArray tis = TokenImportanceScore.compute(attention, inputs.headOutputNorms(), g, candF, clsIndex);
+
+        int[] candCount = MatchMasks.countPositive(candF);
+        int[] keep = schedule.isDynamic()
+                ? DynamicThreshold.keepCounts(tis,
+                        DynamicThreshold.threshold(g, tis, candF, temperature), candF)
+                : fixedKeep(candCount, fixedR);
+        int[] fused = new int[keep.length];
+        int[] protCount = MatchMasks.countPositive(prot.toType(DataType.FLOAT32, false));
+        int[] counts = new int[keep.length];
+        int maxSources = 0;
+        for (int s = 0; s < keep.length; s++) {
+            if (keep[s] < 1 || candCount[s] - keep[s] <= 1) {
+                keep[s] = candCount[s];
+            } else {
+                fused[s] = 1;
+                maxSources = Math.max(maxSources, candCount[s] - keep[s] - 1);
+            }
+            counts[s] = protCount[s] + keep[s] + fused[s];
+        }
+        NDArray rank = StableOrder.descendingRanks(Tensors.where(cand, tis, Tensors.NEG), tie);
+        NDArray k = column(keep, tis);
+        NDArray rest = cand.logicalAnd(rank.gte(k));
+        MergePlan plan = plan(prot, cand, rank, k, rest, counts, maxSources);
+        NDArray w = Tensors.select(rest, tis.maximum(1e-6f), tis.onesLike());
+        NDArray hidden = plan.weightedMean(tokens.hidden(), w);
+        return new Reduction(tokens.apply(plan, hidden, null), plan);
+    }
+
+    /** Slots: protected first, then kept candidates, then the fused token; padding dropped. */
+    private MergePlan plan(NDArray prot, NDArray cand, NDArray rank, NDArray k, NDArray rest,
+            int[] counts, int maxSources) {
+        NDArray protSlot = prot.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray p = prot.toType(DataType.INT64, false).sum(new int[] {1}, true);
+        NDArray kept = cand.logicalAnd(rank.lt(k));
+        NDArray keptPos = order == OrderPolicy.SCORE ? rank
+                : kept.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray slots = Tensors.select(prot, protSlot,
+                Tensors.select(kept, keptPos.add(p),
+                        Tensors.select(rest, k.add(p).broadcast(rank.getShape()),
+                                rank.zerosLike().sub(1L))));
+        NDArray anchors = prot.logicalOr(kept).logicalOr(rest.logicalAnd(rank.eq(k)));
+        return MergePlan.fromAssignment(slots, anchors, counts, maxSources, -1, -1);
+    }
+
+    private static int[] fixedKeep(int[] candCount, int r) {
+        int[] keep = new int[candCount.length];
+        for (int s = 0; s < keep.length; s++) {
+            keep[s] = Math.max(candCount[s] - Math.min(r, candCount[s]) - 1, 0);
+        }
+        return keep;
+    }
+
+    private static NDArray column(int[] values, NDArray like) {
+        return like.getManager().create(values).toType(DataType.INT64, false)
+                .toDevice(like.getDevice(), false).reshape(values.length, 1);
+    }
+
+    @Override
+    public Set<SiteInput> requires() {
+        return EnumSet.of(SiteInput.ATTENTION, SiteInput.DICTIONARY, SiteInput.HEAD_OUTPUT_NORMS);
+    }
+
+    @Override
+    public boolean proportionalAttention() {
+        return false;
+    }
+
+    @Override
+    public boolean activeAt(int layer) {
+        return schedule.activeAt(layer) && (!schedule.isDynamic() || temperature > 0f);
+    }
+
+    @Override
+    public String name() {
+        return "madtp";
+    }
+
+    public float temperature() {
+        return temperature;
+    }
+
+    @Override
+    public String toString() {
+        return "MADTP(" + schedule + ", T=" + temperature + ", order=" + order + ")";
+    }
+
+    /** Builder: schedule (default dynamic at every layer), temperature T (default 1; 0 disables). */
+    public static final class Builder {
+        private Schedule schedule = Schedule.dynamic();
+        private float temperature = 1f;
+        private int clsIndex = 0;
+        private OrderPolicy order = OrderPolicy.ORIGINAL;
+        private TieBreak tie = TieBreak.INDEX;
+
+        public Builder schedule(Schedule s) {
+            if (s == null) {
+                throw new IllegalArgumentException("schedule: must not be null");
+            }
+            schedule = s;
+            return this;
+        }
+
+        /** The learned temperature (stored in MADTP checkpoints); T = 0 switches pruning off. */
+        public Builder temperature(float t) {
+            if (!(t >= 0f) || Float.isInfinite(t)) {
+                throw new IllegalArgumentException("temperature: must be finite and >= 0 but was " + t);
+            }
+            temperature = t;
+            return this;
+        }
+
+        /** The query row whose attention gives {@code a_cls} (default 0). */
+        public Builder clsIndex(int i) {
+            clsIndex = Checks.nonNegative("clsIndex", i);
+            return this;
+        }
+
+        public Builder order(OrderPolicy o) {
+            if (o == null) {
+                throw new IllegalArgumentException("order: must not be null");
+            }
+            order = o;
+            return this;
+        }
+
+        public Builder tieBreak(TieBreak t) {
+            if (t == null) {
+                throw new IllegalArgumentException("tieBreak: must not be null");
+            }
+            tie = t;
+            return this;
+        }
+
+        public MadtpReducer build() {
+            return new MadtpReducer(this);
+        }
+    }
+}

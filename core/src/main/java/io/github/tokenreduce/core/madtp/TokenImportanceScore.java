@@ -1,0 +1,66 @@
+package io.github.tokenreduce.core.madtp;
+
+import ai.djl.ndarray.NDArray;
+import io.github.tokenreduce.core.util.Checks;
+import io.github.tokenreduce.core.util.Tensors;
+
+/**
+ * MADTP's Token Importance Score (Cao et al., CVPR 2024; ALGORITHMS.md §2.3) over candidate tokens
+ * (real, unprotected):
+ * <ul>
+ *   <li>{@code a_self(j) = Σ_i max_h A[h, i, j]} over candidate queries i, normalised to sum 1;
+ *   <li>{@code a_dict(j) = max_m G[j, m]}, {@code G = X·Dᵀ}, normalised to sum 1 (a sum near zero is
+ *       replaced by a small positive number, so the raw dot products never yield NaN);
+ *   <li>{@code a_cls(j) = Σ_h ω_h(j) A[h, cls, j]} with {@code ω_h(j) = ‖O_h(j)‖ / Σ_h' ‖O_h'(j)‖},
+ *       or equal head weights when no head-output norms are given;
+ *   <li>{@code TIS = (a_self + a_dict + a_cls) / 3}, 0 on non-candidates.
+ * </ul>
+ */
+public final class TokenImportanceScore {
+
+    private static final float EPS = 1e-12f;
+
+    private TokenImportanceScore() {}
+
+    /**
+     * @param attention [B, H, N, N] attention probabilities
+     * @param headNorms [B, H, N] per-head output norms, or {@code null}
+     * @param dictTokens {@code G} [B, N, M]
+     * @param candidates [B, N] float 1/0
+     * @param clsIndex the query row used for {@code a_cls}
+     * @return TIS [B, N]
+     */
+    public static NDArray compute(NDArray attention, NDArray headNorms, NDArray dictTokens,
+            NDArray candidates, int clsIndex) {
+        NDArray maxHeads = attention.max(new int[] {1}); // [B, N, N]
+        NDArray aSelf = candidates.expandDims(1).matMul(maxHeads).squeeze(1).mul(candidates);
+        aSelf = aSelf.div(aSelf.sum(new int[] {1}, true).maximum(EPS));
+
+        NDArray aDict = dictTokens.max(new int[] {2}).mul(candidates);
+        NDArray den = aDict.sum(new int[] {1}, true);
+        den = Tensors.select(den.abs().lt(EPS), den.zerosLike().add(EPS), den);
+        aDict = aDict.div(den);
+
+        NDArray clsRow = attention.get(":, :, " + clsIndex + ", :"); // [B, H, N]
+        NDArray aCls;
+        if (headNorms == null) {
+            aCls = clsRow.mean(new int[] {1});
+        } else {
+            NDArray w = headNorms.div(headNorms.sum(new int[] {1}, true).maximum(EPS));
+            aCls = w.mul(clsRow).sum(new int[] {1});
+        }
+        aCls = aCls.mul(candidates);
+        return aSelf.add(aDict).add(aCls).div(3f);
+    }
+
+    /** Validates the attention and head-norm shapes against [B, N]. */
+    static void check(NDArray attention, NDArray headNorms, long b, long n) {
+        Checks.shape("attention", attention, new long[] {b, -1, n, n}, "[B, H, N, N]");
+        Checks.finite("attention", attention);
+        if (headNorms != null) {
+            long h = attention.getShape().get(1);
+            Checks.shape("headOutputNorms", headNorms, new long[] {b, h, n}, "[B, H, N]");
+            Checks.finite("headOutputNorms", headNorms);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.github.tokenreduce.core.pumer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import io.github.tokenreduce.core.MergePlan;
+import io.github.tokenreduce.core.ModalitySpans;
+import io.github.tokenreduce.core.Reduction;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.SiteInput;
+import io.github.tokenreduce.core.SiteInputs;
+import io.github.tokenreduce.core.TieBreak;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.core.tome.BipartiteMatcher;
+import io.github.tokenreduce.core.util.Checks;
+import io.github.tokenreduce.core.util.StableOrder;
+import io.github.tokenreduce.core.util.Tensors;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * PuMer (ALGORITHMS.md §3.2): text-informed pruning of image tokens plus modality-aware merging.
+ *
+ * <ol>
+ *   <li>image: keep the {@code max(Li - round(p·Li), 1)} tokens with the highest
+ *       {@link TextInformedPruning} score, in score order (protected tokens always kept first);
+ *   <li>image: ToMe bipartite matching on the kept tokens' keys removes
+ *       {@code round(m·Li)} more (pre-prune length), protecting the top-scored token; unweighted mean;
+ *   <li>text: ToMe bipartite matching on text keys removes {@code round(t·Lt)}, text CLS
+ *       protected; padding may merge with real text, so the key mask becomes fractional;
+ *   <li>output {@code [text', image']}; the image mask is all ones.
+ * </ol>
+ * Sizes are reset to 1 before each merge, as PuMer does not carry them; no proportional attention.
+ * Rounding is Python's (half to even). Use {@link #reduce} on a single-stream set with
+ * {@link ModalitySpans}, or {@link #reduceImage}/{@link #reduceText} on separate sets (BLIP/METER
+ * cross-attention).
+ */
+public final class PumerReducer implements TokenReducer {
+
+    private final Schedule schedule;
+    private final double pruneRatio;
+    private final double mergeRatio;
+    private final double textMergeRatio;
+    private final TieBreak tie;
+
+    private PumerReducer(Builder b) {
+        this.schedule = b.schedule;
+        this.pruneRatio = b.pruneRatio;
+        this.mergeRatio = b.mergeRatio;
+        this.textMergeRatio = b.textMergeRatio;
+        this.tie = b.tie;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer) {
+        if (!schedule.activeAt(layer)) {
+            return Reduction.unchanged(tokens);
+        }
+        ModalitySpans spans = tokens.spans();
+        if (spans == null || spans.textStart() != 0 || spans.imageStart() != spans.textLength()
+                || spans.end() != tokens.length()) {
+            throw new IllegalArgumentException("spans: PuMer needs [text, image] back to back covering"
+                    + " all N = " + tokens.length() + " tokens, got " + spans);
+        }
+        NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
+        Checks.shape("metric", metric, new long[] {tokens.batch(), tokens.length(), -1}, "[B, N, c]");
+        int lt = spans.textLength();
+        TokenSet text = slice(tokens, 0, lt);
+        TokenSet image = slice(tokens, lt, tokens.length());
+        NDArray textKeys = metric.get(":, :" + lt + ", :");
+        NDArray imageKeys = metric.get(":, " + lt + ":, :");
+        NDArray t2i = Checks.present("crossAttention", inputs.crossAttention(), "[B, H, Lt, Li]");
+        Reduction img = reduceImage(image, t2i, text.keyMask(), imageKeys);
+        Reduction txt = reduceText(text, textKeys);
+        MergePlan plan = MergePlan.concat(txt.plan(), img.plan());
+        NDArray hidden = NDArrays.concat(new NDList(txt.tokens().hidden(), img.tokens().hidden()), 1);
+        ModalitySpans out = ModalitySpans.textThenImage(txt.tokens().length(), img.tokens().length());
+        return new Reduction(unitSizes(tokens).apply(plan, hidden, out), plan);
+    }
+
+    /**
+     * Steps 1–2 on image tokens alone.
+     *
+     * @param image image tokens [B, Li, C]
+     * @param textToImage [B, H, Lt, Li] (or [B, Lt, Li]) attention from text queries to image keys
+     * @param textMask [B, Lt] text key mask (fractional allowed)
+     * @param imageKeys [B, Li, c] head-averaged image keys
+     */
+    public Reduction reduceImage(TokenSet image, NDArray textToImage, NDArray textMask,
+            NDArray imageKeys) {
+        int li = image.length();
+        Checks.shape("imageKeys", imageKeys, new long[] {image.batch(), li, -1}, "[B, Li, c]");
+        NDArray score = TextInformedPruning.scores(textToImage, textMask);
+        Checks.shape("crossAttention", score, new long[] {image.batch(), li},
+                "[B, H, Lt, Li] with Li = " + li);
+        NDArray prot = image.protectedMask().gt(0f);
+        int keep = Math.max(li - (int) Math.rint(pruneRatio * li), 1);
+        keep = Math.max(keep, java.util.Arrays.stream(
+                io.github.tokenreduce.core.util.MatchMasks.countPositive(image.protectedMask()))
+                .max().orElse(0));
+        // protected tokens rank first; the rest by score (stable, ties by index)
+        NDArray ranked = Tensors.select(prot, score.zerosLike().add(Float.MAX_VALUE), score);
+        NDArray kept = StableOrder.orderOf(StableOrder.descendingRanks(ranked, tie))
+                .get(":, :" + keep); // [B, keep] in score order
+        NDArray keptProt = image.protectedMask().gather(kept, 1);
+        keptProt = keptProt.maximum(Tensors.arange(keptProt, keep).eq(0L)
+                .toType(keptProt.getDataType(), false).expandDims(0));
+        int r = Math.min((int) Math.rint(mergeRatio * li), keep);
+        MergePlan local = BipartiteMatcher.match(Tensors.gatherTokens(imageKeys, kept), keptProt,
+                image.keyMask().gather(kept, 1), r, tie);
+        MergePlan plan = local.remap(kept, li);
+        NDArray hidden = plan.weightedMean(image.hidden(), image.sizes().onesLike());
+        TokenSet out = unitSizes(image).apply(plan, hidden, null);
+        return new Reduction(out.toBuilder().keyMask(out.keyMask().onesLike()).build(), plan);
+    }
+
+    /**
+     * Step 3 on text tokens alone: bipartite merging of {@code round(t·Lt)} tokens on the text keys
+     * [B, Lt, c], index 0 (text CLS) protected; the key mask becomes a fractional mean.
+     */
+    public Reduction reduceText(TokenSet text, NDArray textKeys) {
+        int lt = text.length();
+        Checks.shape("textKeys", textKeys, new long[] {text.batch(), lt, -1}, "[B, Lt, c]");
+        int r = (int) Math.rint(textMergeRatio * lt);
+        if (r <= 0) {
+            return Reduction.unchanged(text);
+        }
+        NDArray prot = text.protectedMask().maximum(Tensors.arange(textKeys, lt).eq(0L)
+                .toType(text.protectedMask().getDataType(), false).expandDims(0));
+        MergePlan plan = BipartiteMatcher.match(textKeys, prot, null, Math.min(r, lt), tie);
+        NDArray hidden = plan.weightedMean(text.hidden(), text.sizes().onesLike());
+        return new Reduction(unitSizes(text).apply(plan, hidden, null), plan);
+    }
+
+    private static TokenSet unitSizes(TokenSet t) {
+        return t.toBuilder().sizes(t.sizes().onesLike()).build();
+    }
+
+    private static TokenSet slice(TokenSet t, int from, int to) {
+        String r = ":, " + from + ":" + to;
+        TokenSet.Builder b = TokenSet.builder(t.hidden().get(r + ", :"))
+                .sizes(t.sizes().get(r))
+                .protectedMask(t.protectedMask().get(r));
+        b.keyMaskUnchecked(t.keyMask().get(r));
+        return b.build();
+    }
+
+    @Override
+    public Set<SiteInput> requires() {
+        return EnumSet.of(SiteInput.METRIC, SiteInput.CROSS_ATTENTION);
+    }
+
+    @Override
+    public boolean proportionalAttention() {
+        return false;
+    }
+
+    @Override
+    public boolean activeAt(int layer) {
+        return schedule.activeAt(layer);
+    }
+
+    @Override
+    public String name() {
+        return "pumer";
+    }
+
+    @Override
+    public String toString() {
+        return "PuMer(prune=" + pruneRatio + ", merge=" + mergeRatio + ", text=" + textMergeRatio
+                + ", " + schedule + ")";
+    }
+
+    /**
+     * Builder. Defaults are the released ViLT settings (§3.3): prune 0.1, merge 0.3, text 0.2, at
+     * layers 2, 5 and 8.
+     */
+    public static final class Builder {
+        private Schedule schedule = Schedule.dynamic(2, 5, 8);
+        private double pruneRatio = 0.1;
+        private double mergeRatio = 0.3;
+        private double textMergeRatio = 0.2;
+        private TieBreak tie = TieBreak.INDEX;
+
+        /** Layers where the reducer runs: {@code Schedule.dynamic(layers...)}. */
+        public Builder layers(int... layers) {
+            schedule = Schedule.dynamic(layers);
+            return this;
+        }
+
+        public Builder pruneRatio(double p) {
+            pruneRatio = Checks.inRange("pruneRatio", p, 0, 1);
+            return this;
+        }
+
+        public Builder mergeRatio(double m) {
+            mergeRatio = Checks.inRange("mergeRatio", m, 0, 0.5);
+            return this;
+        }
+
+        public Builder textMergeRatio(double t) {
+            textMergeRatio = Checks.inRange("textMergeRatio", t, 0, 0.5);
+            return this;
+        }
+
+        public Builder tieBreak(TieBreak t) {
+            if (t == null) {
+                throw new IllegalArgumentException("tieBreak: must not be null");
+            }
+            tie = t;
+            return this;
+        }
+
+        public PumerReducer build() {
+            return new PumerReducer(this);
+        }
+    }
+}
