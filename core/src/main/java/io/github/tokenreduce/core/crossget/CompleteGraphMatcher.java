@@ -61,6 +61,8 @@ public final class CompleteGraphMatcher {
         }
         NDArray mn = Tensors.normalize(metric);
         NDArray sim = mn.matMul(mn.transpose(0, 2, 1));
+        // Exactly symmetric, so a mutually-best pair ties exactly whatever the GEMM kernel rounds.
+        sim = sim.add(sim.transpose(0, 2, 1)).mul(0.5f);
         NDArray idx = Tensors.arange(metric, n);
         NDArray diagonal = idx.expandDims(1).eq(idx.expandDims(0)).expandDims(0);
         sim = MatchMasks.apply(sim, protectedMask, protectedMask, keyMask, keyMask);
