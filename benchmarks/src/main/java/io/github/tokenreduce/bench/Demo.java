@@ -1,0 +1,102 @@
+package io.github.tokenreduce.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.ModalitySpans;
+import io.github.tokenreduce.core.Reduction;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.SiteInputs;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.core.crossget.CrossGetReducer;
+import io.github.tokenreduce.core.madtp.MadtpReducer;
+import io.github.tokenreduce.core.pumer.PumerReducer;
+import io.github.tokenreduce.core.tome.ToMeReducer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The main job until the end-to-end harness lands: runs every method through the 12 reduction
+ * sites of a ViT-B/16-shaped tower (197 tokens + extras, width 768) on random activations and
+ * prints the token count after each layer and the operator's mean cost per call.
+ *
+ * <p>Arguments: {@code [batch] [repeats]} (default 8 and 5).
+ */
+public final class Demo {
+
+    private static final int LAYERS = 12;
+    private static final int WIDTH = 768;
+
+    private Demo() {}
+
+    public static void main(String[] args) {
+        int batch = args.length > 0 ? Integer.parseInt(args[0]) : 8;
+        int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        System.out.printf(Locale.ROOT, "tokenreduce demo: ViT-B/16 shapes, batch %d, %d layers, width %d%n",
+                batch, LAYERS, WIDTH);
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(42);
+            System.out.println("engine " + m.getEngine().getEngineName() + " " + m.getEngine().getVersion()
+                    + " on " + m.getDevice());
+            run(m, "ToMe r=16", ToMeReducer.builder().r(16).build(), batch, 197, false, repeats);
+            run(m, "CrossGET r=16", CrossGetReducer.builder().r(16).build(), batch, 198, false, repeats);
+            run(m, "MADTP T=2", MadtpReducer.builder().temperature(2f).build(), batch, 197, false, repeats);
+            run(m, "PuMer ViLT", PumerReducer.builder().build(), batch, 40 + 197, true, repeats);
+        }
+    }
+
+    private static void run(NDManager m, String label, TokenReducer reducer, int batch, int n,
+            boolean multimodal, int repeats) {
+        List<Integer> counts = new ArrayList<>();
+        long nanos = 0;
+        int calls = 0;
+        for (int rep = 0; rep < repeats; rep++) {
+            counts.clear();
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                TokenSet t = initial(m, batch, n, multimodal, reducer.name());
+                for (int layer = 0; layer < LAYERS; layer++) {
+                    SiteInputs in = inputs(m, t, multimodal);
+                    long start = System.nanoTime();
+                    Reduction r = reducer.reduce(t, in, layer);
+                    r.tokens().hidden().toFloatArray(); // wait for the result
+                    nanos += rep == 0 ? 0 : System.nanoTime() - start; // first pass warms up
+                    calls += rep == 0 ? 0 : 1;
+                    t = r.tokens();
+                    counts.add(t.length());
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "%-14s tokens %d -> %s  (%.2f ms per call)%n", label, n, counts,
+                calls == 0 ? 0 : nanos / 1e6 / calls);
+    }
+
+    private static TokenSet initial(NDManager m, int batch, int n, boolean multimodal, String method) {
+        TokenSet.Builder b = TokenSet.builder(m.randomNormal(new Shape(batch, n, WIDTH))).protect(0);
+        if (method.equals("crossget")) {
+            b.protect(0, -1);
+        }
+        if (multimodal) {
+            b.spans(ModalitySpans.textThenImage(40, n - 40));
+        }
+        return b.build();
+    }
+
+    private static SiteInputs inputs(NDManager m, TokenSet t, boolean multimodal) {
+        int b = t.batch();
+        int n = t.length();
+        NDArray keys = t.hidden().add(m.randomNormal(new Shape(b, n, WIDTH)).mul(0.5f));
+        NDArray att = m.randomNormal(new Shape(b, 12, n, n)).softmax(3);
+        SiteInputs.Builder in = SiteInputs.builder().metric(keys).guide(keys.get(":, -1, :"))
+                .attention(att).dictionary(m.randomNormal(new Shape(100, WIDTH)));
+        if (multimodal) {
+            int lt = t.spans().textLength();
+            in.crossAttention(att.get(":, :, :" + lt + ", " + lt + ":"));
+        }
+        return in.build();
+    }
+}
