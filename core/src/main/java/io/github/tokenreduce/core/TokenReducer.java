@@ -26,4 +26,17 @@ public interface TokenReducer {
 
     /** A short name for logs and reports ("tome", "crossget", ...). */
     String name();
+
+    /** Which keys {@link SiteInputs#metric()} should hold. */
+    default KeyMetric keyMetric() {
+        return KeyMetric.HEAD_MEAN;
+    }
+
+    /**
+     * Whether the model should append a cross token to each tower (CrossGET §1.2), protect it, and
+     * take the guide query from it (vision) or from the end-of-text token (text).
+     */
+    default boolean usesCrossToken() {
+        return false;
+    }
 }

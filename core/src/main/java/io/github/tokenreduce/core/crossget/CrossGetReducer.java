@@ -1,6 +1,7 @@
 package io.github.tokenreduce.core.crossget;
 
 import ai.djl.ndarray.NDArray;
+import io.github.tokenreduce.core.KeyMetric;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.Reduction;
 import io.github.tokenreduce.core.Schedule;
@@ -90,6 +91,16 @@ public final class CrossGetReducer implements TokenReducer {
     @Override
     public String name() {
         return "crossget";
+    }
+
+    @Override
+    public KeyMetric keyMetric() {
+        return KeyMetric.FULL_WIDTH;
+    }
+
+    @Override
+    public boolean usesCrossToken() {
+        return true;
     }
 
     public EnsembleMode mode() {

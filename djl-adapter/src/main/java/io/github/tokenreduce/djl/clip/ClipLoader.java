@@ -1,0 +1,293 @@
+package io.github.tokenreduce.djl.clip;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.util.JsonUtils;
+import com.google.gson.JsonObject;
+import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.nn.AttentionWeights;
+import io.github.tokenreduce.djl.nn.BlockWeights;
+import io.github.tokenreduce.djl.nn.LayerNormWeights;
+import io.github.tokenreduce.djl.weights.Safetensors;
+import io.github.tokenreduce.djl.weights.WeightMismatchException;
+import io.github.tokenreduce.djl.weights.WeightStore;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads CLIP weights from safetensors in either naming: Hugging Face {@code CLIPModel}
+ * ({@code vision_model.encoder.layers.N.self_attn.q_proj.weight}, with {@code config.json}) or
+ * OpenAI/OpenCLIP ({@code visual.transformer.resblocks.N.attn.in_proj_weight}). Geometry comes
+ * from {@code config.json} when present, else from the tensor shapes (heads = width / 64, the
+ * CLIP convention; the activation is QuickGELU for OpenAI naming unless given). Every missing,
+ * misshaped or unexpected tensor is reported at once.
+ */
+public final class ClipLoader {
+
+    private static final Pattern HF_LAYER = Pattern.compile("^(vision|text)_model\\.encoder\\.layers\\.(\\d+)\\.");
+    private static final Pattern OA_LAYER = Pattern.compile("^(visual\\.)?transformer\\.resblocks\\.(\\d+)\\.");
+
+    private final NDManager manager;
+    private final Device device;
+    private Activation activation;
+
+    private ClipLoader(NDManager manager, Device device) {
+        this.manager = manager;
+        this.device = device;
+    }
+
+    /** The loaded model's parts. */
+    public record Loaded(ClipConfig config, ClipWeights weights) {}
+
+    /**
+     * Loads a model directory (holding {@code model.safetensors}, optionally {@code config.json})
+     * or a single {@code .safetensors} file.
+     *
+     * @param activation overrides the activation (null: from config.json, else QuickGELU)
+     */
+    public static Loaded load(Path path, NDManager manager, Device device, Activation activation)
+            throws IOException {
+        Path file = path;
+        JsonObject config = null;
+        if (Files.isDirectory(path)) {
+            file = path.resolve("model.safetensors");
+            Path cfg = path.resolve("config.json");
+            if (Files.isRegularFile(cfg)) {
+                try (Reader r = Files.newBufferedReader(cfg)) {
+                    config = JsonUtils.GSON.fromJson(r, JsonObject.class);
+                }
+            }
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("weights: no safetensors file at " + file);
+        }
+        ClipLoader l = new ClipLoader(manager, device);
+        l.activation = activation;
+        Map<String, NDArray> tensors = Safetensors.load(file, manager, device);
+        WeightStore store = new WeightStore(file.toString(), tensors);
+        if (store.has("vision_model.embeddings.class_embedding") || store.has("text_model.embeddings.token_embedding.weight")) {
+            return l.huggingFace(store, config);
+        }
+        if (store.has("visual.class_embedding") || store.has("token_embedding.weight")) {
+            return l.openAi(store);
+        }
+        List<String> some = new ArrayList<>(store.names()).subList(0, Math.min(5, store.names().size()));
+        throw new WeightMismatchException(file.toString(), List.of("not a CLIP checkpoint: neither "
+                + "vision_model.embeddings.class_embedding (Hugging Face) nor visual.class_embedding "
+                + "(OpenAI) is present; first names: " + some));
+    }
+
+    // ------------------------------------------------------------------ Hugging Face naming
+
+    private Loaded huggingFace(WeightStore s, JsonObject config) {
+        JsonObject vc = config == null ? null : config.getAsJsonObject("vision_config");
+        JsonObject tc = config == null ? null : config.getAsJsonObject("text_config");
+        int vw = dim(s, "vision_model.embeddings.class_embedding", 0, intOf(vc, "hidden_size"));
+        int patch = dim(s, "vision_model.embeddings.patch_embedding.weight", 2, intOf(vc, "patch_size"));
+        int vTokens = dim(s, "vision_model.embeddings.position_embedding.weight", 0, -1);
+        int vLayers = intOf(vc, "num_hidden_layers") > 0 ? intOf(vc, "num_hidden_layers") : count(s, HF_LAYER, "vision");
+        int vHeads = intOf(vc, "num_attention_heads") > 0 ? intOf(vc, "num_attention_heads") : Math.max(vw / 64, 1);
+        int vMlp = dim(s, "vision_model.encoder.layers.0.mlp.fc1.weight", 0, intOf(vc, "intermediate_size"));
+        int tw = dim(s, "text_model.embeddings.token_embedding.weight", 1, intOf(tc, "hidden_size"));
+        int vocab = dim(s, "text_model.embeddings.token_embedding.weight", 0, intOf(tc, "vocab_size"));
+        int ctx = dim(s, "text_model.embeddings.position_embedding.weight", 0, intOf(tc, "max_position_embeddings"));
+        int tLayers = intOf(tc, "num_hidden_layers") > 0 ? intOf(tc, "num_hidden_layers") : count(s, HF_LAYER, "text");
+        int tHeads = intOf(tc, "num_attention_heads") > 0 ? intOf(tc, "num_attention_heads") : Math.max(tw / 64, 1);
+        int tMlp = dim(s, "text_model.encoder.layers.0.mlp.fc1.weight", 0, intOf(tc, "intermediate_size"));
+        int embed = dim(s, "visual_projection.weight", 0, config == null ? -1 : intOf(config, "projection_dim"));
+        float eps = floatOf(vc, "layer_norm_eps", 1e-5f);
+        Activation act = activation != null ? activation
+                : vc != null && vc.has("hidden_act") ? Activation.fromHf(vc.get("hidden_act").getAsString())
+                : Activation.QUICK_GELU;
+        int image = vc != null && vc.has("image_size") ? intOf(vc, "image_size")
+                : (int) Math.round(Math.sqrt(vTokens - 1)) * patch;
+        ClipConfig c = new ClipConfig(vw, vLayers, vHeads, vMlp, patch, image, tw, tLayers, tHeads, tMlp,
+                ctx, vocab, embed, act, eps);
+        checkGeometry(s, c);
+        s.ignore("vision_model.embeddings.position_ids");
+        s.ignore("text_model.embeddings.position_ids");
+        String v = "vision_model.";
+        String t = "text_model.";
+        NDArray conv = s.take(v + "embeddings.patch_embedding.weight", vw, 3, patch, patch);
+        ClipWeights w = new ClipWeights(
+                conv == null ? null : conv.reshape(vw, -1).transpose(),
+                s.take(v + "embeddings.class_embedding", vw),
+                s.take(v + "embeddings.position_embedding.weight", c.visionTokens(), vw),
+                ln(s, v + "pre_layrnorm", vw, eps),
+                hfBlocks(s, v + "encoder.layers.", vLayers, vw, vMlp, vHeads, eps),
+                ln(s, v + "post_layernorm", vw, eps),
+                transposed(s.take("visual_projection.weight", embed, vw)),
+                s.take(t + "embeddings.token_embedding.weight", vocab, tw),
+                s.take(t + "embeddings.position_embedding.weight", ctx, tw),
+                hfBlocks(s, t + "encoder.layers.", tLayers, tw, tMlp, tHeads, eps),
+                ln(s, t + "final_layer_norm", tw, eps),
+                transposed(s.take("text_projection.weight", embed, tw)),
+                scalar(s, "logit_scale"));
+        s.finish();
+        return new Loaded(c, w);
+    }
+
+    private List<BlockWeights> hfBlocks(WeightStore s, String prefix, int layers, int w, int mlp, int heads,
+            float eps) {
+        List<BlockWeights> out = new ArrayList<>();
+        for (int i = 0; i < layers; i++) {
+            String p = prefix + i + ".";
+            String a = p + "self_attn.";
+            NDArray q = s.take(a + "q_proj.weight", w, w);
+            NDArray qb = s.take(a + "q_proj.bias", w);
+            NDArray k = s.take(a + "k_proj.weight", w, w);
+            NDArray kb = s.take(a + "k_proj.bias", w);
+            NDArray v = s.take(a + "v_proj.weight", w, w);
+            NDArray vb = s.take(a + "v_proj.bias", w);
+            NDArray o = s.take(a + "out_proj.weight", w, w);
+            NDArray ob = s.take(a + "out_proj.bias", w);
+            AttentionWeights att = anyNull(q, qb, k, kb, v, vb, o, ob) ? null
+                    : AttentionWeights.ofSeparate(q, qb, k, kb, v, vb, o, ob, heads);
+            out.add(new BlockWeights(ln(s, p + "layer_norm1", w, eps), att, ln(s, p + "layer_norm2", w, eps),
+                    transposed(s.take(p + "mlp.fc1.weight", mlp, w)), s.take(p + "mlp.fc1.bias", mlp),
+                    transposed(s.take(p + "mlp.fc2.weight", w, mlp)), s.take(p + "mlp.fc2.bias", w)));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ OpenAI / OpenCLIP naming
+
+    private Loaded openAi(WeightStore s) {
+        int vw = dim(s, "visual.class_embedding", 0, -1);
+        int patch = dim(s, "visual.conv1.weight", 2, -1);
+        int vTokens = dim(s, "visual.positional_embedding", 0, -1);
+        int vLayers = count(s, OA_LAYER, "visual.");
+        int vMlp = dim(s, "visual.transformer.resblocks.0.mlp.c_fc.weight", 0, -1);
+        int tw = dim(s, "token_embedding.weight", 1, -1);
+        int vocab = dim(s, "token_embedding.weight", 0, -1);
+        int ctx = dim(s, "positional_embedding", 0, -1);
+        int tLayers = count(s, OA_LAYER, "");
+        int tMlp = dim(s, "transformer.resblocks.0.mlp.c_fc.weight", 0, -1);
+        int embed = dim(s, "visual.proj", 1, -1);
+        float eps = 1e-5f;
+        ClipConfig c = new ClipConfig(vw, vLayers, Math.max(vw / 64, 1), vMlp, patch,
+                (int) Math.round(Math.sqrt(vTokens - 1)) * patch, tw, tLayers, Math.max(tw / 64, 1), tMlp, ctx,
+                vocab, embed, activation != null ? activation : Activation.QUICK_GELU, eps);
+        checkGeometry(s, c);
+        s.ignore("attn_mask");
+        s.ignore("input_resolution");
+        s.ignore("context_length");
+        s.ignore("vocab_size");
+        NDArray conv = s.take("visual.conv1.weight", vw, 3, patch, patch);
+        ClipWeights w = new ClipWeights(
+                conv == null ? null : conv.reshape(vw, -1).transpose(),
+                s.take("visual.class_embedding", vw),
+                s.take("visual.positional_embedding", c.visionTokens(), vw),
+                ln(s, "visual.ln_pre", vw, eps),
+                oaBlocks(s, "visual.transformer.resblocks.", vLayers, vw, vMlp, c.visionHeads(), eps),
+                ln(s, "visual.ln_post", vw, eps),
+                s.take("visual.proj", vw, embed),
+                s.take("token_embedding.weight", vocab, tw),
+                s.take("positional_embedding", ctx, tw),
+                oaBlocks(s, "transformer.resblocks.", tLayers, tw, tMlp, c.textHeads(), eps),
+                ln(s, "ln_final", tw, eps),
+                s.take("text_projection", tw, embed),
+                scalar(s, "logit_scale"));
+        s.finish();
+        return new Loaded(c, w);
+    }
+
+    private List<BlockWeights> oaBlocks(WeightStore s, String prefix, int layers, int w, int mlp, int heads,
+            float eps) {
+        List<BlockWeights> out = new ArrayList<>();
+        for (int i = 0; i < layers; i++) {
+            String p = prefix + i + ".";
+            NDArray in = s.take(p + "attn.in_proj_weight", 3L * w, w);
+            NDArray inB = s.take(p + "attn.in_proj_bias", 3L * w);
+            NDArray o = s.take(p + "attn.out_proj.weight", w, w);
+            NDArray ob = s.take(p + "attn.out_proj.bias", w);
+            AttentionWeights att = anyNull(in, inB, o, ob) ? null : AttentionWeights.ofFused(in, inB, o, ob, heads);
+            out.add(new BlockWeights(ln(s, p + "ln_1", w, eps), att, ln(s, p + "ln_2", w, eps),
+                    transposed(s.take(p + "mlp.c_fc.weight", mlp, w)), s.take(p + "mlp.c_fc.bias", mlp),
+                    transposed(s.take(p + "mlp.c_proj.weight", w, mlp)), s.take(p + "mlp.c_proj.bias", w)));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void checkGeometry(WeightStore s, ClipConfig c) {
+        List<String> bad = new ArrayList<>();
+        if (c.visionWidth() <= 0 || c.textWidth() <= 0 || c.patch() <= 0 || c.embed() <= 0 || c.context() <= 0) {
+            bad.add("cannot infer the geometry (widths, patch, embed, context) from these tensors: " + c);
+        } else {
+            if (c.visionWidth() % c.visionHeads() != 0 || c.textWidth() % c.textHeads() != 0) {
+                bad.add("heads do not divide the width: " + c);
+            }
+            if (c.visionLayers() == 0 || c.textLayers() == 0) {
+                bad.add("no transformer layers found (vision " + c.visionLayers() + ", text " + c.textLayers() + ")");
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw new WeightMismatchException("(geometry)", bad);
+        }
+    }
+
+    private static int dim(WeightStore s, String name, int axis, int fallback) {
+        NDArray a = s.peek(name);
+        if (a == null || a.getShape().dimension() <= axis) {
+            return fallback;
+        }
+        return (int) a.getShape().get(axis);
+    }
+
+    private static int count(WeightStore s, Pattern p, String tower) {
+        int max = -1;
+        for (String n : s.names()) {
+            Matcher m = p.matcher(n);
+            if (m.find()) {
+                String g = m.group(1) == null ? "" : m.group(1);
+                if (g.equals(tower)) {
+                    max = Math.max(max, Integer.parseInt(m.group(2)));
+                }
+            }
+        }
+        return max + 1;
+    }
+
+    private static int intOf(JsonObject o, String key) {
+        return o != null && o.has(key) ? o.get(key).getAsInt() : -1;
+    }
+
+    private static float floatOf(JsonObject o, String key, float dflt) {
+        return o != null && o.has(key) ? o.get(key).getAsFloat() : dflt;
+    }
+
+    private static LayerNormWeights ln(WeightStore s, String prefix, int w, float eps) {
+        NDArray g = s.take(prefix + ".weight", w);
+        NDArray b = s.take(prefix + ".bias", w);
+        return g == null || b == null ? null : new LayerNormWeights(g, b, eps);
+    }
+
+    private static NDArray transposed(NDArray a) {
+        return a == null ? null : a.transpose();
+    }
+
+    private static float scalar(WeightStore s, String name) {
+        NDArray a = s.take(name);
+        return a == null ? 0f : a.toFloatArray()[0];
+    }
+
+    private static boolean anyNull(Object... xs) {
+        for (Object x : xs) {
+            if (x == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

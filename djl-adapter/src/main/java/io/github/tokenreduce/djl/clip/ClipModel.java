@@ -1,0 +1,309 @@
+package io.github.tokenreduce.djl.clip;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.SiteInput;
+import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.nn.Ops;
+import io.github.tokenreduce.djl.nn.ReducingEncoder;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * CLIP (Radford et al., 2021) as an explicit DJL forward pass, block by block, with a reduction
+ * site in every block of both towers (after the attention residual, before the MLP).
+ *
+ * <p>Immutable and thread-safe: {@link #withReduction} returns a new view sharing the weights.
+ * Each call runs in its own {@link NDScope}; results are attached to the caller's manager.
+ *
+ * <p>What the model supplies to an attached method: keys (head-averaged or full-width, as the
+ * method asks), the guide query (vision: the cross token when the method uses one, else CLS; text:
+ * the end-of-text token), attention probabilities and head-output norms when asked, a cross token
+ * appended to the tower (initialised from CLS / end-of-text, refreshed each block with the learned
+ * offset), and the dictionary for MADTP. Without a learned dictionary the training-free default is
+ * the tower's output projection, transposed ({@code [E, C]}): each atom is the direction whose
+ * activation becomes one coordinate of the shared image-text embedding, so dictionary matches
+ * measure how much a token speaks to the joint space. Text tokens after the end-of-text token are
+ * marked as padding: they merge among themselves first and never into real text.
+ */
+public final class ClipModel implements AutoCloseable {
+
+    private final NDManager manager;
+    private final boolean owner;
+    private final ClipConfig config;
+    private final ClipWeights weights;
+    private final ReducingEncoder vision;
+    private final ReducingEncoder text;
+    private final Map<Tower, TowerReduction> reductions;
+
+    private ClipModel(NDManager manager, boolean owner, ClipConfig config, ClipWeights weights,
+            Map<Tower, TowerReduction> reductions) {
+        this.manager = manager;
+        this.owner = owner;
+        this.config = config;
+        this.weights = weights;
+        this.vision = new ReducingEncoder(weights.visionBlocks(), config.activation());
+        this.text = new ReducingEncoder(weights.textBlocks(), config.activation());
+        this.reductions = reductions;
+    }
+
+    /** Loads a model directory or safetensors file onto {@code device} (CPU or a CUDA GPU). */
+    public static ClipModel load(Path path, Device device) throws IOException {
+        return load(path, device, null);
+    }
+
+    /** As {@link #load(Path, Device)}, overriding the MLP activation. */
+    public static ClipModel load(Path path, Device device, Activation activation) throws IOException {
+        NDManager m = NDManager.newBaseManager(device);
+        try {
+            ClipLoader.Loaded l = ClipLoader.load(path, m, device, activation);
+            return new ClipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class));
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** This model with {@code reduction} attached to {@code tower} (replacing any before). */
+    public ClipModel withReduction(Tower tower, TowerReduction reduction) {
+        if (reduction.reducer().requires().contains(SiteInput.CROSS_ATTENTION)) {
+            throw new IllegalArgumentException("reduction: " + reduction.reducer().name() + " needs "
+                    + "text-to-image attention, which CLIP (a dual encoder) does not have; attach it to BLIP");
+        }
+        int layers = tower == Tower.VISION ? config.visionLayers() : config.textLayers();
+        int width = tower == Tower.VISION ? config.visionWidth() : config.textWidth();
+        NDArray offsets = reduction.crossOffsets();
+        if (offsets != null && !offsets.getShape().equals(new Shape(layers, width))) {
+            throw new IllegalArgumentException("crossOffsets: expected shape [layers, width] = ("
+                    + layers + ", " + width + ") for the " + tower + " tower but got " + offsets.getShape());
+        }
+        NDArray dict = reduction.dictionary();
+        if (dict != null && (dict.getShape().dimension() != 2 || dict.getShape().get(1) != width)) {
+            throw new IllegalArgumentException("dictionary: expected shape [M, " + width + "] for the "
+                    + tower + " tower but got " + dict.getShape());
+        }
+        if (dict == null && reduction.reducer().requires().contains(SiteInput.DICTIONARY)) {
+            dict = (tower == Tower.VISION ? weights.visionProjT() : weights.textProjT()).transpose();
+        }
+        Map<Tower, TowerReduction> next = new EnumMap<>(Tower.class);
+        next.putAll(reductions);
+        next.put(tower, new TowerReduction(reduction.reducer(), offsets, dict));
+        return new ClipModel(manager, false, config, weights, next);
+    }
+
+    /** This model with no reduction. */
+    public ClipModel withoutReduction() {
+        return new ClipModel(manager, false, config, weights, new EnumMap<>(Tower.class));
+    }
+
+    public ClipConfig config() {
+        return config;
+    }
+
+    /** The device the weights live on. */
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** Embeddings with the token count after each block. */
+    public record Encoded(NDArray embeddings, int[] tokensPerLayer) {}
+
+    /** Projected image features [B, E] (not normalised) of preprocessed pixels [B, 3, S, S]. */
+    public NDArray imageFeatures(NDArray pixels) {
+        return encodeImage(pixels).embeddings();
+    }
+
+    /** {@link #imageFeatures} with the per-layer token counts. */
+    public Encoded encodeImage(NDArray pixels) {
+        long s = config.imageSize();
+        if (pixels.getShape().dimension() != 4 || pixels.getShape().get(1) != 3
+                || pixels.getShape().get(2) != s || pixels.getShape().get(3) != s) {
+            throw new IllegalArgumentException("pixels: expected shape [B, 3, " + s + ", " + s
+                    + "] but got " + pixels.getShape());
+        }
+        NDManager caller = pixels.getManager();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = patchEmbed(pixels.toDevice(device(), false).toType(DataType.FLOAT32, false));
+            long b = x.getShape().get(0);
+            NDArray cls = weights.classEmbedding().reshape(1, 1, -1).broadcast(b, 1, config.visionWidth());
+            x = NDArrays.concat(new NDList(cls, x), 1).add(weights.visionPositions().expandDims(0));
+            x = Ops.layerNorm(x, weights.lnPre());
+            TowerReduction red = reductions.get(Tower.VISION);
+            boolean cross = red != null && red.reducer().usesCrossToken();
+            if (cross) {
+                x = NDArrays.concat(new NDList(x, x.get(":, 0:1, :")), 1);
+            }
+            int n = (int) x.getShape().get(1);
+            float[] guide = new float[(int) b * n];
+            for (int i = 0; i < b; i++) {
+                guide[i * n + (cross ? n - 1 : 0)] = 1f;
+            }
+            TokenSet.Builder t = TokenSet.builder(x).protect(cross ? new int[] {0, -1} : new int[] {0})
+                    .attach(ReducingEncoder.GUIDE, x.getManager().create(guide, new Shape(b, n))
+                            .toDevice(x.getDevice(), false));
+            ReducingEncoder.Output out = vision.forward(t.build(), red, false, false);
+            NDArray first = out.tokens().hidden().get(":, 0, :");
+            NDArray feats = Ops.layerNorm(first, weights.lnPost()).matMul(weights.visionProjT());
+            return new Encoded(keep(feats, caller, scope), out.tokensPerLayer());
+        }
+    }
+
+    /** Projected text features [B, E] (not normalised) of token ids [B, context]. */
+    public NDArray textFeatures(NDManager caller, long[][] ids) {
+        return encodeText(caller, ids).embeddings();
+    }
+
+    /** {@link #textFeatures} with the per-layer token counts. */
+    public Encoded encodeText(NDManager caller, long[][] ids) {
+        int b = ids.length;
+        int ctx = config.context();
+        long[] flat = new long[b * ctx];
+        long[] eot = new long[b];
+        for (int i = 0; i < b; i++) {
+            if (ids[i].length != ctx) {
+                throw new IllegalArgumentException("ids: sample " + i + " has " + ids[i].length
+                        + " tokens; expected shape [B, " + ctx + "] (pad with the end-of-text id)");
+            }
+            for (int j = 0; j < ctx; j++) {
+                long id = ids[i][j];
+                if (id < 0 || id >= config.vocab()) {
+                    throw new IllegalArgumentException("ids: token " + id + " at [" + i + ", " + j
+                            + "] outside the vocabulary [0, " + config.vocab() + ")");
+                }
+                flat[i * ctx + j] = id;
+                if (id > ids[i][(int) eot[i]]) {
+                    eot[i] = j; // first occurrence of the largest id: the end-of-text token
+                }
+            }
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray idArr = manager.create(flat, new Shape(b, ctx));
+            NDArray x = weights.tokenEmbedding().get(idArr).add(weights.textPositions().expandDims(0));
+            TowerReduction red = reductions.get(Tower.TEXT);
+            boolean cross = red != null && red.reducer().usesCrossToken();
+            int n = cross ? ctx + 1 : ctx;
+            float[] guide = new float[b * n];
+            float[] pos = new float[b * n];
+            float[] mask = new float[b * n];
+            for (int i = 0; i < b; i++) {
+                guide[i * n + (int) eot[i]] = 1f;
+                for (int j = 0; j < n; j++) {
+                    pos[i * n + j] = j;
+                    mask[i * n + j] = j <= eot[i] || j == ctx ? 1f : 0f;
+                }
+            }
+            NDArray guideArr = manager.create(guide, new Shape(b, n));
+            if (cross) {
+                NDArray eotVec = guideArr.get(":, :" + ctx).expandDims(1).matMul(x);
+                x = NDArrays.concat(new NDList(x, eotVec), 1);
+            }
+            TokenSet.Builder t = TokenSet.builder(x).protect(cross ? new int[] {0, -1} : new int[] {0})
+                    .protectPerSample(eot)
+                    .attach(ReducingEncoder.GUIDE, guideArr)
+                    .attach(ReducingEncoder.POSITION, manager.create(pos, new Shape(b, n)));
+            if (red != null) {
+                t.keyMask(manager.create(mask, new Shape(b, n)));
+            }
+            ReducingEncoder.Output out = text.forward(t.build(), red, true, true);
+            NDArray h = Ops.layerNorm(out.tokens().hidden(), weights.lnFinal());
+            NDArray feats = ReducingEncoder.atGuide(out.tokens(), h).matMul(weights.textProjT());
+            return new Encoded(keep(feats, caller, scope), out.tokensPerLayer());
+        }
+    }
+
+    /** L2-normalised image embeddings [B, E]. */
+    public NDArray encodeImages(NDArray pixels) {
+        return normalize(imageFeatures(pixels));
+    }
+
+    /** L2-normalised text embeddings [B, E]. */
+    public NDArray encodeTexts(NDManager caller, long[][] ids) {
+        return normalize(textFeatures(caller, ids));
+    }
+
+    /** The learned temperature {@code exp(logit_scale)}. */
+    public float logitScale() {
+        return (float) Math.exp(weights.logitScale());
+    }
+
+    /** CLIP logits per image [B_img, B_txt]: {@code exp(logit_scale) · cos}. */
+    public NDArray logitsPerImage(NDArray pixels, long[][] ids) {
+        NDArray img = encodeImages(pixels);
+        NDArray txt = encodeTexts(pixels.getManager(), ids);
+        return img.matMul(txt.transpose()).mul(logitScale());
+    }
+
+    /**
+     * Zero-shot classification: class probabilities [B, K] for {@code classIds} (K classes, each a
+     * [T, context] array of its prompt templates, tokenised), using the mean of each class's
+     * normalised prompt embeddings (CLIP's prompt ensembling).
+     */
+    public NDArray classify(NDArray pixels, long[][][] classIds) {
+        NDManager caller = pixels.getManager();
+        NDList classes = new NDList();
+        for (long[][] prompts : classIds) {
+            classes.add(normalize(encodeTexts(caller, prompts).mean(new int[] {0}, true)));
+        }
+        NDArray txt = NDArrays.concat(classes, 0);
+        return encodeImages(pixels).matMul(txt.transpose()).mul(logitScale()).softmax(1);
+    }
+
+    /** Image-text retrieval: for each query row of {@code similarity}, the indices of its top k. */
+    public static long[][] topK(NDArray similarity, int k) {
+        long rows = similarity.getShape().get(0);
+        long cols = similarity.getShape().get(1);
+        if (k < 1 || k > cols) {
+            throw new IllegalArgumentException("k: must be in [1, " + cols + "] but was " + k);
+        }
+        long[] idx = similarity.argSort(1, false).get(":, :" + k).toLongArray();
+        long[][] out = new long[(int) rows][k];
+        for (int r = 0; r < rows; r++) {
+            out[r] = Arrays.copyOfRange(idx, r * k, r * k + k);
+        }
+        return out;
+    }
+
+    private NDArray patchEmbed(NDArray pixels) {
+        long b = pixels.getShape().get(0);
+        int p = config.patch();
+        long g = config.imageSize() / p;
+        NDArray patches = pixels.reshape(b, 3, g, p, g, p).transpose(0, 2, 4, 1, 3, 5)
+                .reshape(b, g * g, 3L * p * p);
+        return patches.matMul(weights.patchT());
+    }
+
+    private static NDArray normalize(NDArray x) {
+        NDArray out = x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f));
+        x.close();
+        return out;
+    }
+
+    private static NDArray keep(NDArray result, NDManager caller, NDScope scope) {
+        NDScope.unregister(result);
+        result.attach(caller);
+        return result;
+    }
+
+    /** Frees the weights (only on the instance {@link #load} returned). */
+    @Override
+    public void close() {
+        if (owner) {
+            manager.close();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.github.tokenreduce.djl.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import io.github.tokenreduce.core.AttentionBias;
+import io.github.tokenreduce.core.KeyMetric;
+import io.github.tokenreduce.core.SiteInput;
+import io.github.tokenreduce.core.SiteInputs;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.site.TowerReduction;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A stack of pre-LN transformer blocks with a reduction site in each block, after the attention
+ * residual and before the MLP: {@code x += Attn(LN1 x); x = reduce(x); x += MLP(LN2 x)}.
+ *
+ * <p>The token set carries two attachments the encoder maintains: {@code guide} (a one-hot [B, N]
+ * marking the guide token: the cross token, CLS or end-of-text) and, for causal towers,
+ * {@code position} (each token's size-weighted mean original position; a key is visible to a query
+ * whose position is not smaller, which is the plain causal mask before any merge). With a method
+ * attached, later attention adds {@link AttentionBias} (log size when the method asks for
+ * proportional attention, and the key mask). A method that uses a cross token finds it last; it is
+ * refreshed before every block from itself (vision) or from the guide token (text), plus the
+ * layer's learned offset (CrossGET §1.2).
+ */
+public final class ReducingEncoder {
+
+    /** Attachment name of the guide one-hot. */
+    public static final String GUIDE = "guide";
+    /** Attachment name of the original positions (causal towers). */
+    public static final String POSITION = "position";
+
+    private final List<BlockWeights> blocks;
+    private final Activation activation;
+
+    public ReducingEncoder(List<BlockWeights> blocks, Activation activation) {
+        this.blocks = List.copyOf(blocks);
+        this.activation = activation;
+    }
+
+    public int layers() {
+        return blocks.size();
+    }
+
+    /** The final token set and the token count after each block. */
+    public record Output(TokenSet tokens, int[] tokensPerLayer) {}
+
+    /**
+     * Runs every block.
+     *
+     * @param reduction the attached method, or null
+     * @param crossFromGuide whether the cross token is re-copied from the guide token each block
+     */
+    public Output forward(TokenSet tokens, TowerReduction reduction, boolean causal,
+            boolean crossFromGuide) {
+        TokenReducer reducer = reduction == null ? null : reduction.reducer();
+        int[] counts = new int[blocks.size()];
+        for (int l = 0; l < blocks.size(); l++) {
+            BlockWeights w = blocks.get(l);
+            NDArray x = tokens.hidden();
+            if (reducer != null && reducer.usesCrossToken()) {
+                x = refreshCross(x, tokens, reduction.crossOffsets(), l, crossFromGuide);
+            }
+            NDArray bias = bias(tokens, reducer, causal);
+            boolean active = reducer != null && reducer.activeAt(l);
+            Set<SiteInput> need = active ? reducer.requires() : Set.of();
+            boolean full = active && (reducer.keyMetric() == KeyMetric.FULL_WIDTH
+                    || need.contains(SiteInput.GUIDE));
+            SelfAttention.Want want = new SelfAttention.Want(full,
+                    active && reducer.keyMetric() == KeyMetric.HEAD_MEAN && need.contains(SiteInput.METRIC),
+                    need.contains(SiteInput.ATTENTION), need.contains(SiteInput.HEAD_OUTPUT_NORMS));
+            SelfAttention.Result att = SelfAttention.forward(Ops.layerNorm(x, w.ln1()), w.attention(), bias, want);
+            x = x.add(att.output());
+            tokens = tokens.withHidden(x);
+            if (active) {
+                tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w), l).tokens();
+                x = tokens.hidden();
+            }
+            NDArray h = Ops.linear(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B());
+            x = x.add(Ops.linear(activation.apply(h), w.fc2T(), w.fc2B()));
+            tokens = tokens.withHidden(x);
+            counts[l] = tokens.length();
+        }
+        return new Output(tokens, counts);
+    }
+
+    /** The guide token's vector of {@code values} [B, N, C]: [B, C]. */
+    public static NDArray atGuide(TokenSet tokens, NDArray values) {
+        NDArray g = tokens.attachments().get(GUIDE).toType(values.getDataType(), false);
+        return g.expandDims(1).matMul(values).squeeze(1);
+    }
+
+    private static NDArray refreshCross(NDArray x, TokenSet tokens, NDArray offsets, int layer,
+            boolean fromGuide) {
+        long n = x.getShape().get(1);
+        NDArray base = fromGuide ? atGuide(tokens, x).expandDims(1) : x.get(":, " + (n - 1) + ":, :");
+        if (offsets != null) {
+            base = base.add(offsets.get(layer).reshape(1, 1, -1));
+        } else if (!fromGuide) {
+            return x;
+        }
+        return NDArrays.concat(new NDList(x.get(":, :" + (n - 1) + ", :"), base), 1);
+    }
+
+    private static NDArray bias(TokenSet tokens, TokenReducer reducer, boolean causal) {
+        NDArray bias = null;
+        if (causal) {
+            NDArray pos = tokens.attachments().get(POSITION);
+            NDArray visible = pos.expandDims(1).lte(pos.expandDims(2)); // [B, N, N]: pos_j <= pos_i
+            bias = Tensors.where(visible, visible.zerosLike().toType(pos.getDataType(), false),
+                    Tensors.NEG).expandDims(1);
+        }
+        if (reducer != null) {
+            NDArray keys = AttentionBias.forLogits(tokens, reducer.proportionalAttention());
+            bias = bias == null ? keys : bias.add(keys);
+        }
+        return bias;
+    }
+
+    private static SiteInputs inputs(TokenSet tokens, SelfAttention.Result att, TokenReducer reducer,
+            TowerReduction reduction, BlockWeights w) {
+        SiteInputs.Builder in = SiteInputs.builder()
+                .metric(reducer.keyMetric() == KeyMetric.FULL_WIDTH ? att.keys() : att.meanKeys())
+                .attention(att.probs())
+                .headOutputNorms(att.headNorms())
+                .dictionary(reduction.dictionary());
+        if (att.queries() != null) {
+            NDArray q = att.queries();
+            if (reducer.keyMetric() == KeyMetric.HEAD_MEAN) {
+                long[] s = q.getShape().getShape();
+                int heads = w.attention().heads();
+                q = q.reshape(s[0], s[1], heads, s[2] / heads).mean(new int[] {2});
+            }
+            in.guide(atGuide(tokens, q));
+        }
+        return in.build();
+    }
+}
