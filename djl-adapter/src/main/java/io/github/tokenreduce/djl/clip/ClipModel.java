@@ -243,9 +243,14 @@ public final class ClipModel implements AutoCloseable {
 
     /** CLIP logits per image [B_img, B_txt]: {@code exp(logit_scale) · cos}. */
     public NDArray logitsPerImage(NDArray pixels, long[][] ids) {
-        NDArray img = encodeImages(pixels);
-        NDArray txt = encodeTexts(pixels.getManager(), ids);
-        return img.matMul(txt.transpose()).mul(logitScale());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray img = encodeImages(pixels);
+            NDArray txt = encodeTexts(pixels.getManager(), ids);
+            NDArray out = img.matMul(txt.transpose()).mul(logitScale());
+            NDScope.unregister(out);
+            return out;
+        }
     }
 
     /**
@@ -255,12 +260,17 @@ public final class ClipModel implements AutoCloseable {
      */
     public NDArray classify(NDArray pixels, long[][][] classIds) {
         NDManager caller = pixels.getManager();
-        NDList classes = new NDList();
-        for (long[][] prompts : classIds) {
-            classes.add(normalize(encodeTexts(caller, prompts).mean(new int[] {0}, true)));
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDList classes = new NDList();
+            for (long[][] prompts : classIds) {
+                classes.add(normalize(encodeTexts(caller, prompts).mean(new int[] {0}, true)));
+            }
+            NDArray txt = NDArrays.concat(classes, 0);
+            NDArray out = encodeImages(pixels).matMul(txt.transpose()).mul(logitScale()).softmax(1);
+            NDScope.unregister(out);
+            return out;
         }
-        NDArray txt = NDArrays.concat(classes, 0);
-        return encodeImages(pixels).matMul(txt.transpose()).mul(logitScale()).softmax(1);
     }
 
     /** Image-text retrieval: for each query row of {@code similarity}, the indices of its top k. */
@@ -288,15 +298,24 @@ public final class ClipModel implements AutoCloseable {
     }
 
     private static NDArray normalize(NDArray x) {
-        NDArray out = x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f));
-        x.close();
-        return out;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray out = x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f));
+            NDScope.unregister(out);
+            x.close();
+            return out;
+        }
     }
 
     private static NDArray keep(NDArray result, NDManager caller, NDScope scope) {
         NDScope.unregister(result);
         result.attach(caller);
         return result;
+    }
+
+    /** Arrays held by the weights' manager (for leak checks). */
+    int managedArrays() {
+        return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
     }
 
     /** Frees the weights (only on the instance {@link #load} returned). */
