@@ -15,14 +15,23 @@ import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 
+import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The main job until the end-to-end harness lands: runs every method through the 12 reduction
- * sites of a ViT-B/16-shaped tower (197 tokens + extras, width 768) on random activations and
- * prints the token count after each layer and the operator's mean cost per call.
+ * The main job until the end-to-end harness lands. Part 1 runs every method through the 12
+ * reduction sites of a ViT-B/16-shaped tower (197 tokens + extras, width 768) on random
+ * activations: token count after each layer and the operator's mean cost per call. Part 2 runs a
+ * ViT-B/16-shaped CLIP vision tower (random weights, so throughput only, no accuracy) without and
+ * with each method, interleaved round by round, and reports each throughput ratio to the baseline.
  *
  * <p>Arguments: {@code [batch] [repeats]} (default 8 and 5).
  */
@@ -46,6 +55,41 @@ public final class Demo {
             run(m, "CrossGET r=16", CrossGetReducer.builder().r(16).build(), batch, 198, false, repeats);
             run(m, "MADTP T=2", MadtpReducer.builder().temperature(2f).build(), batch, 197, false, repeats);
             run(m, "PuMer ViLT", PumerReducer.builder().build(), batch, 40 + 197, true, repeats);
+            endToEnd(m, batch, repeats);
+        }
+    }
+
+    private static void endToEnd(NDManager m, int batch, int repeats) {
+        ClipModel base = ClipModel.of(RandomClipWeights.vitB16(m), m, Activation.QUICK_GELU);
+        Map<String, ClipModel> models = new LinkedHashMap<>();
+        models.put("baseline", base);
+        models.put("ToMe r=16", base.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(16).build())));
+        models.put("CrossGET r=16", base.withReduction(Tower.VISION,
+                TowerReduction.of(CrossGetReducer.builder().r(16).build())));
+        models.put("MADTP T=2", base.withReduction(Tower.VISION,
+                TowerReduction.of(MadtpReducer.builder().temperature(2f).build())));
+        NDArray pixels = m.randomNormal(new Shape(batch, 3, 224, 224));
+        Map<String, Long> nanos = new LinkedHashMap<>();
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        for (int round = 0; round <= repeats; round++) {
+            for (Map.Entry<String, ClipModel> e : models.entrySet()) {
+                long start = System.nanoTime();
+                ClipModel.Encoded out = e.getValue().encodeImage(pixels);
+                out.embeddings().toFloatArray();
+                long t = System.nanoTime() - start;
+                out.embeddings().close();
+                if (round > 0) { // round 0 warms up
+                    nanos.merge(e.getKey(), t, Long::sum);
+                }
+                counts.put(e.getKey(), out.tokensPerLayer());
+            }
+        }
+        double baseline = nanos.get("baseline");
+        System.out.printf(Locale.ROOT, "%nCLIP ViT-B/16 vision tower, batch %d, %d interleaved rounds:%n", batch, repeats);
+        for (String k : models.keySet()) {
+            double ms = nanos.get(k) / 1e6 / repeats;
+            System.out.printf(Locale.ROOT, "%-14s %8.1f ms/batch  %7.1f img/s  speed-up x%.2f  final tokens %d%n",
+                    k, ms, batch * 1000 / ms, baseline / nanos.get(k), counts.get(k)[11]);
         }
     }
 

@@ -70,10 +70,21 @@ public final class ClipLoader {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("weights: no safetensors file at " + file);
         }
+        return fromTensors(file.toString(), Safetensors.load(file, manager, device), config, manager, device,
+                activation);
+    }
+
+    /**
+     * Builds CLIP from tensors already in memory (either naming), e.g. a state dict loaded elsewhere.
+     *
+     * @param source a name for error messages
+     * @param config Hugging Face {@code config.json} content, or null to infer the geometry
+     */
+    public static Loaded fromTensors(String source, Map<String, NDArray> tensors, JsonObject config,
+            NDManager manager, Device device, Activation activation) {
         ClipLoader l = new ClipLoader(manager, device);
         l.activation = activation;
-        Map<String, NDArray> tensors = Safetensors.load(file, manager, device);
-        WeightStore store = new WeightStore(file.toString(), tensors);
+        WeightStore store = new WeightStore(source, tensors);
         if (store.has("vision_model.embeddings.class_embedding") || store.has("text_model.embeddings.token_embedding.weight")) {
             return l.huggingFace(store, config);
         }
@@ -81,7 +92,7 @@ public final class ClipLoader {
             return l.openAi(store);
         }
         List<String> some = new ArrayList<>(store.names()).subList(0, Math.min(5, store.names().size()));
-        throw new WeightMismatchException(file.toString(), List.of("not a CLIP checkpoint: neither "
+        throw new WeightMismatchException(source, List.of("not a CLIP checkpoint: neither "
                 + "vision_model.embeddings.class_embedding (Hugging Face) nor visual.class_embedding "
                 + "(OpenAI) is present; first names: " + some));
     }

@@ -77,6 +77,16 @@ public final class ClipModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Builds a model from tensors already on {@code manager} (either naming; geometry inferred).
+     * The model does not own {@code manager}: closing the model leaves it open.
+     */
+    public static ClipModel of(Map<String, NDArray> tensors, NDManager manager, Activation activation) {
+        ClipLoader.Loaded l = ClipLoader.fromTensors("(in memory)", tensors, null, manager,
+                manager.getDevice(), activation);
+        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class));
+    }
+
     /** This model with {@code reduction} attached to {@code tower} (replacing any before). */
     public ClipModel withReduction(Tower tower, TowerReduction reduction) {
         if (reduction.reducer().requires().contains(SiteInput.CROSS_ATTENTION)) {
