@@ -3,6 +3,7 @@ package io.github.tokenreduce.core.pumer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import io.github.tokenreduce.core.CrossModalReducer;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.ModalitySpans;
 import io.github.tokenreduce.core.Reduction;
@@ -10,7 +11,6 @@ import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
 import io.github.tokenreduce.core.TieBreak;
-import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.tome.BipartiteMatcher;
 import io.github.tokenreduce.core.util.Checks;
@@ -37,7 +37,7 @@ import java.util.Set;
  * {@link ModalitySpans}, or {@link #reduceImage}/{@link #reduceText} on separate sets (BLIP/METER
  * cross-attention).
  */
-public final class PumerReducer implements TokenReducer {
+public final class PumerReducer implements CrossModalReducer {
 
     private final Schedule schedule;
     private final double pruneRatio;
@@ -92,6 +92,7 @@ public final class PumerReducer implements TokenReducer {
      * @param textMask [B, Lt] text key mask (fractional allowed)
      * @param imageKeys [B, Li, c] head-averaged image keys
      */
+    @Override
     public Reduction reduceImage(TokenSet image, NDArray textToImage, NDArray textMask,
             NDArray imageKeys) {
         int li = image.length();
@@ -124,6 +125,7 @@ public final class PumerReducer implements TokenReducer {
      * Step 3 on text tokens alone: bipartite merging of {@code round(t·Lt)} tokens on the text keys
      * [B, Lt, c], index 0 (text CLS) protected; the key mask becomes a fractional mean.
      */
+    @Override
     public Reduction reduceText(TokenSet text, NDArray textKeys) {
         int lt = text.length();
         Checks.shape("textKeys", textKeys, new long[] {text.batch(), lt, -1}, "[B, Lt, c]");

@@ -10,10 +10,13 @@ import io.github.tokenreduce.core.SiteInputs;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.site.GuideContext;
+import io.github.tokenreduce.djl.site.GuideProvider;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * A stack of pre-LN transformer blocks with a reduction site in each block, after the attention
@@ -68,17 +71,12 @@ public final class ReducingEncoder {
             }
             NDArray bias = bias(tokens, reducer, causal);
             boolean active = reducer != null && reducer.activeAt(l);
-            Set<SiteInput> need = active ? reducer.requires() : Set.of();
-            boolean full = active && (reducer.keyMetric() == KeyMetric.FULL_WIDTH
-                    || need.contains(SiteInput.GUIDE));
-            SelfAttention.Want want = new SelfAttention.Want(full,
-                    active && reducer.keyMetric() == KeyMetric.HEAD_MEAN && need.contains(SiteInput.METRIC),
-                    need.contains(SiteInput.ATTENTION), need.contains(SiteInput.HEAD_OUTPUT_NORMS));
-            SelfAttention.Result att = SelfAttention.forward(Ops.layerNorm(x, w.ln1()), w.attention(), bias, want);
+            SelfAttention.Result att = SelfAttention.forward(Ops.layerNorm(x, w.ln1()), w.attention(), bias,
+                    want(reducer, active));
             x = x.add(att.output());
             tokens = tokens.withHidden(x);
             if (active) {
-                tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w), l).tokens();
+                tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w, l), l).tokens();
                 x = tokens.hidden();
             }
             NDArray h = Ops.linear(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B());
@@ -95,7 +93,7 @@ public final class ReducingEncoder {
         return g.expandDims(1).matMul(values).squeeze(1);
     }
 
-    private static NDArray refreshCross(NDArray x, TokenSet tokens, NDArray offsets, int layer,
+    static NDArray refreshCross(NDArray x, TokenSet tokens, NDArray offsets, int layer,
             boolean fromGuide) {
         long n = x.getShape().get(1);
         NDArray base = fromGuide ? atGuide(tokens, x).expandDims(1) : x.get(":, " + (n - 1) + ":, :");
@@ -122,22 +120,53 @@ public final class ReducingEncoder {
         return bias;
     }
 
-    private static SiteInputs inputs(TokenSet tokens, SelfAttention.Result att, TokenReducer reducer,
-            TowerReduction reduction, BlockWeights w) {
-        SiteInputs.Builder in = SiteInputs.builder()
+    static SiteInputs.Builder baseInputs(SelfAttention.Result att, TokenReducer reducer, TowerReduction reduction) {
+        return SiteInputs.builder()
                 .metric(reducer.keyMetric() == KeyMetric.FULL_WIDTH ? att.keys() : att.meanKeys())
                 .attention(att.probs())
                 .headOutputNorms(att.headNorms())
                 .dictionary(reduction.dictionary());
+    }
+
+    /** What self-attention must keep for {@code reducer} at an active site. */
+    static SelfAttention.Want want(TokenReducer reducer, boolean active) {
+        Set<SiteInput> need = active ? reducer.requires() : Set.of();
+        boolean full = active && (reducer.keyMetric() == KeyMetric.FULL_WIDTH || need.contains(SiteInput.GUIDE));
+        return new SelfAttention.Want(full,
+                active && reducer.keyMetric() == KeyMetric.HEAD_MEAN && need.contains(SiteInput.METRIC),
+                need.contains(SiteInput.ATTENTION), need.contains(SiteInput.HEAD_OUTPUT_NORMS));
+    }
+
+    private static SiteInputs inputs(TokenSet tokens, SelfAttention.Result att, TokenReducer reducer,
+            TowerReduction reduction, BlockWeights w, int layer) {
+        SiteInputs.Builder in = baseInputs(att, reducer, reduction);
         if (att.queries() != null) {
-            NDArray q = att.queries();
-            if (reducer.keyMetric() == KeyMetric.HEAD_MEAN) {
-                long[] s = q.getShape().getShape();
-                int heads = w.attention().heads();
-                q = q.reshape(s[0], s[1], heads, s[2] / heads).mean(new int[] {2});
-            }
-            in.guide(atGuide(tokens, q));
+            in.guide(guide(tokens, att, reducer, reduction, w.attention(), v -> Ops.layerNorm(v, w.ln1()), layer));
         }
         return in.build();
+    }
+
+    /**
+     * The guide query at a site: the reduction's provider (default: the own guide token), with
+     * external vectors mapped through {@code preNorm} and the layer's query projection.
+     */
+    static NDArray guide(TokenSet tokens, SelfAttention.Result att, TokenReducer reducer,
+            TowerReduction reduction, AttentionWeights aw, UnaryOperator<NDArray> preNorm, int layer) {
+        boolean headMean = reducer.keyMetric() == KeyMetric.HEAD_MEAN;
+        int heads = aw.heads();
+        NDArray q = headMean ? headMean(att.queries(), heads) : att.queries();
+        UnaryOperator<NDArray> project = v -> {
+            long c = v.getShape().get(1);
+            NDArray qv = Ops.linear(preNorm.apply(v), aw.qkvT().get(":, 0:" + c), aw.qkvB().get("0:" + c));
+            return headMean ? headMean(qv.expandDims(1), heads).squeeze(1) : qv;
+        };
+        GuideProvider provider = reduction.guide() == null ? GuideProvider.ownToken() : reduction.guide();
+        return provider.guide(new GuideContext(layer, tokens, q, project, GUIDE));
+    }
+
+    /** Queries or keys [B, N, C] averaged over heads: [B, N, C / heads]. */
+    public static NDArray headMean(NDArray x, int heads) {
+        long[] s = x.getShape().getShape();
+        return x.reshape(s[0], s[1], heads, s[2] / heads).mean(new int[] {2});
     }
 }

@@ -1,7 +1,11 @@
 package io.github.tokenreduce.djl.site;
 
-/** A transformer stack a method can be attached to. */
+/** Where a method can be attached. */
 public enum Tower {
+    /** Every vision transformer block, after the attention residual and before the MLP. */
     VISION,
-    TEXT
+    /** Every text block: CLIP after the attention residual; BLIP after self-attention, before cross-attention. */
+    TEXT,
+    /** BLIP's cross-attention: image and text tokens after text-to-image attention (PuMer). */
+    CROSS
 }

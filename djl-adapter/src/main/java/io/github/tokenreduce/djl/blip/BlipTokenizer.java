@@ -1,0 +1,71 @@
+package io.github.tokenreduce.djl.blip;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * BLIP's BERT WordPiece tokeniser from a Hugging Face {@code tokenizer.json}: {@code [CLS] tokens [SEP]},
+ * truncated to {@code maxLength} (35 in BLIP retrieval) keeping {@code [SEP]}, padded to the longest
+ * text of the batch with {@code [PAD]}, with the attention mask. Thread-safe; close to free it.
+ */
+public final class BlipTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxLength;
+    private final long pad;
+
+    private BlipTokenizer(HuggingFaceTokenizer tokenizer, int maxLength) {
+        this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+        long[] p = tokenizer.encode("[PAD]", false, false).getIds();
+        this.pad = p.length == 1 ? p[0] : 0;
+    }
+
+    /** Loads {@code tokenizer.json} (or a directory holding it). */
+    public static BlipTokenizer load(Path path, int maxLength) throws IOException {
+        if (maxLength < 2) {
+            throw new IllegalArgumentException("maxLength: must be >= 2 but was " + maxLength);
+        }
+        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("tokenizer: no tokenizer.json at " + file);
+        }
+        return new BlipTokenizer(HuggingFaceTokenizer.newInstance(file,
+                Map.of("padding", "false", "truncation", "false")), maxLength);
+    }
+
+    /** Tokenises a batch. */
+    public BlipText encode(List<String> texts) {
+        long[][] rows = new long[texts.size()][];
+        int longest = 0;
+        for (int i = 0; i < rows.length; i++) {
+            long[] ids = tokenizer.encode(texts.get(i), true, false).getIds();
+            if (ids.length > maxLength) {
+                long last = ids[ids.length - 1];
+                ids = Arrays.copyOf(ids, maxLength);
+                ids[maxLength - 1] = last;
+            }
+            rows[i] = ids;
+            longest = Math.max(longest, ids.length);
+        }
+        long[][] ids = new long[rows.length][longest];
+        long[][] mask = new long[rows.length][longest];
+        for (int i = 0; i < rows.length; i++) {
+            Arrays.fill(ids[i], pad);
+            System.arraycopy(rows[i], 0, ids[i], 0, rows[i].length);
+            Arrays.fill(mask[i], 0, rows[i].length, 1);
+        }
+        return new BlipText(ids, mask);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,33 @@
+package io.github.tokenreduce.djl.blip;
+
+import ai.djl.ndarray.NDArray;
+import io.github.tokenreduce.djl.nn.BertLayerWeights;
+import io.github.tokenreduce.djl.nn.BlockWeights;
+import io.github.tokenreduce.djl.nn.LayerNormWeights;
+
+import java.util.List;
+
+/**
+ * BLIP retrieval parameters in one layout (matrices transposed for {@code x · W}).
+ *
+ * @param patchT patch embedding [3·P·P, Wv]
+ * @param patchB patch embedding bias [Wv]
+ * @param classEmbedding [Wv]
+ * @param positions [Nv, Wv]
+ * @param visionBlocks ViT blocks (pre-LN)
+ * @param postLn ViT final norm
+ * @param words word embeddings [V, Wt]
+ * @param textPositions [P, Wt]
+ * @param embeddingLn embedding norm
+ * @param textLayers BERT layers with cross-attention
+ * @param visionProjT ITC image projection [Wv, E]
+ * @param visionProjB its bias
+ * @param textProjT ITC text projection [Wt, E]
+ * @param textProjB its bias
+ * @param itmT ITM head [Wt, 2]
+ * @param itmB its bias
+ */
+public record BlipWeights(NDArray patchT, NDArray patchB, NDArray classEmbedding, NDArray positions,
+        List<BlockWeights> visionBlocks, LayerNormWeights postLn, NDArray words, NDArray textPositions,
+        LayerNormWeights embeddingLn, List<BertLayerWeights> textLayers, NDArray visionProjT, NDArray visionProjB,
+        NDArray textProjT, NDArray textProjB, NDArray itmT, NDArray itmB) {}

@@ -1,0 +1,106 @@
+package io.github.tokenreduce.djl.nn;
+
+import ai.djl.ndarray.NDArray;
+import io.github.tokenreduce.core.AttentionBias;
+import io.github.tokenreduce.core.CrossModalReducer;
+import io.github.tokenreduce.core.Reduction;
+import io.github.tokenreduce.core.SiteInputs;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.djl.site.TowerReduction;
+
+import java.util.List;
+
+/**
+ * BLIP's text encoder: post-LN BERT layers whose cross-attention reads image tokens, with two
+ * reduction sites per layer.
+ * <ul>
+ *   <li>TEXT, after self-attention and before cross-attention (MADTP §2.1, ToMe, CrossGET): text
+ *       tokens are reduced and the padding mask follows the plan;
+ *   <li>CROSS, after cross-attention (PuMer §3.2 on a fusion encoder): a {@link CrossModalReducer}
+ *       prunes and merges the image tokens the later layers read and merges the text tokens, whose
+ *       mask becomes fractional.
+ * </ul>
+ * Cross-attention adds {@link AttentionBias} over image keys: the image mask, and log sizes when
+ * the vision method asked for proportional attention (CrossGET §1.7a).
+ */
+public final class FusionEncoder {
+
+    private final List<BertLayerWeights> layers;
+    private final Activation activation;
+
+    public FusionEncoder(List<BertLayerWeights> layers, Activation activation) {
+        this.layers = List.copyOf(layers);
+        this.activation = activation;
+    }
+
+    public int layers() {
+        return layers.size();
+    }
+
+    /** Final text and image token sets with their counts after each layer. */
+    public record Output(TokenSet text, TokenSet image, int[] textPerLayer, int[] imagePerLayer) {}
+
+    /**
+     * @param text text tokens (key mask = attention mask, CLS protected)
+     * @param image image tokens, or null for the unimodal (ITC) pass
+     * @param imageProportional whether image sizes enter cross-attention as {@code log size}
+     * @param textSite method at the TEXT site, or null
+     * @param crossSite method at the CROSS site, or null
+     */
+    public Output forward(TokenSet text, TokenSet image, boolean imageProportional, TowerReduction textSite,
+            TowerReduction crossSite) {
+        TokenReducer tr = textSite == null ? null : textSite.reducer();
+        CrossModalReducer cr = crossSite == null || image == null ? null : (CrossModalReducer) crossSite.reducer();
+        int[] textCounts = new int[layers.size()];
+        int[] imageCounts = new int[layers.size()];
+        for (int l = 0; l < layers.size(); l++) {
+            BertLayerWeights w = layers.get(l);
+            NDArray x = text.hidden();
+            if (tr != null && tr.usesCrossToken()) {
+                x = ReducingEncoder.refreshCross(x, text, textSite.crossOffsets(), l, false);
+                text = text.withHidden(x);
+            }
+            boolean textActive = tr != null && tr.activeAt(l);
+            boolean crossActive = cr != null && cr.activeAt(l) && w.hasCross();
+            SelfAttention.Want want = ReducingEncoder.want(tr, textActive);
+            if (crossActive && !want.meanKeys()) {
+                want = new SelfAttention.Want(want.fullKeys(), true, want.probs(), want.headNorms());
+            }
+            NDArray bias = AttentionBias.forLogits(text, tr != null && tr.proportionalAttention());
+            SelfAttention.Result att = SelfAttention.forward(x, w.self(), bias, want);
+            x = Ops.layerNorm(x.add(att.output()), w.selfLn());
+            text = text.withHidden(x);
+            NDArray textKeys = att.meanKeys();
+            if (textActive) {
+                SiteInputs.Builder in = ReducingEncoder.baseInputs(att, tr, textSite);
+                if (att.queries() != null) {
+                    in.guide(ReducingEncoder.guide(text, att, tr, textSite, w.self(), v -> v, l));
+                }
+                NDArray sizesBefore = text.sizes();
+                Reduction red = tr.reduce(text, in.build(), l);
+                text = red.tokens();
+                textKeys = textKeys == null ? null : red.plan().weightedMean(textKeys, sizesBefore);
+                x = text.hidden();
+            }
+            if (image != null && w.hasCross()) {
+                NDArray keyBias = AttentionBias.forLogits(image, imageProportional);
+                CrossAttention.Result ca = CrossAttention.forward(x, image.hidden(), w, w.self().heads(), keyBias,
+                        crossActive);
+                x = Ops.layerNorm(x.add(ca.output()), w.crossLn());
+                text = text.withHidden(x);
+                if (crossActive) {
+                    image = cr.reduceImage(image, ca.probs(), text.keyMask(), ca.meanKeys()).tokens();
+                    text = cr.reduceText(text, textKeys).tokens();
+                    x = text.hidden();
+                }
+            }
+            NDArray h = activation.apply(Ops.linear(x, w.interT(), w.interB()));
+            x = Ops.layerNorm(x.add(Ops.linear(h, w.outT(), w.outB())), w.outLn());
+            text = text.withHidden(x);
+            textCounts[l] = text.length();
+            imageCounts[l] = image == null ? 0 : image.length();
+        }
+        return new Output(text, image, textCounts, imageCounts);
+    }
+}

@@ -1,0 +1,48 @@
+package io.github.tokenreduce.djl.site;
+
+import ai.djl.ndarray.NDArray;
+import io.github.tokenreduce.core.TokenSet;
+
+import java.util.function.UnaryOperator;
+
+/**
+ * What a {@link GuideProvider} can use at a site: the layer, the token set (whose {@code guide}
+ * attachment marks the guide token), the layer's queries [B, N, c] in the metric's space, and the
+ * layer's query projection (from a hidden vector [B, C] to [B, c]).
+ */
+public final class GuideContext {
+
+    private final int layer;
+    private final TokenSet tokens;
+    private final NDArray queries;
+    private final UnaryOperator<NDArray> projection;
+    private final String guideAttachment;
+
+    public GuideContext(int layer, TokenSet tokens, NDArray queries, UnaryOperator<NDArray> projection,
+            String guideAttachment) {
+        this.layer = layer;
+        this.tokens = tokens;
+        this.queries = queries;
+        this.projection = projection;
+        this.guideAttachment = guideAttachment;
+    }
+
+    public int layer() {
+        return layer;
+    }
+
+    public TokenSet tokens() {
+        return tokens;
+    }
+
+    /** The query of the token marked by the guide attachment, [B, c]. */
+    public NDArray queryAtGuideToken() {
+        NDArray g = tokens.attachments().get(guideAttachment).toType(queries.getDataType(), false);
+        return g.expandDims(1).matMul(queries).squeeze(1);
+    }
+
+    /** {@code vector} [B, C] through this layer's query projection, [B, c]. */
+    public NDArray projectQuery(NDArray vector) {
+        return projection.apply(vector);
+    }
+}
