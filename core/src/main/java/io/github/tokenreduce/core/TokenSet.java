@@ -118,6 +118,21 @@ public final class TokenSet {
         return new TokenSet(out);
     }
 
+    /**
+     * The values [B, C] at the token a one-hot attachment marks (e.g. the guide or end-of-text
+     * token): {@code Σ_n attachment[b, n] · values[b, n, :]}, scatter-free.
+     *
+     * @param values [B, N, C]
+     */
+    public NDArray select(String attachment, NDArray values) {
+        NDArray w = attachments.get(attachment);
+        if (w == null) {
+            throw new IllegalArgumentException("attachment: no '" + attachment + "' on this token set; have "
+                    + attachments.keySet());
+        }
+        return w.toType(values.getDataType(), false).expandDims(1).matMul(values).squeeze(1);
+    }
+
     /** Batch size B. */
     public int batch() {
         return (int) hidden.getShape().get(0);

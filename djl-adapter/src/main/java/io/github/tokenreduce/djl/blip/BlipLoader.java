@@ -5,24 +5,21 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.util.JsonUtils;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.nn.AttentionWeights;
 import io.github.tokenreduce.djl.nn.BertLayerWeights;
 import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
+import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.Safetensors;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
 import io.github.tokenreduce.djl.weights.WeightStore;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -43,21 +40,8 @@ public final class BlipLoader {
 
     /** Loads a model directory ({@code model.safetensors}, optional {@code config.json}) or file. */
     public static Loaded load(Path path, NDManager manager, Device device) throws IOException {
-        Path file = path;
-        JsonObject config = null;
-        if (Files.isDirectory(path)) {
-            file = path.resolve("model.safetensors");
-            Path cfg = path.resolve("config.json");
-            if (Files.isRegularFile(cfg)) {
-                try (Reader r = Files.newBufferedReader(cfg)) {
-                    config = JsonUtils.GSON.fromJson(r, JsonObject.class);
-                }
-            }
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("weights: no safetensors file at " + file);
-        }
-        return fromTensors(file.toString(), Safetensors.load(file, manager, device), config);
+        Path file = ModelFiles.resolve(path, "model.safetensors", "weights");
+        return fromTensors(file.toString(), Safetensors.load(file, manager, device), ModelFiles.config(path));
     }
 
     /** Builds BLIP from tensors in memory (Hugging Face naming). */
@@ -71,17 +55,17 @@ public final class BlipLoader {
         }
         JsonObject vc = config == null ? null : config.getAsJsonObject("vision_config");
         JsonObject tc = config == null ? null : config.getAsJsonObject("text_config");
-        int vw = dim(s, "vision_model.embeddings.class_embedding", 2);
-        int patch = dim(s, "vision_model.embeddings.patch_embedding.weight", 2);
-        int vTokens = dim(s, "vision_model.embeddings.position_embedding", 1);
-        int vLayers = count(s, VISION_LAYER);
-        int vMlp = dim(s, "vision_model.encoder.layers.0.mlp.fc1.weight", 0);
-        int tw = dim(s, "text_encoder.embeddings.word_embeddings.weight", 1);
-        int vocab = dim(s, "text_encoder.embeddings.word_embeddings.weight", 0);
-        int maxPos = dim(s, "text_encoder.embeddings.position_embeddings.weight", 0);
-        int tLayers = count(s, TEXT_LAYER);
-        int inter = dim(s, "text_encoder.encoder.layer.0.intermediate.dense.weight", 0);
-        int embed = dim(s, "vision_proj.weight", 0);
+        int vw = s.dim("vision_model.embeddings.class_embedding", 2);
+        int patch = s.dim("vision_model.embeddings.patch_embedding.weight", 2);
+        int vTokens = s.dim("vision_model.embeddings.position_embedding", 1);
+        int vLayers = s.layerCount(VISION_LAYER);
+        int vMlp = s.dim("vision_model.encoder.layers.0.mlp.fc1.weight", 0);
+        int tw = s.dim("text_encoder.embeddings.word_embeddings.weight", 1);
+        int vocab = s.dim("text_encoder.embeddings.word_embeddings.weight", 0);
+        int maxPos = s.dim("text_encoder.embeddings.position_embeddings.weight", 0);
+        int tLayers = s.layerCount(TEXT_LAYER);
+        int inter = s.dim("text_encoder.encoder.layer.0.intermediate.dense.weight", 0);
+        int embed = s.dim("vision_proj.weight", 0);
         BlipConfig c = new BlipConfig(vw, vLayers, heads(vc, vw), vMlp, patch,
                 (int) Math.round(Math.sqrt(Math.max(vTokens - 1, 0))) * patch, eps(vc, 1e-5f), tw, tLayers,
                 heads(tc, tw), inter, vocab, maxPos, eps(tc, 1e-12f), embed);
@@ -103,12 +87,12 @@ public final class BlipLoader {
             NDArray qkvB = s.take(p + "self_attn.qkv.bias", 3L * vw);
             NDArray o = s.take(p + "self_attn.projection.weight", vw, vw);
             NDArray ob = s.take(p + "self_attn.projection.bias", vw);
-            AttentionWeights att = anyNull(qkv, qkvB, o, ob) ? null
+            AttentionWeights att = WeightStore.anyMissing(qkv, qkvB, o, ob) ? null
                     : AttentionWeights.ofFused(qkv, qkvB, o, ob, c.visionHeads());
-            vision.add(new BlockWeights(ln(s, p + "layer_norm1", vw, c.visionEps()), att,
-                    ln(s, p + "layer_norm2", vw, c.visionEps()),
-                    t(s.take(p + "mlp.fc1.weight", vMlp, vw)), s.take(p + "mlp.fc1.bias", vMlp),
-                    t(s.take(p + "mlp.fc2.weight", vw, vMlp)), s.take(p + "mlp.fc2.bias", vw)));
+            vision.add(new BlockWeights(LayerNormWeights.take(s, p + "layer_norm1", vw, c.visionEps()), att,
+                    LayerNormWeights.take(s, p + "layer_norm2", vw, c.visionEps()),
+                    s.takeTransposed(p + "mlp.fc1.weight", vMlp, vw), s.take(p + "mlp.fc1.bias", vMlp),
+                    s.takeTransposed(p + "mlp.fc2.weight", vw, vMlp), s.take(p + "mlp.fc2.bias", vw)));
         }
         String te = "text_encoder.";
         List<BertLayerWeights> text = new ArrayList<>();
@@ -120,13 +104,13 @@ public final class BlipLoader {
                 s.take(v + "embeddings.patch_embedding.bias", vw),
                 cls == null ? null : cls.reshape(vw),
                 pos == null ? null : pos.reshape(c.visionTokens(), vw),
-                vision, ln(s, v + "post_layernorm", vw, c.visionEps()),
+                vision, LayerNormWeights.take(s, v + "post_layernorm", vw, c.visionEps()),
                 s.take(te + "embeddings.word_embeddings.weight", vocab, tw),
                 s.take(te + "embeddings.position_embeddings.weight", maxPos, tw),
-                ln(s, te + "embeddings.LayerNorm", tw, c.textEps()), text,
-                t(s.take("vision_proj.weight", embed, vw)), s.take("vision_proj.bias", embed),
-                t(s.take("text_proj.weight", embed, tw)), s.take("text_proj.bias", embed),
-                t(s.take("itm_head.weight", 2, tw)), s.take("itm_head.bias", 2));
+                LayerNormWeights.take(s, te + "embeddings.LayerNorm", tw, c.textEps()), text,
+                s.takeTransposed("vision_proj.weight", embed, vw), s.take("vision_proj.bias", embed),
+                s.takeTransposed("text_proj.weight", embed, tw), s.take("text_proj.bias", embed),
+                s.takeTransposed("itm_head.weight", 2, tw), s.take("itm_head.bias", 2));
         s.finish();
         return new Loaded(c, w);
     }
@@ -141,7 +125,7 @@ public final class BlipLoader {
         NDArray vb = s.take(a + "self.value.bias", tw);
         NDArray o = s.take(a + "output.dense.weight", tw, tw);
         NDArray ob = s.take(a + "output.dense.bias", tw);
-        AttentionWeights self = anyNull(q, qb, k, kb, v, vb, o, ob) ? null
+        AttentionWeights self = WeightStore.anyMissing(q, qb, k, kb, v, vb, o, ob) ? null
                 : AttentionWeights.ofSeparate(q, qb, k, kb, v, vb, o, ob, c.textHeads());
         String x = p + "crossattention.";
         boolean cross = s.has(x + "self.query.weight");
@@ -153,24 +137,24 @@ public final class BlipLoader {
         NDArray cob = null;
         LayerNormWeights cln = null;
         if (cross) {
-            cq = t(s.take(x + "self.query.weight", tw, tw));
+            cq = s.takeTransposed(x + "self.query.weight", tw, tw);
             cqb = s.take(x + "self.query.bias", tw);
             NDArray ck = s.take(x + "self.key.weight", tw, vw);
             NDArray cv = s.take(x + "self.value.weight", tw, vw);
             NDArray ckb = s.take(x + "self.key.bias", tw);
             NDArray cvb = s.take(x + "self.value.bias", tw);
-            if (!anyNull(ck, cv, ckb, cvb)) {
+            if (!WeightStore.anyMissing(ck, cv, ckb, cvb)) {
                 ckv = NDArrays.concat(new NDList(ck, cv), 0).transpose();
                 ckvb = NDArrays.concat(new NDList(ckb, cvb), 0);
             }
-            co = t(s.take(x + "output.dense.weight", tw, tw));
+            co = s.takeTransposed(x + "output.dense.weight", tw, tw);
             cob = s.take(x + "output.dense.bias", tw);
-            cln = ln(s, x + "output.LayerNorm", tw, c.textEps());
+            cln = LayerNormWeights.take(s, x + "output.LayerNorm", tw, c.textEps());
         }
-        return new BertLayerWeights(self, ln(s, a + "output.LayerNorm", tw, c.textEps()), cq, cqb, ckv, ckvb, co,
-                cob, cln, t(s.take(p + "intermediate.dense.weight", inter, tw)), s.take(p + "intermediate.dense.bias", inter),
-                t(s.take(p + "output.dense.weight", tw, inter)), s.take(p + "output.dense.bias", tw),
-                ln(s, p + "output.LayerNorm", tw, c.textEps()));
+        return new BertLayerWeights(self, LayerNormWeights.take(s, a + "output.LayerNorm", tw, c.textEps()), cq, cqb, ckv, ckvb, co,
+                cob, cln, s.takeTransposed(p + "intermediate.dense.weight", inter, tw), s.take(p + "intermediate.dense.bias", inter),
+                s.takeTransposed(p + "output.dense.weight", tw, inter), s.take(p + "output.dense.bias", tw),
+                LayerNormWeights.take(s, p + "output.LayerNorm", tw, c.textEps()));
     }
 
     private static int heads(JsonObject cfg, int width) {
@@ -182,38 +166,4 @@ public final class BlipLoader {
         return cfg != null && cfg.has("layer_norm_eps") ? cfg.get("layer_norm_eps").getAsFloat() : dflt;
     }
 
-    private static int dim(WeightStore s, String name, int axis) {
-        NDArray a = s.peek(name);
-        return a == null || a.getShape().dimension() <= axis ? -1 : (int) a.getShape().get(axis);
-    }
-
-    private static int count(WeightStore s, Pattern p) {
-        int max = -1;
-        for (String n : s.names()) {
-            Matcher m = p.matcher(n);
-            if (m.find()) {
-                max = Math.max(max, Integer.parseInt(m.group(1)));
-            }
-        }
-        return max + 1;
-    }
-
-    private static LayerNormWeights ln(WeightStore s, String prefix, int w, float eps) {
-        NDArray g = s.take(prefix + ".weight", w);
-        NDArray b = s.take(prefix + ".bias", w);
-        return g == null || b == null ? null : new LayerNormWeights(g, b, eps);
-    }
-
-    private static NDArray t(NDArray a) {
-        return a == null ? null : a.transpose();
-    }
-
-    private static boolean anyNull(Object... xs) {
-        for (Object x : xs) {
-            if (x == null) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -2,8 +2,9 @@ package io.github.tokenreduce.djl.blip;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
+import io.github.tokenreduce.djl.weights.ModelFiles;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -32,10 +33,7 @@ public final class BlipTokenizer implements AutoCloseable {
         if (maxLength < 2) {
             throw new IllegalArgumentException("maxLength: must be >= 2 but was " + maxLength);
         }
-        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("tokenizer: no tokenizer.json at " + file);
-        }
+        Path file = ModelFiles.resolve(path, "tokenizer.json", "tokenizer");
         return new BlipTokenizer(HuggingFaceTokenizer.newInstance(file,
                 Map.of("padding", "false", "truncation", "false")), maxLength);
     }

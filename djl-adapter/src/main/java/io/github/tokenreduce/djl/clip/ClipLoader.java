@@ -3,24 +3,21 @@ package io.github.tokenreduce.djl.clip;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.util.JsonUtils;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.nn.AttentionWeights;
 import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
+import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.Safetensors;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
 import io.github.tokenreduce.djl.weights.WeightStore;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -33,8 +30,10 @@ import java.util.regex.Pattern;
  */
 public final class ClipLoader {
 
-    private static final Pattern HF_LAYER = Pattern.compile("^(vision|text)_model\\.encoder\\.layers\\.(\\d+)\\.");
-    private static final Pattern OA_LAYER = Pattern.compile("^(visual\\.)?transformer\\.resblocks\\.(\\d+)\\.");
+    private static final Pattern HF_VISION = Pattern.compile("^vision_model\\.encoder\\.layers\\.(\\d+)\\.");
+    private static final Pattern HF_TEXT = Pattern.compile("^text_model\\.encoder\\.layers\\.(\\d+)\\.");
+    private static final Pattern OA_VISION = Pattern.compile("^visual\\.transformer\\.resblocks\\.(\\d+)\\.");
+    private static final Pattern OA_TEXT = Pattern.compile("^transformer\\.resblocks\\.(\\d+)\\.");
 
     private final NDManager manager;
     private final Device device;
@@ -56,22 +55,9 @@ public final class ClipLoader {
      */
     public static Loaded load(Path path, NDManager manager, Device device, Activation activation)
             throws IOException {
-        Path file = path;
-        JsonObject config = null;
-        if (Files.isDirectory(path)) {
-            file = path.resolve("model.safetensors");
-            Path cfg = path.resolve("config.json");
-            if (Files.isRegularFile(cfg)) {
-                try (Reader r = Files.newBufferedReader(cfg)) {
-                    config = JsonUtils.GSON.fromJson(r, JsonObject.class);
-                }
-            }
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("weights: no safetensors file at " + file);
-        }
-        return fromTensors(file.toString(), Safetensors.load(file, manager, device), config, manager, device,
-                activation);
+        Path file = ModelFiles.resolve(path, "model.safetensors", "weights");
+        return fromTensors(file.toString(), Safetensors.load(file, manager, device), ModelFiles.config(path),
+                manager, device, activation);
     }
 
     /**
@@ -105,13 +91,13 @@ public final class ClipLoader {
         int vw = dim(s, "vision_model.embeddings.class_embedding", 0, intOf(vc, "hidden_size"));
         int patch = dim(s, "vision_model.embeddings.patch_embedding.weight", 2, intOf(vc, "patch_size"));
         int vTokens = dim(s, "vision_model.embeddings.position_embedding.weight", 0, -1);
-        int vLayers = intOf(vc, "num_hidden_layers") > 0 ? intOf(vc, "num_hidden_layers") : count(s, HF_LAYER, "vision");
+        int vLayers = intOf(vc, "num_hidden_layers") > 0 ? intOf(vc, "num_hidden_layers") : s.layerCount(HF_VISION);
         int vHeads = intOf(vc, "num_attention_heads") > 0 ? intOf(vc, "num_attention_heads") : Math.max(vw / 64, 1);
         int vMlp = dim(s, "vision_model.encoder.layers.0.mlp.fc1.weight", 0, intOf(vc, "intermediate_size"));
         int tw = dim(s, "text_model.embeddings.token_embedding.weight", 1, intOf(tc, "hidden_size"));
         int vocab = dim(s, "text_model.embeddings.token_embedding.weight", 0, intOf(tc, "vocab_size"));
         int ctx = dim(s, "text_model.embeddings.position_embedding.weight", 0, intOf(tc, "max_position_embeddings"));
-        int tLayers = intOf(tc, "num_hidden_layers") > 0 ? intOf(tc, "num_hidden_layers") : count(s, HF_LAYER, "text");
+        int tLayers = intOf(tc, "num_hidden_layers") > 0 ? intOf(tc, "num_hidden_layers") : s.layerCount(HF_TEXT);
         int tHeads = intOf(tc, "num_attention_heads") > 0 ? intOf(tc, "num_attention_heads") : Math.max(tw / 64, 1);
         int tMlp = dim(s, "text_model.encoder.layers.0.mlp.fc1.weight", 0, intOf(tc, "intermediate_size"));
         int embed = dim(s, "visual_projection.weight", 0, config == null ? -1 : intOf(config, "projection_dim"));
@@ -123,7 +109,7 @@ public final class ClipLoader {
                 : (int) Math.round(Math.sqrt(vTokens - 1)) * patch;
         ClipConfig c = new ClipConfig(vw, vLayers, vHeads, vMlp, patch, image, tw, tLayers, tHeads, tMlp,
                 ctx, vocab, embed, act, eps);
-        checkGeometry(s, c);
+        checkGeometry(c);
         s.ignore("vision_model.embeddings.position_ids");
         s.ignore("text_model.embeddings.position_ids");
         String v = "vision_model.";
@@ -133,15 +119,15 @@ public final class ClipLoader {
                 conv == null ? null : conv.reshape(vw, -1).transpose(),
                 s.take(v + "embeddings.class_embedding", vw),
                 s.take(v + "embeddings.position_embedding.weight", c.visionTokens(), vw),
-                ln(s, v + "pre_layrnorm", vw, eps),
+                LayerNormWeights.take(s, v + "pre_layrnorm", vw, eps),
                 hfBlocks(s, v + "encoder.layers.", vLayers, vw, vMlp, vHeads, eps),
-                ln(s, v + "post_layernorm", vw, eps),
-                transposed(s.take("visual_projection.weight", embed, vw)),
+                LayerNormWeights.take(s, v + "post_layernorm", vw, eps),
+                s.takeTransposed("visual_projection.weight", embed, vw),
                 s.take(t + "embeddings.token_embedding.weight", vocab, tw),
                 s.take(t + "embeddings.position_embedding.weight", ctx, tw),
                 hfBlocks(s, t + "encoder.layers.", tLayers, tw, tMlp, tHeads, eps),
-                ln(s, t + "final_layer_norm", tw, eps),
-                transposed(s.take("text_projection.weight", embed, tw)),
+                LayerNormWeights.take(s, t + "final_layer_norm", tw, eps),
+                s.takeTransposed("text_projection.weight", embed, tw),
                 scalar(s, "logit_scale"));
         s.finish();
         return new Loaded(c, w);
@@ -161,11 +147,11 @@ public final class ClipLoader {
             NDArray vb = s.take(a + "v_proj.bias", w);
             NDArray o = s.take(a + "out_proj.weight", w, w);
             NDArray ob = s.take(a + "out_proj.bias", w);
-            AttentionWeights att = anyNull(q, qb, k, kb, v, vb, o, ob) ? null
+            AttentionWeights att = WeightStore.anyMissing(q, qb, k, kb, v, vb, o, ob) ? null
                     : AttentionWeights.ofSeparate(q, qb, k, kb, v, vb, o, ob, heads);
-            out.add(new BlockWeights(ln(s, p + "layer_norm1", w, eps), att, ln(s, p + "layer_norm2", w, eps),
-                    transposed(s.take(p + "mlp.fc1.weight", mlp, w)), s.take(p + "mlp.fc1.bias", mlp),
-                    transposed(s.take(p + "mlp.fc2.weight", w, mlp)), s.take(p + "mlp.fc2.bias", w)));
+            out.add(new BlockWeights(LayerNormWeights.take(s, p + "layer_norm1", w, eps), att, LayerNormWeights.take(s, p + "layer_norm2", w, eps),
+                    s.takeTransposed(p + "mlp.fc1.weight", mlp, w), s.take(p + "mlp.fc1.bias", mlp),
+                    s.takeTransposed(p + "mlp.fc2.weight", w, mlp), s.take(p + "mlp.fc2.bias", w)));
         }
         return out;
     }
@@ -176,19 +162,19 @@ public final class ClipLoader {
         int vw = dim(s, "visual.class_embedding", 0, -1);
         int patch = dim(s, "visual.conv1.weight", 2, -1);
         int vTokens = dim(s, "visual.positional_embedding", 0, -1);
-        int vLayers = count(s, OA_LAYER, "visual.");
+        int vLayers = s.layerCount(OA_VISION);
         int vMlp = dim(s, "visual.transformer.resblocks.0.mlp.c_fc.weight", 0, -1);
         int tw = dim(s, "token_embedding.weight", 1, -1);
         int vocab = dim(s, "token_embedding.weight", 0, -1);
         int ctx = dim(s, "positional_embedding", 0, -1);
-        int tLayers = count(s, OA_LAYER, "");
+        int tLayers = s.layerCount(OA_TEXT);
         int tMlp = dim(s, "transformer.resblocks.0.mlp.c_fc.weight", 0, -1);
         int embed = dim(s, "visual.proj", 1, -1);
         float eps = 1e-5f;
         ClipConfig c = new ClipConfig(vw, vLayers, Math.max(vw / 64, 1), vMlp, patch,
                 (int) Math.round(Math.sqrt(vTokens - 1)) * patch, tw, tLayers, Math.max(tw / 64, 1), tMlp, ctx,
                 vocab, embed, activation != null ? activation : Activation.QUICK_GELU, eps);
-        checkGeometry(s, c);
+        checkGeometry(c);
         s.ignore("attn_mask");
         s.ignore("input_resolution");
         s.ignore("context_length");
@@ -198,14 +184,14 @@ public final class ClipLoader {
                 conv == null ? null : conv.reshape(vw, -1).transpose(),
                 s.take("visual.class_embedding", vw),
                 s.take("visual.positional_embedding", c.visionTokens(), vw),
-                ln(s, "visual.ln_pre", vw, eps),
+                LayerNormWeights.take(s, "visual.ln_pre", vw, eps),
                 oaBlocks(s, "visual.transformer.resblocks.", vLayers, vw, vMlp, c.visionHeads(), eps),
-                ln(s, "visual.ln_post", vw, eps),
+                LayerNormWeights.take(s, "visual.ln_post", vw, eps),
                 s.take("visual.proj", vw, embed),
                 s.take("token_embedding.weight", vocab, tw),
                 s.take("positional_embedding", ctx, tw),
                 oaBlocks(s, "transformer.resblocks.", tLayers, tw, tMlp, c.textHeads(), eps),
-                ln(s, "ln_final", tw, eps),
+                LayerNormWeights.take(s, "ln_final", tw, eps),
                 s.take("text_projection", tw, embed),
                 scalar(s, "logit_scale"));
         s.finish();
@@ -221,17 +207,17 @@ public final class ClipLoader {
             NDArray inB = s.take(p + "attn.in_proj_bias", 3L * w);
             NDArray o = s.take(p + "attn.out_proj.weight", w, w);
             NDArray ob = s.take(p + "attn.out_proj.bias", w);
-            AttentionWeights att = anyNull(in, inB, o, ob) ? null : AttentionWeights.ofFused(in, inB, o, ob, heads);
-            out.add(new BlockWeights(ln(s, p + "ln_1", w, eps), att, ln(s, p + "ln_2", w, eps),
-                    transposed(s.take(p + "mlp.c_fc.weight", mlp, w)), s.take(p + "mlp.c_fc.bias", mlp),
-                    transposed(s.take(p + "mlp.c_proj.weight", w, mlp)), s.take(p + "mlp.c_proj.bias", w)));
+            AttentionWeights att = WeightStore.anyMissing(in, inB, o, ob) ? null : AttentionWeights.ofFused(in, inB, o, ob, heads);
+            out.add(new BlockWeights(LayerNormWeights.take(s, p + "ln_1", w, eps), att, LayerNormWeights.take(s, p + "ln_2", w, eps),
+                    s.takeTransposed(p + "mlp.c_fc.weight", mlp, w), s.take(p + "mlp.c_fc.bias", mlp),
+                    s.takeTransposed(p + "mlp.c_proj.weight", w, mlp), s.take(p + "mlp.c_proj.bias", w)));
         }
         return out;
     }
 
     // ------------------------------------------------------------------ helpers
 
-    private static void checkGeometry(WeightStore s, ClipConfig c) {
+    private static void checkGeometry(ClipConfig c) {
         List<String> bad = new ArrayList<>();
         if (c.visionWidth() <= 0 || c.textWidth() <= 0 || c.patch() <= 0 || c.embed() <= 0 || c.context() <= 0) {
             bad.add("cannot infer the geometry (widths, patch, embed, context) from these tensors: " + c);
@@ -249,25 +235,8 @@ public final class ClipLoader {
     }
 
     private static int dim(WeightStore s, String name, int axis, int fallback) {
-        NDArray a = s.peek(name);
-        if (a == null || a.getShape().dimension() <= axis) {
-            return fallback;
-        }
-        return (int) a.getShape().get(axis);
-    }
-
-    private static int count(WeightStore s, Pattern p, String tower) {
-        int max = -1;
-        for (String n : s.names()) {
-            Matcher m = p.matcher(n);
-            if (m.find()) {
-                String g = m.group(1) == null ? "" : m.group(1);
-                if (g.equals(tower)) {
-                    max = Math.max(max, Integer.parseInt(m.group(2)));
-                }
-            }
-        }
-        return max + 1;
+        int d = s.dim(name, axis);
+        return d < 0 ? fallback : d;
     }
 
     private static int intOf(JsonObject o, String key) {
@@ -278,27 +247,8 @@ public final class ClipLoader {
         return o != null && o.has(key) ? o.get(key).getAsFloat() : dflt;
     }
 
-    private static LayerNormWeights ln(WeightStore s, String prefix, int w, float eps) {
-        NDArray g = s.take(prefix + ".weight", w);
-        NDArray b = s.take(prefix + ".bias", w);
-        return g == null || b == null ? null : new LayerNormWeights(g, b, eps);
-    }
-
-    private static NDArray transposed(NDArray a) {
-        return a == null ? null : a.transpose();
-    }
-
     private static float scalar(WeightStore s, String name) {
         NDArray a = s.take(name);
         return a == null ? 0f : a.toFloatArray()[0];
-    }
-
-    private static boolean anyNull(Object... xs) {
-        for (Object x : xs) {
-            if (x == null) {
-                return true;
-            }
-        }
-        return false;
     }
 }

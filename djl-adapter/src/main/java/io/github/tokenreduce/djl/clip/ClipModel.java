@@ -231,7 +231,7 @@ public final class ClipModel implements AutoCloseable {
             }
             ReducingEncoder.Output out = text.forward(t.build(), red, true, true);
             NDArray h = Ops.layerNorm(out.tokens().hidden(), weights.lnFinal());
-            NDArray feats = ReducingEncoder.atGuide(out.tokens(), h).matMul(weights.textProjT());
+            NDArray feats = out.tokens().select(ReducingEncoder.GUIDE, h).matMul(weights.textProjT());
             return new Encoded(keep(feats, caller, scope), out.tokensPerLayer());
         }
     }

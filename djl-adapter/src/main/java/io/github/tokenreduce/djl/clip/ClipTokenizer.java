@@ -3,8 +3,9 @@ package io.github.tokenreduce.djl.clip;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
+import io.github.tokenreduce.djl.weights.ModelFiles;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,10 +40,7 @@ public final class ClipTokenizer implements AutoCloseable {
         if (context < 2) {
             throw new IllegalArgumentException("context: must be >= 2 but was " + context);
         }
-        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("tokenizer: no tokenizer.json at " + file);
-        }
+        Path file = ModelFiles.resolve(path, "tokenizer.json", "tokenizer");
         HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file,
                 Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false"));
         try {

@@ -87,16 +87,10 @@ public final class ReducingEncoder {
         return new Output(tokens, counts);
     }
 
-    /** The guide token's vector of {@code values} [B, N, C]: [B, C]. */
-    public static NDArray atGuide(TokenSet tokens, NDArray values) {
-        NDArray g = tokens.attachments().get(GUIDE).toType(values.getDataType(), false);
-        return g.expandDims(1).matMul(values).squeeze(1);
-    }
-
     static NDArray refreshCross(NDArray x, TokenSet tokens, NDArray offsets, int layer,
             boolean fromGuide) {
         long n = x.getShape().get(1);
-        NDArray base = fromGuide ? atGuide(tokens, x).expandDims(1) : x.get(":, " + (n - 1) + ":, :");
+        NDArray base = fromGuide ? tokens.select(GUIDE, x).expandDims(1) : x.get(":, " + (n - 1) + ":, :");
         if (offsets != null) {
             base = base.add(offsets.get(layer).reshape(1, 1, -1));
         } else if (!fromGuide) {

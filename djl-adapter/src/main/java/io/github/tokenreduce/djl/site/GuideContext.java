@@ -37,8 +37,7 @@ public final class GuideContext {
 
     /** The query of the token marked by the guide attachment, [B, c]. */
     public NDArray queryAtGuideToken() {
-        NDArray g = tokens.attachments().get(guideAttachment).toType(queries.getDataType(), false);
-        return g.expandDims(1).matMul(queries).squeeze(1);
+        return tokens.select(guideAttachment, queries);
     }
 
     /** {@code vector} [B, C] through this layer's query projection, [B, c]. */

@@ -9,6 +9,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Hands out named tensors with their expected shapes and collects every problem — missing,
@@ -59,6 +61,40 @@ public final class WeightStore {
             return null;
         }
         return a;
+    }
+
+    /** The tensor {@code name}, checked like {@link #take}, transposed (a view) for {@code x · W}. */
+    public NDArray takeTransposed(String name, long... dims) {
+        NDArray a = take(name, dims);
+        return a == null ? null : a.transpose();
+    }
+
+    /** Size of {@code name} along {@code axis}, or -1 when absent (for inferring geometry). */
+    public int dim(String name, int axis) {
+        NDArray a = tensors.get(name);
+        return a == null || a.getShape().dimension() <= axis ? -1 : (int) a.getShape().get(axis);
+    }
+
+    /** One more than the largest index captured by group 1 of {@code layer} over all names. */
+    public int layerCount(Pattern layer) {
+        int max = -1;
+        for (String n : tensors.keySet()) {
+            Matcher m = layer.matcher(n);
+            if (m.find()) {
+                max = Math.max(max, Integer.parseInt(m.group(1)));
+            }
+        }
+        return max + 1;
+    }
+
+    /** Whether any of {@code parts} is missing (null after a failed {@link #take}). */
+    public static boolean anyMissing(Object... parts) {
+        for (Object x : parts) {
+            if (x == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Marks {@code name} as known but unused (buffers such as position ids). */
