@@ -15,6 +15,8 @@ import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 
+import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.blip.BlipText;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.site.Tower;
@@ -32,6 +34,8 @@ import java.util.Locale;
  * activations: token count after each layer and the operator's mean cost per call. Part 2 runs a
  * ViT-B/16-shaped CLIP vision tower (random weights, so throughput only, no accuracy) without and
  * with each method, interleaved round by round, and reports each throughput ratio to the baseline.
+ * Part 3 does the same for BLIP image-text matching (ViT-B/16 at 384 px + 12-layer BERT fusion
+ * encoder, batch 2), with methods at the vision, text and cross-attention sites.
  *
  * <p>Arguments: {@code [batch] [repeats]} (default 8 and 5).
  */
@@ -56,6 +60,52 @@ public final class Demo {
             run(m, "MADTP T=2", MadtpReducer.builder().temperature(2f).build(), batch, 197, false, repeats);
             run(m, "PuMer ViLT", PumerReducer.builder().build(), batch, 40 + 197, true, repeats);
             endToEnd(m, batch, repeats);
+            blip(m, Math.min(repeats, 3));
+        }
+    }
+
+    private static void blip(NDManager m, int repeats) {
+        BlipModel base = BlipModel.of(RandomBlipWeights.base(m), m);
+        Map<String, BlipModel> models = new LinkedHashMap<>();
+        models.put("baseline", base);
+        models.put("ToMe r=40", base.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(40).build())));
+        models.put("CrossGET r=40", base.withReduction(Tower.VISION,
+                TowerReduction.of(CrossGetReducer.builder().r(40).build())));
+        models.put("MADTP T=2", base.withReduction(Tower.VISION,
+                TowerReduction.of(MadtpReducer.builder().temperature(2f).build())));
+        models.put("PuMer cross", base.withReduction(Tower.CROSS, TowerReduction.of(PumerReducer.builder()
+                .layers(0, 2, 4, 6).pruneRatio(0.2).mergeRatio(0.2).build())));
+        int batch = 2;
+        NDArray pixels = m.randomNormal(new Shape(batch, 3, 384, 384));
+        long[][] ids = new long[batch][20];
+        long[][] mask = new long[batch][20];
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < 20; j++) {
+                ids[i][j] = j == 0 ? 101 : 1000 + 37 * j + i;
+                mask[i][j] = 1;
+            }
+        }
+        BlipText text = new BlipText(ids, mask);
+        Map<String, Long> nanos = new LinkedHashMap<>();
+        for (int round = 0; round <= repeats; round++) {
+            for (Map.Entry<String, BlipModel> e : models.entrySet()) {
+                long start = System.nanoTime();
+                NDArray s = e.getValue().itmScores(pixels, text);
+                s.toFloatArray();
+                long t = System.nanoTime() - start;
+                s.close();
+                if (round > 0) {
+                    nanos.merge(e.getKey(), t, Long::sum);
+                }
+            }
+        }
+        double baseline = nanos.get("baseline");
+        System.out.printf(Locale.ROOT, "%nBLIP ITM (ViT-B/16 @384 + BERT fusion), batch %d, %d interleaved rounds:%n",
+                batch, repeats);
+        for (String k : models.keySet()) {
+            double ms = nanos.get(k) / 1e6 / repeats;
+            System.out.printf(Locale.ROOT, "%-14s %8.1f ms/batch  %7.2f pairs/s  speed-up x%.2f%n", k, ms,
+                    batch * 1000 / ms, baseline / nanos.get(k));
         }
     }
 
