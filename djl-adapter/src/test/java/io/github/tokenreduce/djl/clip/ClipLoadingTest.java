@@ -9,6 +9,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.tome.ToMeReducer;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.testing.RandomClip;
 import io.github.tokenreduce.djl.testing.Shared;
 import io.github.tokenreduce.djl.weights.SafetensorsWriter;
@@ -16,6 +19,8 @@ import io.github.tokenreduce.djl.weights.SafetensorsWriter.Encoding;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -56,6 +61,23 @@ class ClipLoadingTest {
                 assertTrue(Shared.maxDiff(ta.get(perm), a.encodeTexts(m, permIds)) < 1e-5, "text batch permutation");
                 // distinct inputs give distinct embeddings (the model is not constant)
                 assertTrue(Shared.maxDiff(ia.get("0"), ia.get("1")) > 1e-3);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"16, 224, 197", "32, 224, 50", "14, 224, 257", "14, 336, 577"})
+    void geometryIsInferredForB16B32L14AndL14At336(int patch, int image, int tokens) throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Path f = tmp.resolve("g" + patch + "_" + image + ".safetensors");
+            SafetensorsWriter.write(f, RandomClip.openAi(m, 8, patch, image), Encoding.F32);
+            try (ClipModel c = ClipModel.load(f, Device.cpu())) {
+                assertEquals(patch, c.config().patch());
+                assertEquals(image, c.config().imageSize());
+                assertEquals(tokens, c.config().visionTokens());
+                ClipModel.Encoded e = c.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(8).build()))
+                        .encodeImage(m.randomNormal(new Shape(1, 3, image, image)));
+                assertEquals(tokens - 16, e.tokensPerLayer()[1]);
             }
         }
     }

@@ -31,11 +31,17 @@ public final class RandomClip {
 
     /** Random parameters in OpenAI naming. */
     public static Map<String, NDArray> openAi(NDManager m, long seed) {
+        return openAi(m, seed, 16, 224);
+    }
+
+    /** Random parameters in OpenAI naming with another patch size and resolution. */
+    public static Map<String, NDArray> openAi(NDManager m, long seed, int patch, int image) {
         m.getEngine().setRandomSeed((int) seed);
+        int tokens = (image / patch) * (image / patch) + 1;
         Map<String, NDArray> w = new LinkedHashMap<>();
         w.put("visual.class_embedding", r(m, WIDTH));
-        w.put("visual.conv1.weight", r(m, WIDTH, 3, 16, 16).mul(0.1f));
-        w.put("visual.positional_embedding", r(m, TOKENS, WIDTH));
+        w.put("visual.conv1.weight", r(m, WIDTH, 3, patch, patch).mul(0.1f));
+        w.put("visual.positional_embedding", r(m, tokens, WIDTH));
         ln(m, w, "visual.ln_pre");
         blocks(m, w, "visual.transformer.resblocks.");
         ln(m, w, "visual.ln_post");
