@@ -106,14 +106,13 @@ public final class TokenSet {
     /** The same set with new hidden states of the same [B, N, *] layout (e.g. after an MLP). */
     public TokenSet withHidden(NDArray newHidden) {
         Checks.shape("hidden", newHidden, new long[] {batch(), length(), -1}, "[B, N, C]");
-        Builder b = toBuilder();
         Builder out = new Builder(newHidden);
-        out.sizes = b.sizes;
-        out.keyMask = b.keyMask;
-        out.protectedMask = b.protectedMask;
-        out.spans = b.spans;
-        out.source = b.source;
-        out.attachments.putAll(b.attachments);
+        out.sizes = sizes;
+        out.keyMask = keyMask;
+        out.protectedMask = protectedMask;
+        out.spans = spans;
+        out.source = source;
+        out.attachments.putAll(attachments);
         out.protectCalled = true;
         return new TokenSet(out);
     }

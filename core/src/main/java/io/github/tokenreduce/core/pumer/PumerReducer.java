@@ -14,9 +14,11 @@ import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.tome.BipartiteMatcher;
 import io.github.tokenreduce.core.util.Checks;
+import io.github.tokenreduce.core.util.MatchMasks;
 import io.github.tokenreduce.core.util.StableOrder;
 import io.github.tokenreduce.core.util.Tensors;
 
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -102,9 +104,7 @@ public final class PumerReducer implements CrossModalReducer {
                 "[B, H, Lt, Li] with Li = " + li);
         NDArray prot = image.protectedMask().gt(0f);
         int keep = Math.max(li - (int) Math.rint(pruneRatio * li), 1);
-        keep = Math.max(keep, java.util.Arrays.stream(
-                io.github.tokenreduce.core.util.MatchMasks.countPositive(image.protectedMask()))
-                .max().orElse(0));
+        keep = Math.max(keep, Arrays.stream(MatchMasks.countPositive(image.protectedMask())).max().orElse(0));
         // protected tokens rank first; the rest by score (stable, ties by index)
         NDArray ranked = Tensors.select(prot, score.zerosLike().add(Float.MAX_VALUE), score);
         NDArray kept = StableOrder.orderOf(StableOrder.descendingRanks(ranked, tie))
