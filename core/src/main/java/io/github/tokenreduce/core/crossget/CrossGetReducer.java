@@ -132,19 +132,13 @@ public final class CrossGetReducer implements TokenReducer {
         }
 
         public Builder ensembleMode(EnsembleMode m) {
-            if (m == null) {
-                throw new IllegalArgumentException("ensembleMode: must not be null");
-            }
-            mode = m;
+            mode = Checks.notNull("ensembleMode", m);
             return this;
         }
 
         /** How equal scores are ordered (default {@link TieBreak#INDEX}). */
         public Builder tieBreak(TieBreak t) {
-            if (t == null) {
-                throw new IllegalArgumentException("tieBreak: must not be null");
-            }
-            tie = t;
+            tie = Checks.notNull("tieBreak", t);
             return this;
         }
 

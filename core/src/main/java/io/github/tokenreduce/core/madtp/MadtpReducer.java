@@ -170,10 +170,7 @@ public final class MadtpReducer implements TokenReducer {
         private TieBreak tie = TieBreak.INDEX;
 
         public Builder schedule(Schedule s) {
-            if (s == null) {
-                throw new IllegalArgumentException("schedule: must not be null");
-            }
-            schedule = s;
+            schedule = Checks.notNull("schedule", s);
             return this;
         }
 
@@ -193,18 +190,12 @@ public final class MadtpReducer implements TokenReducer {
         }
 
         public Builder order(OrderPolicy o) {
-            if (o == null) {
-                throw new IllegalArgumentException("order: must not be null");
-            }
-            order = o;
+            order = Checks.notNull("order", o);
             return this;
         }
 
         public Builder tieBreak(TieBreak t) {
-            if (t == null) {
-                throw new IllegalArgumentException("tieBreak: must not be null");
-            }
-            tie = t;
+            tie = Checks.notNull("tieBreak", t);
             return this;
         }
 

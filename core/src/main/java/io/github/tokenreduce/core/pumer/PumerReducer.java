@@ -212,10 +212,7 @@ public final class PumerReducer implements CrossModalReducer {
         }
 
         public Builder tieBreak(TieBreak t) {
-            if (t == null) {
-                throw new IllegalArgumentException("tieBreak: must not be null");
-            }
-            tie = t;
+            tie = Checks.notNull("tieBreak", t);
             return this;
         }
 

@@ -102,10 +102,7 @@ public final class ToMeReducer implements TokenReducer {
 
         /** How equal scores are ordered (default {@link TieBreak#INDEX}). */
         public Builder tieBreak(TieBreak t) {
-            if (t == null) {
-                throw new IllegalArgumentException("tieBreak: must not be null");
-            }
-            tie = t;
+            tie = Checks.notNull("tieBreak", t);
             return this;
         }
 

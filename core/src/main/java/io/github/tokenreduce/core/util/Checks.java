@@ -54,6 +54,14 @@ public final class Checks {
         }
     }
 
+    /** Requires a non-null configuration value. */
+    public static <T> T notNull(String name, T value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + ": must not be null");
+        }
+        return value;
+    }
+
     /** Requires {@code value >= 0}. */
     public static int nonNegative(String name, int value) {
         if (value < 0) {
