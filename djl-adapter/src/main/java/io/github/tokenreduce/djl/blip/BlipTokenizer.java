@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * BLIP's BERT WordPiece tokeniser from a Hugging Face {@code tokenizer.json}: {@code [CLS] tokens [SEP]},
  * truncated to {@code maxLength} (35 in BLIP retrieval) keeping {@code [SEP]}, padded to the longest
- * text of the batch with {@code [PAD]}, with the attention mask. Thread-safe; close to free it.
+ * text of the batch with {@code [PAD]}, with the attention mask. Holds no per-call state; close to free it.
  */
 public final class BlipTokenizer implements AutoCloseable {
 

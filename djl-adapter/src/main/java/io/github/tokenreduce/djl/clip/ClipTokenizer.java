@@ -14,7 +14,7 @@ import java.util.Map;
  * CLIP's byte-pair tokeniser, loaded from a Hugging Face {@code tokenizer.json} through DJL's
  * native tokenizers: {@code [<|startoftext|>, tokens..., <|endoftext|>]}, truncated so the
  * end-of-text token always survives, and padded to the context length with the end-of-text token.
- * Thread-safe; close it to free the native tokenizer.
+ * Holds no per-call state; close it to free the native tokenizer.
  */
 public final class ClipTokenizer implements AutoCloseable {
 
