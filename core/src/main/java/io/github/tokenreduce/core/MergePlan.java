@@ -177,12 +177,6 @@ public final class MergePlan {
         return requested >= 0 && applied < requested;
     }
 
-    /** Whether this plan leaves every token where it was. */
-    public boolean isIdentity() {
-        return sources.getShape().get(1) == 0 && outputLength() == inputLength
-                && Arrays.stream(counts).allMatch(c -> c == inputLength)
-                && keep.eq(Tensors.arange(keep, inputLength).expandDims(0)).all().getBoolean();
-    }
 
     /** The anchors' values: {@code x} [B, N, ...] gives [B, N_out, ...]. */
     public NDArray gather(NDArray x) {

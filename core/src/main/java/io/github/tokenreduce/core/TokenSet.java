@@ -61,7 +61,12 @@ public final class TokenSet {
 
     /** A builder pre-filled with this set's fields. */
     public Builder toBuilder() {
-        Builder b = new Builder(hidden);
+        return builderOver(hidden);
+    }
+
+    /** A builder over {@code newHidden} carrying every other field of this set. */
+    private Builder builderOver(NDArray newHidden) {
+        Builder b = new Builder(newHidden);
         b.sizes = sizes;
         b.keyMask = keyMask;
         b.protectedMask = protectedMask;
@@ -106,15 +111,7 @@ public final class TokenSet {
     /** The same set with new hidden states of the same [B, N, *] layout (e.g. after an MLP). */
     public TokenSet withHidden(NDArray newHidden) {
         Checks.shape("hidden", newHidden, new long[] {batch(), length(), -1}, "[B, N, C]");
-        Builder out = new Builder(newHidden);
-        out.sizes = sizes;
-        out.keyMask = keyMask;
-        out.protectedMask = protectedMask;
-        out.spans = spans;
-        out.source = source;
-        out.attachments.putAll(attachments);
-        out.protectCalled = true;
-        return new TokenSet(out);
+        return new TokenSet(builderOver(newHidden));
     }
 
     /**
@@ -147,10 +144,6 @@ public final class TokenSet {
         return (int) hidden.getShape().get(2);
     }
 
-    /** Real tokens per sample (sum of the key mask, rounded), read to the host. */
-    public int[] realCounts() {
-        return Tensors.toIntArray(keyMask.sum(new int[] {1}).round());
-    }
 
     /**
      * Applies {@code plan}, with {@code newHidden} [B, N_out, C] already computed by the method.

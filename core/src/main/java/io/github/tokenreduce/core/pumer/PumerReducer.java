@@ -118,7 +118,9 @@ public final class PumerReducer implements CrossModalReducer {
         MergePlan plan = local.remap(kept, li);
         NDArray hidden = plan.weightedMean(image.hidden(), image.sizes().onesLike());
         TokenSet out = unitSizes(image).apply(plan, hidden, null);
-        return new Reduction(out.toBuilder().keyMask(out.keyMask().onesLike()).build(), plan);
+        TokenSet.Builder b = out.toBuilder();
+        b.keyMaskUnchecked(out.keyMask().onesLike()); // all ones: nothing to check, no host sync
+        return new Reduction(b.build(), plan);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.github.tokenreduce.djl.site;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.tokenreduce.djl.weights.Safetensors;
@@ -57,8 +56,4 @@ public final class ReductionCheckpoint {
                 .findFirst();
     }
 
-    /** Device of the stored parameters. */
-    public Device device() {
-        return tensors.values().stream().findFirst().map(NDArray::getDevice).orElse(Device.cpu());
-    }
 }
