@@ -1,6 +1,7 @@
 package io.github.tokenreduce.core;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -127,6 +128,39 @@ public final class TokenSet {
                     + attachments.keySet());
         }
         return w.toType(values.getDataType(), false).expandDims(1).matMul(values).squeeze(1);
+    }
+
+    /**
+     * Tokens {@code [from, to)} of every sample as a set of their own: every per-token field is
+     * sliced, the key mask unchecked (a slice may hold only padding), spans dropped, the source map
+     * kept over all original tokens.
+     */
+    public TokenSet slice(int from, int to) {
+        if (from < 0 || to > length() || from >= to) {
+            throw new IllegalArgumentException("slice: [" + from + ", " + to + ") is not a non-empty range of the "
+                    + length() + " tokens; expected 0 <= from < to <= N");
+        }
+        String r = ":, " + from + ":" + to;
+        Builder b = new Builder(hidden.get(r + ", :"));
+        b.sizes = sizes.get(r);
+        b.keyMask = keyMask.get(r);
+        b.protectedMask = protectedMask.get(r);
+        b.source = source == null ? null : source.get(r + ", :");
+        for (Map.Entry<String, NDArray> e : attachments.entrySet()) {
+            b.attachments.put(e.getKey(), e.getValue().get(r));
+        }
+        b.protectCalled = true;
+        return b.build();
+    }
+
+    /** Every array this set holds (hidden, sizes, masks, source map, attachments), for lifetime management. */
+    public NDList arrays() {
+        NDList out = new NDList(hidden, sizes, keyMask, protectedMask);
+        if (source != null) {
+            out.add(source);
+        }
+        out.addAll(attachments.values());
+        return out;
     }
 
     /** Batch size B. */

@@ -73,8 +73,8 @@ public final class PumerReducer implements CrossModalReducer {
         NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
         Checks.shape("metric", metric, new long[] {tokens.batch(), tokens.length(), -1}, "[B, N, c]");
         int lt = spans.textLength();
-        TokenSet text = slice(tokens, 0, lt);
-        TokenSet image = slice(tokens, lt, tokens.length());
+        TokenSet text = tokens.slice(0, lt);
+        TokenSet image = tokens.slice(lt, tokens.length());
         NDArray textKeys = metric.get(":, :" + lt + ", :");
         NDArray imageKeys = metric.get(":, " + lt + ":, :");
         NDArray t2i = Checks.present("crossAttention", inputs.crossAttention(), "[B, H, Lt, Li]");
@@ -144,15 +144,6 @@ public final class PumerReducer implements CrossModalReducer {
 
     private static TokenSet unitSizes(TokenSet t) {
         return t.toBuilder().sizes(t.sizes().onesLike()).build();
-    }
-
-    private static TokenSet slice(TokenSet t, int from, int to) {
-        String r = ":, " + from + ":" + to;
-        TokenSet.Builder b = TokenSet.builder(t.hidden().get(r + ", :"))
-                .sizes(t.sizes().get(r))
-                .protectedMask(t.protectedMask().get(r));
-        b.keyMaskUnchecked(t.keyMask().get(r));
-        return b.build();
     }
 
     @Override

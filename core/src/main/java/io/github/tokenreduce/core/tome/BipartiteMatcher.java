@@ -23,7 +23,9 @@ import java.util.Arrays;
  *   <li>protected tokens never match ({@link MatchMasks}); padding matches only padding;
  *   <li>each A token's best edge; the {@code r} A tokens with the best edges (stable order,
  *       ties by index) merge into their B partner;
- *   <li>output order {@code [unmerged A (by index), all B]} — ToMe's deliberate shuffle.
+ *   <li>output order {@code [protected (by index), unmerged A (by index), other B]}: ToMe's
+ *       deliberate shuffle, which with a class token (and DeiT's distillation token) is exactly
+ *       ToMe's {@code [cls, (dist,) unm, dst]}.
  * </ol>
  * r is clamped to {@code (N - #protected) // 2} and to the unprotected A tokens available.
  */
@@ -67,13 +69,23 @@ public final class BipartiteMatcher {
                 keyMask == null ? null : keyMask.get(":, 0::2"),
                 keyMask == null ? null : keyMask.get(":, 1::2"));
 
-        NDArray nodeMax = scores.max(new int[] {2});
+        // A protected A row has no edge; it ranks below every other row (ToMe's -inf row).
+        NDArray nodeMax = Tensors.where(protA.gt(0f).logicalNot(), scores.max(new int[] {2}), 2 * Tensors.NEG);
         NDArray nodeIdx = Tensors.argMaxFirst(scores, 2);
         NDArray isSrcA = StableOrder.descendingRanks(nodeMax, tie).lt((long) applied);
-        int unmerged = na - applied;
-        NDArray unmergedSlot = isSrcA.logicalNot().toType(DataType.INT64, false).cumSum(1).sub(1L);
-        NDArray slotA = Tensors.select(isSrcA, nodeIdx.add((long) unmerged), unmergedSlot);
-        NDArray slotB = Tensors.arange(metric, nb).add((long) unmerged).expandDims(0).repeat(0, batch);
+        // Output: protected tokens by index, then unmerged A by index, then B (ToMe's order; with a
+        // class token and a distillation token this is ToMe's [cls, dist, unm[1:], dst[1:]]).
+        NDArray prot = protectedMask.gt(0f);
+        NDArray isProtA = protA.gt(0f);
+        NDArray isProtB = protB.gt(0f);
+        NDArray protSlot = cumSlot(prot, null);
+        NDArray protCount = count(prot);
+        NDArray unmergedA = isSrcA.logicalNot().logicalAnd(isProtA.logicalNot());
+        NDArray freeB = isProtB.logicalNot();
+        NDArray slotFreeB = cumSlot(freeB, protCount.add(count(unmergedA)));
+        NDArray slotB = Tensors.select(isProtB, protSlot.get(":, 1::2"), slotFreeB);
+        NDArray slotA = Tensors.select(isProtA, protSlot.get(":, 0::2"),
+                Tensors.select(isSrcA, slotB.gather(nodeIdx, 1), cumSlot(unmergedA, protCount)));
         NDArray anchorA = isSrcA.logicalNot();
         NDArray anchorB = slotB.gte(0L);
         NDArray slots = interleave(slotA, slotB, na, nb);
@@ -97,6 +109,17 @@ public final class BipartiteMatcher {
             out = Math.min(out, limit);
         }
         return Math.max(out, 0);
+    }
+
+    /** {@code offset + (running count of set entries) - 1} for each entry of {@code mask} [B, M]. */
+    private static NDArray cumSlot(NDArray mask, NDArray offset) {
+        NDArray c = mask.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        return offset == null ? c : c.add(offset);
+    }
+
+    /** Per-sample count of set entries, int64 [B, 1]. */
+    private static NDArray count(NDArray mask) {
+        return mask.toType(DataType.INT64, false).sum(new int[] {1}, true);
     }
 
     /** Re-interleaves A (even) and B (odd) rows into token order [B, N]. */

@@ -139,13 +139,16 @@ public final class Nd4jReference {
             arg[i] = argMaxFirst(s[i], all);
             best[i] = s[i][arg[i]];
         }
+        for (int i = 0; i < na; i++) {
+            if (prot[2 * i]) {
+                best[i] = Double.NEGATIVE_INFINITY; // ToMe's -inf row
+            }
+        }
         List<Integer> order = sortedBy(na, best, true);
         List<Integer> unmerged = new ArrayList<>(order.subList(r, na));
         unmerged.sort(Integer::compare);
+        // [protected by index, unmerged A by index, other B]
         List<List<Integer>> groups = new ArrayList<>();
-        for (int i : unmerged) {
-            groups.add(new ArrayList<>(List.of(2 * i)));
-        }
         List<List<Integer>> bGroups = new ArrayList<>();
         for (int j = 0; j < nb; j++) {
             bGroups.add(new ArrayList<>(List.of(2 * j + 1)));
@@ -154,7 +157,21 @@ public final class Nd4jReference {
             int i = order.get(k);
             bGroups.get(arg[i]).add(2 * i);
         }
-        groups.addAll(bGroups);
+        for (int t = 0; t < n; t++) {
+            if (prot[t]) {
+                groups.add(t % 2 == 0 ? new ArrayList<>(List.of(t)) : bGroups.get(t / 2));
+            }
+        }
+        for (int i : unmerged) {
+            if (!prot[2 * i]) {
+                groups.add(new ArrayList<>(List.of(2 * i)));
+            }
+        }
+        for (int j = 0; j < nb; j++) {
+            if (!prot[2 * j + 1]) {
+                groups.add(bGroups.get(j));
+            }
+        }
         return groups;
     }
 

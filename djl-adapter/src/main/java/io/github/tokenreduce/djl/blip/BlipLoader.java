@@ -10,6 +10,7 @@ import io.github.tokenreduce.djl.nn.AttentionWeights;
 import io.github.tokenreduce.djl.nn.BertLayerWeights;
 import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
+import io.github.tokenreduce.djl.nn.VisionWeights;
 import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.Safetensors;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
@@ -99,12 +100,12 @@ public final class BlipLoader {
         for (int i = 0; i < tLayers; i++) {
             text.add(bertLayer(s, te + "encoder.layer." + i + ".", tw, vw, inter, c));
         }
-        BlipWeights w = new BlipWeights(
-                conv == null ? null : conv.reshape(vw, -1).transpose(),
-                s.take(v + "embeddings.patch_embedding.bias", vw),
-                cls == null ? null : cls.reshape(vw),
-                pos == null ? null : pos.reshape(c.visionTokens(), vw),
-                vision, LayerNormWeights.take(s, v + "post_layernorm", vw, c.visionEps()),
+        VisionWeights visionWeights = new VisionWeights(conv == null ? null : conv.reshape(vw, -1).transpose(),
+                s.take(v + "embeddings.patch_embedding.bias", vw), patch, c.imageSize(),
+                cls == null ? null : cls.reshape(vw), null,
+                pos == null ? null : pos.reshape(c.visionTokens(), vw), null,
+                vision, LayerNormWeights.take(s, v + "post_layernorm", vw, c.visionEps()));
+        BlipWeights w = new BlipWeights(visionWeights,
                 s.take(te + "embeddings.word_embeddings.weight", vocab, tw),
                 s.take(te + "embeddings.position_embeddings.weight", maxPos, tw),
                 LayerNormWeights.take(s, te + "embeddings.LayerNorm", tw, c.textEps()), text,

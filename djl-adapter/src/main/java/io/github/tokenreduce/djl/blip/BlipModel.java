@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.CrossModalReducer;
 import io.github.tokenreduce.core.SiteInput;
@@ -16,6 +15,7 @@ import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.nn.FusionEncoder;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
+import io.github.tokenreduce.djl.nn.VisionTower;
 import io.github.tokenreduce.djl.site.GuideProvider;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -51,7 +51,7 @@ public final class BlipModel implements AutoCloseable {
     private final boolean owner;
     private final BlipConfig config;
     private final BlipWeights weights;
-    private final ReducingEncoder vision;
+    private final VisionTower vision;
     private final FusionEncoder text;
     private final Map<Tower, TowerReduction> reductions;
 
@@ -61,7 +61,7 @@ public final class BlipModel implements AutoCloseable {
         this.owner = owner;
         this.config = config;
         this.weights = weights;
-        this.vision = new ReducingEncoder(weights.visionBlocks(), Activation.GELU);
+        this.vision = new VisionTower(weights.vision(), Activation.GELU);
         this.text = new FusionEncoder(weights.textLayers(), Activation.GELU);
         this.reductions = reductions;
     }
@@ -96,29 +96,17 @@ public final class BlipModel implements AutoCloseable {
             throw new IllegalArgumentException("reduction: the CROSS site takes a method that reduces from "
                     + "text-to-image attention (e.g. PuMer), not " + r.name());
         }
-        if (site != Tower.CROSS && r.requires().contains(SiteInput.CROSS_ATTENTION)) {
-            throw new IllegalArgumentException("reduction: " + r.name() + " needs text-to-image attention; "
-                    + "attach it to the CROSS site, not " + site);
+        if (site != Tower.CROSS) {
+            reduction.requireNoCrossAttention("the " + site + " site", "attach it to the CROSS site");
         }
         boolean isVision = site == Tower.VISION;
-        int layers = isVision ? config.visionLayers() : config.textLayers();
-        int width = isVision ? config.visionWidth() : config.textWidth();
-        NDArray offsets = reduction.crossOffsets();
-        if (offsets != null && !offsets.getShape().equals(new Shape(layers, width))) {
-            throw new IllegalArgumentException("crossOffsets: expected shape [layers, width] = (" + layers + ", "
-                    + width + ") for the " + site + " site but got " + offsets.getShape());
-        }
-        NDArray dict = reduction.dictionary();
-        if (dict != null && (dict.getShape().dimension() != 2 || dict.getShape().get(1) != width)) {
-            throw new IllegalArgumentException("dictionary: expected shape [M, " + width + "] for the " + site
-                    + " site but got " + dict.getShape());
-        }
-        if (dict == null && r.requires().contains(SiteInput.DICTIONARY)) {
-            dict = (isVision ? weights.visionProjT() : weights.textProjT()).transpose();
-        }
+        TowerReduction resolved = reduction.resolve(site + " site",
+                isVision ? config.visionLayers() : config.textLayers(),
+                isVision ? config.visionWidth() : config.textWidth(), null,
+                () -> (isVision ? weights.visionProjT() : weights.textProjT()).transpose());
         Map<Tower, TowerReduction> next = new EnumMap<>(Tower.class);
         next.putAll(reductions);
-        next.put(site, reduction.withDictionary(dict));
+        next.put(site, resolved);
         return new BlipModel(manager, false, config, weights, next);
     }
 
@@ -132,7 +120,7 @@ public final class BlipModel implements AutoCloseable {
 
     /** {@link #itmScores} with per-layer token counts. */
     public Matching match(NDArray pixels, BlipText texts) {
-        checkPixels(pixels);
+        vision.checkPixels(pixels);
         if (pixels.getShape().get(0) != texts.batch()) {
             throw new IllegalArgumentException("texts: " + texts.batch() + " texts for " + pixels.getShape().get(0)
                     + " images (pixels " + pixels.getShape() + "); ITM scores pairs, expected equal batches");
@@ -147,8 +135,8 @@ public final class BlipModel implements AutoCloseable {
                 NDArray textCross = encodeText(texts, null, null).text().hidden().get(":, 0, :");
                 vr = vr.withGuide(GuideProvider.external(textCross));
             }
-            ReducingEncoder.Output img = encodeImage(pixels, vr);
-            TokenSet image = withoutCrossToken(img.tokens(), vr);
+            ReducingEncoder.Output img = vision.forward(pixels, vr);
+            TokenSet image = img.tokens();
             if (tr != null && tr.guide() == null && tr.reducer().requires().contains(SiteInput.GUIDE)
                     && config.textWidth() == config.visionWidth()) {
                 tr = tr.withGuide(GuideProvider.external(image.hidden().get(":, 0, :")));
@@ -164,12 +152,10 @@ public final class BlipModel implements AutoCloseable {
 
     /** ITC cosine similarity of every image with every text, [B_img, B_txt]. */
     public NDArray itcSimilarity(NDArray pixels, BlipText texts) {
-        checkPixels(pixels);
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            TokenSet image = withoutCrossToken(encodeImage(pixels, reductions.get(Tower.VISION)).tokens(),
-                    reductions.get(Tower.VISION));
+            TokenSet image = vision.forward(pixels, reductions.get(Tower.VISION)).tokens();
             NDArray img = unit(Ops.linear(image.hidden().get(":, 0, :"), weights.visionProjT(), weights.visionProjB()));
             NDArray cls = encodeText(texts, null, reductions.get(Tower.TEXT)).text().hidden().get(":, 0, :");
             NDArray txt = unit(Ops.linear(cls, weights.textProjT(), weights.textProjB()));
@@ -178,26 +164,6 @@ public final class BlipModel implements AutoCloseable {
             sim.attach(caller);
             return sim;
         }
-    }
-
-    private ReducingEncoder.Output encodeImage(NDArray pixels, TowerReduction red) {
-        NDArray px = pixels.toDevice(manager.getDevice(), false).toType(DataType.FLOAT32, false);
-        long b = px.getShape().get(0);
-        int p = config.patch();
-        long g = config.imageSize() / p;
-        NDArray x = px.reshape(b, 3, g, p, g, p).transpose(0, 2, 4, 1, 3, 5).reshape(b, g * g, 3L * p * p)
-                .matMul(weights.patchT()).add(weights.patchB());
-        NDArray cls = weights.classEmbedding().reshape(1, 1, -1).broadcast(b, 1, config.visionWidth());
-        x = NDArrays.concat(new NDList(cls, x), 1).add(weights.positions().expandDims(0));
-        boolean cross = red != null && red.reducer().usesCrossToken();
-        if (cross) {
-            x = NDArrays.concat(new NDList(x, x.get(":, 0:1, :")), 1);
-        }
-        TokenSet t = TokenSet.builder(x).protect(cross ? new int[] {0, -1} : new int[] {0})
-                .attach(GUIDE, oneHot(b, (int) x.getShape().get(1), cross ? -1 : 0)).build();
-        ReducingEncoder.Output out = vision.forward(t, red, false, false);
-        TokenSet post = out.tokens().withHidden(Ops.layerNorm(out.tokens().hidden(), weights.postLn()));
-        return new ReducingEncoder.Output(post, out.tokensPerLayer());
     }
 
     private FusionEncoder.Output encodeText(BlipText texts, TokenSet image, TowerReduction red) {
@@ -237,17 +203,6 @@ public final class BlipModel implements AutoCloseable {
         return text.forward(t, image, prop, red, crossSite);
     }
 
-    private static TokenSet withoutCrossToken(TokenSet t, TowerReduction red) {
-        if (red == null || !red.reducer().usesCrossToken()) {
-            return t;
-        }
-        String keep = ":, :" + (t.length() - 1);
-        TokenSet.Builder b = TokenSet.builder(t.hidden().get(keep + ", :")).sizes(t.sizes().get(keep))
-                .protectedMask(t.protectedMask().get(keep));
-        b.keyMaskUnchecked(t.keyMask().get(keep));
-        return b.build();
-    }
-
     private NDArray oneHot(long b, int n, int index) {
         float[] v = new float[(int) b * n];
         int k = index < 0 ? n + index : index;
@@ -255,15 +210,6 @@ public final class BlipModel implements AutoCloseable {
             v[i * n + k] = 1f;
         }
         return manager.create(v, new Shape(b, n));
-    }
-
-    private void checkPixels(NDArray pixels) {
-        long s = config.imageSize();
-        if (pixels.getShape().dimension() != 4 || pixels.getShape().get(1) != 3 || pixels.getShape().get(2) != s
-                || pixels.getShape().get(3) != s) {
-            throw new IllegalArgumentException("pixels: expected shape [B, 3, " + s + ", " + s + "] but got "
-                    + pixels.getShape());
-        }
     }
 
     private static NDArray unit(NDArray x) {

@@ -2,20 +2,15 @@ package io.github.tokenreduce.djl.blip;
 
 import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.djl.nn.BertLayerWeights;
-import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
+import io.github.tokenreduce.djl.nn.VisionWeights;
 
 import java.util.List;
 
 /**
  * BLIP retrieval parameters in one layout (matrices transposed for {@code x · W}).
  *
- * @param patchT patch embedding [3·P·P, Wv]
- * @param patchB patch embedding bias [Wv]
- * @param classEmbedding [Wv]
- * @param positions [Nv, Wv]
- * @param visionBlocks ViT blocks (pre-LN)
- * @param postLn ViT final norm
+ * @param vision the ViT image tower ({@code post_layernorm} as its final norm)
  * @param words word embeddings [V, Wt]
  * @param textPositions [P, Wt]
  * @param embeddingLn embedding norm
@@ -27,7 +22,6 @@ import java.util.List;
  * @param itmT ITM head [Wt, 2]
  * @param itmB its bias
  */
-public record BlipWeights(NDArray patchT, NDArray patchB, NDArray classEmbedding, NDArray positions,
-        List<BlockWeights> visionBlocks, LayerNormWeights postLn, NDArray words, NDArray textPositions,
+public record BlipWeights(VisionWeights vision, NDArray words, NDArray textPositions,
         LayerNormWeights embeddingLn, List<BertLayerWeights> textLayers, NDArray visionProjT, NDArray visionProjB,
         NDArray textProjT, NDArray textProjB, NDArray itmT, NDArray itmB) {}

@@ -8,6 +8,7 @@ import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.nn.AttentionWeights;
 import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
+import io.github.tokenreduce.djl.nn.VisionWeights;
 import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.Safetensors;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
@@ -25,7 +26,10 @@ import java.util.regex.Pattern;
  * ({@code vision_model.encoder.layers.N.self_attn.q_proj.weight}, with {@code config.json}) or
  * OpenAI/OpenCLIP ({@code visual.transformer.resblocks.N.attn.in_proj_weight}). Geometry comes
  * from {@code config.json} when present, else from the tensor shapes (heads = width / 64, the
- * CLIP convention; the activation is QuickGELU for OpenAI naming unless given). Every missing,
+ * CLIP convention; the activation is QuickGELU for OpenAI naming unless given). The CrossGET
+ * authors' checkpoints load as they are: their learned cross-token offsets
+ * ({@code visual.transformer.cross_image}, {@code transformer.cross_text}) become the model's
+ * defaults for a method that uses a cross token. Every missing,
  * misshaped or unexpected tensor is reported at once.
  */
 public final class ClipLoader {
@@ -115,20 +119,20 @@ public final class ClipLoader {
         String v = "vision_model.";
         String t = "text_model.";
         NDArray conv = s.take(v + "embeddings.patch_embedding.weight", vw, 3, patch, patch);
-        ClipWeights w = new ClipWeights(
-                conv == null ? null : conv.reshape(vw, -1).transpose(),
-                s.take(v + "embeddings.class_embedding", vw),
+        VisionWeights vision = new VisionWeights(conv == null ? null : conv.reshape(vw, -1).transpose(), null,
+                patch, image, s.take(v + "embeddings.class_embedding", vw), null,
                 s.take(v + "embeddings.position_embedding.weight", c.visionTokens(), vw),
                 LayerNormWeights.take(s, v + "pre_layrnorm", vw, eps),
                 hfBlocks(s, v + "encoder.layers.", vLayers, vw, vMlp, vHeads, eps),
-                LayerNormWeights.take(s, v + "post_layernorm", vw, eps),
+                LayerNormWeights.take(s, v + "post_layernorm", vw, eps));
+        ClipWeights w = new ClipWeights(vision,
                 s.takeTransposed("visual_projection.weight", embed, vw),
                 s.take(t + "embeddings.token_embedding.weight", vocab, tw),
                 s.take(t + "embeddings.position_embedding.weight", ctx, tw),
                 hfBlocks(s, t + "encoder.layers.", tLayers, tw, tMlp, tHeads, eps),
                 LayerNormWeights.take(s, t + "final_layer_norm", tw, eps),
                 s.takeTransposed("text_projection.weight", embed, tw),
-                scalar(s, "logit_scale"));
+                scalar(s, "logit_scale"), null, null);
         s.finish();
         return new Loaded(c, w);
     }
@@ -180,20 +184,22 @@ public final class ClipLoader {
         s.ignore("context_length");
         s.ignore("vocab_size");
         NDArray conv = s.take("visual.conv1.weight", vw, 3, patch, patch);
-        ClipWeights w = new ClipWeights(
-                conv == null ? null : conv.reshape(vw, -1).transpose(),
-                s.take("visual.class_embedding", vw),
+        VisionWeights vision = new VisionWeights(conv == null ? null : conv.reshape(vw, -1).transpose(), null,
+                patch, c.imageSize(), s.take("visual.class_embedding", vw), null,
                 s.take("visual.positional_embedding", c.visionTokens(), vw),
                 LayerNormWeights.take(s, "visual.ln_pre", vw, eps),
                 oaBlocks(s, "visual.transformer.resblocks.", vLayers, vw, vMlp, c.visionHeads(), eps),
-                LayerNormWeights.take(s, "visual.ln_post", vw, eps),
+                LayerNormWeights.take(s, "visual.ln_post", vw, eps));
+        ClipWeights w = new ClipWeights(vision,
                 s.take("visual.proj", vw, embed),
                 s.take("token_embedding.weight", vocab, tw),
                 s.take("positional_embedding", ctx, tw),
                 oaBlocks(s, "transformer.resblocks.", tLayers, tw, tMlp, c.textHeads(), eps),
                 LayerNormWeights.take(s, "ln_final", tw, eps),
                 s.take("text_projection", tw, embed),
-                scalar(s, "logit_scale"));
+                scalar(s, "logit_scale"),
+                crossOffsets(s, "visual.transformer.cross_image", vLayers, vw),
+                crossOffsets(s, "transformer.cross_text", tLayers, tw));
         s.finish();
         return new Loaded(c, w);
     }
@@ -232,6 +238,18 @@ public final class ClipLoader {
         if (!bad.isEmpty()) {
             throw new WeightMismatchException("(geometry)", bad);
         }
+    }
+
+    /**
+     * CrossGET's learned cross-token offsets as the authors' checkpoints store them, [1, L, C]
+     * (or [L, C]), returned as [L, C]; null when the checkpoint has none.
+     */
+    private static NDArray crossOffsets(WeightStore s, String name, int layers, int width) {
+        if (!s.has(name)) {
+            return null;
+        }
+        NDArray a = s.peek(name).getShape().dimension() == 3 ? s.take(name, 1, layers, width) : s.take(name, layers, width);
+        return a == null ? null : a.reshape(layers, width);
     }
 
     private static int dim(WeightStore s, String name, int axis, int fallback) {

@@ -6,13 +6,12 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
+import io.github.tokenreduce.djl.nn.VisionTower;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
@@ -37,7 +36,9 @@ import java.util.Map;
  * the tower's output projection, transposed ({@code [E, C]}): each atom is the direction whose
  * activation becomes one coordinate of the shared image-text embedding, so dictionary matches
  * measure how much a token speaks to the joint space. Text tokens after the end-of-text token are
- * marked as padding: they merge among themselves first and never into real text.
+ * marked as padding by default: they merge among themselves first and never into real text
+ * ({@link TextPadding}; {@link TextPadding#AUTHORS} runs them as the CrossGET authors do). A
+ * CrossGET checkpoint's learned cross-token offsets are used when the method brings none.
  */
 public final class ClipModel implements AutoCloseable {
 
@@ -45,19 +46,37 @@ public final class ClipModel implements AutoCloseable {
     private final boolean owner;
     private final ClipConfig config;
     private final ClipWeights weights;
-    private final ReducingEncoder vision;
+    private final VisionTower vision;
     private final ReducingEncoder text;
     private final Map<Tower, TowerReduction> reductions;
+    private final TextPadding textPadding;
+
+    /** How the text tower treats the positions after end-of-text while a method is attached. */
+    public enum TextPadding {
+        /**
+         * The default: positions after end-of-text are padding. They are masked as attention keys,
+         * merge only among themselves (and first), never into real text, and the causal mask follows
+         * each merged token's mean original position.
+         */
+        MASKED,
+        /**
+         * As the CrossGET authors run CLIP: every one of the context positions is a real token (the
+         * reducer mostly merges padding, and may merge text into padding), and the causal mask is the
+         * plain triangle over the current token order. Reproduces the authors' reduced outputs.
+         */
+        AUTHORS
+    }
 
     private ClipModel(NDManager manager, boolean owner, ClipConfig config, ClipWeights weights,
-            Map<Tower, TowerReduction> reductions) {
+            Map<Tower, TowerReduction> reductions, TextPadding textPadding) {
         this.manager = manager;
         this.owner = owner;
         this.config = config;
         this.weights = weights;
-        this.vision = new ReducingEncoder(weights.visionBlocks(), config.activation());
+        this.vision = new VisionTower(weights.vision(), config.activation());
         this.text = new ReducingEncoder(weights.textBlocks(), config.activation());
         this.reductions = reductions;
+        this.textPadding = textPadding;
     }
 
     /** Loads a model directory or safetensors file onto {@code device} (CPU or a CUDA GPU). */
@@ -70,7 +89,7 @@ public final class ClipModel implements AutoCloseable {
         NDManager m = NDManager.newBaseManager(device);
         try {
             ClipLoader.Loaded l = ClipLoader.load(path, m, device, activation);
-            return new ClipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class));
+            return new ClipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class), TextPadding.MASKED);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -84,39 +103,49 @@ public final class ClipModel implements AutoCloseable {
     public static ClipModel of(Map<String, NDArray> tensors, NDManager manager, Activation activation) {
         ClipLoader.Loaded l = ClipLoader.fromTensors("(in memory)", tensors, null, manager,
                 manager.getDevice(), activation);
-        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class));
+        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class), TextPadding.MASKED);
     }
 
-    /** This model with {@code reduction} attached to {@code tower} (replacing any before). */
+    /**
+     * This model with {@code reduction} attached to {@code tower} (replacing any before). A method
+     * that uses a cross token gets the checkpoint's learned offsets unless the reduction brings its
+     * own; MADTP gets the training-free dictionary unless given one.
+     */
     public ClipModel withReduction(Tower tower, TowerReduction reduction) {
-        if (reduction.reducer().requires().contains(SiteInput.CROSS_ATTENTION)) {
-            throw new IllegalArgumentException("reduction: " + reduction.reducer().name() + " needs "
-                    + "text-to-image attention, which CLIP (a dual encoder) does not have; attach it to BLIP");
+        if (tower == Tower.CROSS) {
+            throw new IllegalArgumentException("tower: CLIP has VISION and TEXT sites, not " + tower
+                    + " (a dual encoder has no cross-attention)");
         }
-        int layers = tower == Tower.VISION ? config.visionLayers() : config.textLayers();
-        int width = tower == Tower.VISION ? config.visionWidth() : config.textWidth();
-        NDArray offsets = reduction.crossOffsets();
-        if (offsets != null && !offsets.getShape().equals(new Shape(layers, width))) {
-            throw new IllegalArgumentException("crossOffsets: expected shape [layers, width] = ("
-                    + layers + ", " + width + ") for the " + tower + " tower but got " + offsets.getShape());
-        }
-        NDArray dict = reduction.dictionary();
-        if (dict != null && (dict.getShape().dimension() != 2 || dict.getShape().get(1) != width)) {
-            throw new IllegalArgumentException("dictionary: expected shape [M, " + width + "] for the "
-                    + tower + " tower but got " + dict.getShape());
-        }
-        if (dict == null && reduction.reducer().requires().contains(SiteInput.DICTIONARY)) {
-            dict = (tower == Tower.VISION ? weights.visionProjT() : weights.textProjT()).transpose();
-        }
+        boolean isVision = tower == Tower.VISION;
+        TowerReduction resolved = reduction
+                .requireNoCrossAttention("CLIP (a dual encoder)", "attach it to BLIP or ViLT")
+                .resolve(tower + " tower", isVision ? config.visionLayers() : config.textLayers(),
+                        isVision ? config.visionWidth() : config.textWidth(),
+                        isVision ? weights.crossImage() : weights.crossText(),
+                        () -> (isVision ? weights.visionProjT() : weights.textProjT()).transpose());
         Map<Tower, TowerReduction> next = new EnumMap<>(Tower.class);
         next.putAll(reductions);
-        next.put(tower, new TowerReduction(reduction.reducer(), offsets, dict));
-        return new ClipModel(manager, false, config, weights, next);
+        next.put(tower, resolved);
+        return new ClipModel(manager, false, config, weights, next, textPadding);
     }
 
     /** This model with no reduction. */
     public ClipModel withoutReduction() {
-        return new ClipModel(manager, false, config, weights, new EnumMap<>(Tower.class));
+        return new ClipModel(manager, false, config, weights, new EnumMap<>(Tower.class), textPadding);
+    }
+
+    /** This model with another text padding policy (default {@link TextPadding#MASKED}). */
+    public ClipModel withTextPadding(TextPadding policy) {
+        if (policy == null) {
+            throw new IllegalArgumentException("textPadding: must not be null");
+        }
+        return new ClipModel(manager, false, config, weights, reductions, policy);
+    }
+
+    /** The checkpoint's learned CrossGET cross-token offsets for {@code tower}, [L, C], if it has them. */
+    public java.util.Optional<NDArray> crossOffsets(Tower tower) {
+        return java.util.Optional.ofNullable(tower == Tower.VISION ? weights.crossImage()
+                : tower == Tower.TEXT ? weights.crossText() : null);
     }
 
     public ClipConfig config() {
@@ -138,36 +167,11 @@ public final class ClipModel implements AutoCloseable {
 
     /** {@link #imageFeatures} with the per-layer token counts. */
     public Encoded encodeImage(NDArray pixels) {
-        long s = config.imageSize();
-        if (pixels.getShape().dimension() != 4 || pixels.getShape().get(1) != 3
-                || pixels.getShape().get(2) != s || pixels.getShape().get(3) != s) {
-            throw new IllegalArgumentException("pixels: expected shape [B, 3, " + s + ", " + s
-                    + "] but got " + pixels.getShape());
-        }
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray x = patchEmbed(pixels.toDevice(device(), false).toType(DataType.FLOAT32, false));
-            long b = x.getShape().get(0);
-            NDArray cls = weights.classEmbedding().reshape(1, 1, -1).broadcast(b, 1, config.visionWidth());
-            x = NDArrays.concat(new NDList(cls, x), 1).add(weights.visionPositions().expandDims(0));
-            x = Ops.layerNorm(x, weights.lnPre());
-            TowerReduction red = reductions.get(Tower.VISION);
-            boolean cross = red != null && red.reducer().usesCrossToken();
-            if (cross) {
-                x = NDArrays.concat(new NDList(x, x.get(":, 0:1, :")), 1);
-            }
-            int n = (int) x.getShape().get(1);
-            float[] guide = new float[(int) b * n];
-            for (int i = 0; i < b; i++) {
-                guide[i * n + (cross ? n - 1 : 0)] = 1f;
-            }
-            TokenSet.Builder t = TokenSet.builder(x).protect(cross ? new int[] {0, -1} : new int[] {0})
-                    .attach(ReducingEncoder.GUIDE, x.getManager().create(guide, new Shape(b, n))
-                            .toDevice(x.getDevice(), false));
-            ReducingEncoder.Output out = vision.forward(t.build(), red, false, false);
-            NDArray first = out.tokens().hidden().get(":, 0, :");
-            NDArray feats = Ops.layerNorm(first, weights.lnPost()).matMul(weights.visionProjT());
+            ReducingEncoder.Output out = vision.forward(pixels, reductions.get(Tower.VISION));
+            NDArray feats = out.tokens().hidden().get(":, 0, :").matMul(weights.visionProjT());
             return new Encoded(keep(feats, caller, scope), out.tokensPerLayer());
         }
     }
@@ -207,6 +211,7 @@ public final class ClipModel implements AutoCloseable {
             TowerReduction red = reductions.get(Tower.TEXT);
             boolean cross = red != null && red.reducer().usesCrossToken();
             int n = cross ? ctx + 1 : ctx;
+            boolean masked = red != null && textPadding == TextPadding.MASKED;
             float[] guide = new float[b * n];
             float[] pos = new float[b * n];
             float[] mask = new float[b * n];
@@ -224,10 +229,10 @@ public final class ClipModel implements AutoCloseable {
             }
             TokenSet.Builder t = TokenSet.builder(x).protect(cross ? new int[] {0, -1} : new int[] {0})
                     .protectPerSample(eot)
-                    .attach(ReducingEncoder.GUIDE, guideArr)
-                    .attach(ReducingEncoder.POSITION, manager.create(pos, new Shape(b, n)));
-            if (red != null) {
-                t.keyMask(manager.create(mask, new Shape(b, n)));
+                    .attach(ReducingEncoder.GUIDE, guideArr);
+            if (masked) {
+                t.keyMask(manager.create(mask, new Shape(b, n)))
+                        .attach(ReducingEncoder.POSITION, manager.create(pos, new Shape(b, n)));
             }
             ReducingEncoder.Output out = text.forward(t.build(), red, true, true);
             NDArray h = Ops.layerNorm(out.tokens().hidden(), weights.lnFinal());
@@ -296,15 +301,6 @@ public final class ClipModel implements AutoCloseable {
             out[r] = Arrays.copyOfRange(idx, r * k, r * k + k);
         }
         return out;
-    }
-
-    private NDArray patchEmbed(NDArray pixels) {
-        long b = pixels.getShape().get(0);
-        int p = config.patch();
-        long g = config.imageSize() / p;
-        NDArray patches = pixels.reshape(b, 3, g, p, g, p).transpose(0, 2, 4, 1, 3, 5)
-                .reshape(b, g * g, 3L * p * p);
-        return patches.matMul(weights.patchT());
     }
 
     private static NDArray normalize(NDArray x) {

@@ -54,53 +54,66 @@ public final class FusionEncoder {
         CrossModalReducer cr = crossSite == null || image == null ? null : (CrossModalReducer) crossSite.reducer();
         int[] textCounts = new int[layers.size()];
         int[] imageCounts = new int[layers.size()];
+        BlockScope scopes = new BlockScope(text, image);
         for (int l = 0; l < layers.size(); l++) {
-            BertLayerWeights w = layers.get(l);
-            NDArray x = text.hidden();
-            if (tr != null && tr.usesCrossToken()) {
-                x = ReducingEncoder.refreshCross(x, text, textSite.crossOffsets(), l, false);
-                text = text.withHidden(x);
+            try (BlockScope.Block block = scopes.open(text, image)) {
+                TokenSet[] next = layer(l, text, image, imageProportional, tr, textSite, cr);
+                text = next[0];
+                image = next[1];
+                block.keep(text, image);
             }
-            boolean textActive = tr != null && tr.activeAt(l);
-            boolean crossActive = cr != null && cr.activeAt(l) && w.hasCross();
-            SelfAttention.Want want = ReducingEncoder.want(tr, textActive);
-            if (crossActive && !want.meanKeys()) {
-                want = new SelfAttention.Want(want.fullKeys(), true, want.probs(), want.headNorms());
-            }
-            NDArray bias = AttentionBias.forLogits(text, tr != null && tr.proportionalAttention());
-            SelfAttention.Result att = SelfAttention.forward(x, w.self(), bias, want);
-            x = Ops.layerNorm(x.add(att.output()), w.selfLn());
-            text = text.withHidden(x);
-            NDArray textKeys = att.meanKeys();
-            if (textActive) {
-                SiteInputs.Builder in = ReducingEncoder.baseInputs(att, tr, textSite);
-                if (att.queries() != null) {
-                    in.guide(ReducingEncoder.guide(text, att, tr, textSite, w.self(), v -> v, l));
-                }
-                NDArray sizesBefore = text.sizes();
-                Reduction red = tr.reduce(text, in.build(), l);
-                text = red.tokens();
-                textKeys = textKeys == null ? null : red.plan().weightedMean(textKeys, sizesBefore);
-                x = text.hidden();
-            }
-            if (image != null && w.hasCross()) {
-                NDArray keyBias = AttentionBias.forLogits(image, imageProportional);
-                CrossAttention.Result ca = CrossAttention.forward(x, image.hidden(), w, w.self().heads(), keyBias,
-                        crossActive);
-                x = Ops.layerNorm(x.add(ca.output()), w.crossLn());
-                text = text.withHidden(x);
-                if (crossActive) {
-                    image = cr.reduceImage(image, ca.probs(), text.keyMask(), ca.meanKeys()).tokens();
-                    text = cr.reduceText(text, textKeys).tokens();
-                    x = text.hidden();
-                }
-            }
-            NDArray h = activation.apply(Ops.linear(x, w.interT(), w.interB()));
-            x = Ops.layerNorm(x.add(Ops.linear(h, w.outT(), w.outB())), w.outLn());
-            text = text.withHidden(x);
             textCounts[l] = text.length();
             imageCounts[l] = image == null ? 0 : image.length();
         }
+        scopes.handOver(text, image);
         return new Output(text, image, textCounts, imageCounts);
+    }
+
+    /** One layer; returns the text and image sets after it. */
+    private TokenSet[] layer(int l, TokenSet text, TokenSet image, boolean imageProportional, TokenReducer tr,
+            TowerReduction textSite, CrossModalReducer cr) {
+        BertLayerWeights w = layers.get(l);
+        NDArray x = text.hidden();
+        if (tr != null && tr.usesCrossToken()) {
+            x = ReducingEncoder.refreshCross(x, text, textSite.crossOffsets(), l, false);
+            text = text.withHidden(x);
+        }
+        boolean textActive = tr != null && tr.activeAt(l);
+        boolean crossActive = cr != null && cr.activeAt(l) && w.hasCross();
+        SelfAttention.Want want = ReducingEncoder.want(tr, textActive);
+        if (crossActive && !want.meanKeys()) {
+            want = new SelfAttention.Want(want.fullKeys(), true, want.probs(), want.headNorms());
+        }
+        NDArray bias = AttentionBias.forLogits(text, tr != null && tr.proportionalAttention());
+        SelfAttention.Result att = SelfAttention.forward(x, w.self(), bias, want);
+        x = Ops.layerNorm(x.add(att.output()), w.selfLn());
+        text = text.withHidden(x);
+        NDArray textKeys = att.meanKeys();
+        if (textActive) {
+            SiteInputs.Builder in = ReducingEncoder.baseInputs(att, tr, textSite);
+            if (att.queries() != null) {
+                in.guide(ReducingEncoder.guide(text, att, tr, textSite, w.self(), v -> v, l));
+            }
+            NDArray sizesBefore = text.sizes();
+            Reduction red = tr.reduce(text, in.build(), l);
+            text = red.tokens();
+            textKeys = textKeys == null ? null : red.plan().weightedMean(textKeys, sizesBefore);
+            x = text.hidden();
+        }
+        if (image != null && w.hasCross()) {
+            NDArray keyBias = AttentionBias.forLogits(image, imageProportional);
+            CrossAttention.Result ca = CrossAttention.forward(x, image.hidden(), w, w.self().heads(), keyBias,
+                    crossActive);
+            x = Ops.layerNorm(x.add(ca.output()), w.crossLn());
+            text = text.withHidden(x);
+            if (crossActive) {
+                image = cr.reduceImage(image, ca.probs(), text.keyMask(), ca.meanKeys()).tokens();
+                text = cr.reduceText(text, textKeys).tokens();
+                x = text.hidden();
+            }
+        }
+        NDArray h = activation.apply(Ops.linear(x, w.interT(), w.interB()));
+        x = Ops.layerNorm(x.add(Ops.linear(h, w.outT(), w.outB())), w.outLn());
+        return new TokenSet[] {text.withHidden(x), image};
     }
 }

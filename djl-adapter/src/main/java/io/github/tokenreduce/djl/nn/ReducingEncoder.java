@@ -3,6 +3,7 @@ package io.github.tokenreduce.djl.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import io.github.tokenreduce.core.AttentionBias;
 import io.github.tokenreduce.core.KeyMetric;
 import io.github.tokenreduce.core.SiteInput;
@@ -23,9 +24,12 @@ import java.util.function.UnaryOperator;
  * residual and before the MLP: {@code x += Attn(LN1 x); x = reduce(x); x += MLP(LN2 x)}.
  *
  * <p>The token set carries two attachments the encoder maintains: {@code guide} (a one-hot [B, N]
- * marking the guide token: the cross token, CLS or end-of-text) and, for causal towers,
+ * marking the guide token: the cross token, CLS or end-of-text) and, optionally for causal towers,
  * {@code position} (each token's size-weighted mean original position; a key is visible to a query
- * whose position is not smaller, which is the plain causal mask before any merge). With a method
+ * whose position is not smaller, which is the plain causal mask before any merge). Without it a
+ * causal tower uses the plain triangle over the current token order, as the CrossGET authors do.
+ * LayerScale multiplies each residual branch when the block has it. Each block's intermediates are
+ * freed before the next block runs. With a method
  * attached, later attention adds {@link AttentionBias} (log size when the method asks for
  * proportional attention, and the key mask). A method that uses a cross token finds it last; it is
  * refreshed before every block from itself (vision) or from the guide token (text), plus the
@@ -63,28 +67,47 @@ public final class ReducingEncoder {
             boolean crossFromGuide) {
         TokenReducer reducer = reduction == null ? null : reduction.reducer();
         int[] counts = new int[blocks.size()];
+        BlockScope scopes = new BlockScope(tokens);
         for (int l = 0; l < blocks.size(); l++) {
-            BlockWeights w = blocks.get(l);
-            NDArray x = tokens.hidden();
-            if (reducer != null && reducer.usesCrossToken()) {
-                x = refreshCross(x, tokens, reduction.crossOffsets(), l, crossFromGuide);
+            try (BlockScope.Block block = scopes.open(tokens)) {
+                tokens = block(tokens, l, reducer, reduction, causal, crossFromGuide);
+                block.keep(tokens);
             }
-            NDArray bias = bias(tokens, reducer, causal);
-            boolean active = reducer != null && reducer.activeAt(l);
-            SelfAttention.Result att = SelfAttention.forward(Ops.layerNorm(x, w.ln1()), w.attention(), bias,
-                    want(reducer, active));
-            x = x.add(att.output());
-            tokens = tokens.withHidden(x);
-            if (active) {
-                tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w, l), l).tokens();
-                x = tokens.hidden();
-            }
-            NDArray h = Ops.linear(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B());
-            x = x.add(Ops.linear(activation.apply(h), w.fc2T(), w.fc2B()));
-            tokens = tokens.withHidden(x);
             counts[l] = tokens.length();
         }
+        scopes.handOver(tokens);
         return new Output(tokens, counts);
+    }
+
+    private TokenSet block(TokenSet tokens, int l, TokenReducer reducer, TowerReduction reduction,
+            boolean causal, boolean crossFromGuide) {
+        BlockWeights w = blocks.get(l);
+        NDArray x = tokens.hidden();
+        if (reducer != null && reducer.usesCrossToken()) {
+            x = refreshCross(x, tokens, reduction.crossOffsets(), l, crossFromGuide);
+        }
+        NDArray bias = bias(tokens, reducer, causal);
+        boolean active = reducer != null && reducer.activeAt(l);
+        SelfAttention.Result att = SelfAttention.forward(Ops.layerNorm(x, w.ln1()), w.attention(), bias,
+                want(reducer, active));
+        x = x.add(scaled(att.output(), w.ls1()));
+        tokens = tokens.withHidden(x);
+        if (active) {
+            tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w, l), l).tokens();
+            x = tokens.hidden();
+        }
+        NDArray h = Ops.linear(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B());
+        x = x.add(scaled(Ops.linear(activation.apply(h), w.fc2T(), w.fc2B()), w.ls2()));
+        return tokens.withHidden(x);
+    }
+
+    private static NDArray scaled(NDArray x, NDArray layerScale) {
+        return layerScale == null ? x : x.mul(layerScale);
+    }
+
+    /** {@code tokens} without its last token (the cross token), every field sliced alike. */
+    public static TokenSet dropLast(TokenSet tokens) {
+        return tokens.slice(0, tokens.length() - 1);
     }
 
     static NDArray refreshCross(NDArray x, TokenSet tokens, NDArray offsets, int layer,
@@ -102,7 +125,12 @@ public final class ReducingEncoder {
     private static NDArray bias(TokenSet tokens, TokenReducer reducer, boolean causal) {
         NDArray bias = null;
         if (causal) {
+            // by mean original position when tracked, else the plain triangle over the current order
             NDArray pos = tokens.attachments().get(POSITION);
+            if (pos == null) {
+                pos = Tensors.arange(tokens.hidden(), tokens.length()).toType(DataType.FLOAT32, false)
+                        .expandDims(0);
+            }
             NDArray visible = pos.expandDims(1).lte(pos.expandDims(2)); // [B, N, N]: pos_j <= pos_i
             bias = Tensors.where(visible, visible.zerosLike().toType(pos.getDataType(), false),
                     Tensors.NEG).expandDims(1);
