@@ -35,7 +35,11 @@ public final class Fixtures {
 
     /** Reads every tensor of a safetensors file, by name. */
     public static Map<String, NDArray> load(NDManager manager, String relative) {
-        Path file = shared().resolve(relative);
+        return load(manager, shared().resolve(relative));
+    }
+
+    /** Reads every tensor of a safetensors file, by name. */
+    public static Map<String, NDArray> load(NDManager manager, Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             NDList list = NDList.decode(manager, in);
             Map<String, NDArray> out = new LinkedHashMap<>();

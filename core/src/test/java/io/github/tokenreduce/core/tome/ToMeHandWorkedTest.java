@@ -62,6 +62,18 @@ class ToMeHandWorkedTest {
         }
     }
 
+    @Test
+    void distillationTokenStaysAtIndexOneAsInToMesPatch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // cls 0 (A) and dist 1 (B) protected: ToMe's [cls, dist, unm[1:], dst[1:]]
+            TokenSet t = TokenSet.builder(tokens(m, X)).protect(0, 1).build();
+            Reduction out = ToMeReducer.builder().r(1).build().reduce(t, SiteInputs.ofMetric(tokens(m, METRIC)), 0);
+            assertArrayEquals(new long[] {0, 1, 4, 3, 5}, out.plan().keep().toLongArray());
+            assertArrayEquals(new long[] {2}, out.plan().sources().toLongArray());
+            assertArrayEquals(new long[] {3}, out.plan().targets().toLongArray());
+        }
+    }
+
     private static Reduction run(NDManager m, int r, float[] sizes) {
         NDArray x = tokens(m, X);
         TokenSet t = TokenSet.builder(x).sizes(row(m, sizes)).protect(0).build();

@@ -110,8 +110,12 @@ public final class BlipModel implements AutoCloseable {
         return new BlipModel(manager, false, config, weights, next);
     }
 
-    /** ITM scores with the token counts after each layer at each site. */
-    public record Matching(NDArray scores, int[] visionTokens, int[] textTokens, int[] imageTokensInFusion) {}
+    /**
+     * ITM scores [B] (match probabilities), the head's logits [B, 2], and the token counts after
+     * each layer at each site.
+     */
+    public record Matching(NDArray scores, NDArray logits, int[] visionTokens, int[] textTokens,
+            int[] imageTokensInFusion) {}
 
     /** Probability that image i matches text i, [B]. */
     public NDArray itmScores(NDArray pixels, BlipText texts) {
@@ -143,10 +147,12 @@ public final class BlipModel implements AutoCloseable {
             }
             FusionEncoder.Output fused = encodeText(texts, image, tr);
             NDArray cls = fused.text().hidden().get(":, 0, :");
-            NDArray scores = Ops.linear(cls, weights.itmT(), weights.itmB()).softmax(1).get(":, 1");
-            NDScope.unregister(scores);
+            NDArray logits = Ops.linear(cls, weights.itmT(), weights.itmB());
+            NDArray scores = logits.softmax(1).get(":, 1");
+            NDScope.unregister(scores, logits);
             scores.attach(caller);
-            return new Matching(scores, img.tokensPerLayer(), fused.textPerLayer(), fused.imagePerLayer());
+            logits.attach(caller);
+            return new Matching(scores, logits, img.tokensPerLayer(), fused.textPerLayer(), fused.imagePerLayer());
         }
     }
 

@@ -106,7 +106,7 @@ class ClipPreprocessingTest {
         try (NDManager m = NDManager.newBaseManager(); ClipModel clip = ClipModel.load(dir.resolve("hf"), Device.cpu())) {
             Map<String, NDArray> in = Safetensors.load(dir.resolve("inputs.safetensors"), m, Device.cpu());
             Map<String, NDArray> exp = Safetensors.load(dir.resolve("expected.safetensors"), m, Device.cpu());
-            long[][] ids = ClipFixtureTest.ids(in.get("input_ids"));
+            long[][] ids = Shared.rows(in.get("input_ids"));
             long[][][] classes = {{ids[0]}, {ids[1]}, {ids[2]}};
             NDArray probs = clip.classify(in.get("pixel_values"), classes);
             NDArray expected = exp.get("logits_per_image").softmax(1);

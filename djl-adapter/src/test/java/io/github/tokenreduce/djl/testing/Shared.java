@@ -26,6 +26,18 @@ public final class Shared {
         throw new IllegalStateException("shared/fixtures not found; set -Dtokenreduce.shared");
     }
 
+    /** A [B, L] integer tensor as rows. */
+    public static long[][] rows(NDArray a) {
+        int b = (int) a.getShape().get(0);
+        int n = (int) a.getShape().get(1);
+        long[] flat = a.toType(DataType.INT64, false).toLongArray();
+        long[][] out = new long[b][n];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(flat, i * n, out[i], 0, n);
+        }
+        return out;
+    }
+
     /** Largest absolute difference of two same-shaped tensors. */
     public static double maxDiff(NDArray a, NDArray b) {
         if (!a.getShape().equals(b.getShape())) {

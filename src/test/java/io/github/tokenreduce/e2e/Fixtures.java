@@ -1,0 +1,114 @@
+package io.github.tokenreduce.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.util.JsonUtils;
+import com.google.gson.JsonObject;
+import io.github.tokenreduce.djl.weights.Safetensors;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Finds the reference fixtures in {@code ../shared/fixtures} and compares with them. Every test
+ * discovers its cases here (folders, weight namings, the cases inside {@code fixture.json}), so a
+ * new case dropped into a fixture folder is tested with no code change.
+ */
+final class Fixtures {
+
+    private Fixtures() {}
+
+    /** The shared folder: {@code -Dtokenreduce.shared}, else the first {@code shared/} beside an ancestor. */
+    static Path shared() {
+        String prop = System.getProperty("tokenreduce.shared");
+        if (prop != null && Files.isDirectory(Paths.get(prop, "fixtures"))) {
+            return Paths.get(prop).normalize();
+        }
+        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolveSibling("shared");
+            if (Files.isDirectory(candidate.resolve("fixtures"))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("shared/fixtures not found; set -Dtokenreduce.shared");
+    }
+
+    /** Every case folder of a fixture family (a folder holding {@code expected.safetensors}); at least one. */
+    static List<Path> cases(String family) {
+        Path root = shared().resolve("fixtures").resolve(family);
+        List<Path> out = list(root).filter(p -> Files.isRegularFile(p.resolve("expected.safetensors"))).toList();
+        assertTrue(!out.isEmpty(), "no case folder with expected.safetensors under " + root);
+        return out;
+    }
+
+    /** The weight variants of a case: its sub-folders holding {@code model.safetensors}. */
+    static List<Path> weights(Path caseDir) {
+        List<Path> out = list(caseDir).filter(p -> Files.isRegularFile(p.resolve("model.safetensors"))).toList();
+        assertTrue(!out.isEmpty(), "no weights (*/model.safetensors) in " + caseDir);
+        return out;
+    }
+
+    static JsonObject json(Path file) {
+        try (Reader r = Files.newBufferedReader(file)) {
+            return JsonUtils.GSON.fromJson(r, JsonObject.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, NDArray> tensors(Path file, NDManager m) {
+        try {
+            return Safetensors.load(file, m, Device.cpu());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Asserts equal shapes and a largest absolute difference within {@code tol}. */
+    static void assertClose(NDArray expected, NDArray actual, double tol, String what) {
+        assertEquals(expected.getShape(), actual.getShape(), what + ": shape");
+        double d = expected.toType(DataType.FLOAT32, false).sub(actual.toType(DataType.FLOAT32, false))
+                .abs().max().getFloat();
+        assertTrue(d <= tol, what + ": differs by " + d + " (tolerance " + tol + ")");
+    }
+
+    /** Asserts per-layer token counts equal the fixture's I64 tensor. */
+    static void assertCounts(NDArray expected, int[] actual, String what) {
+        long[] e = expected.toLongArray();
+        assertEquals(Arrays.toString(e), Arrays.toString(Arrays.stream(actual).asLongStream().toArray()), what);
+    }
+
+    /** A [B, L] integer tensor as rows. */
+    static long[][] rows(NDArray a) {
+        int b = (int) a.getShape().get(0);
+        int n = (int) a.getShape().get(1);
+        long[] flat = a.toType(DataType.INT64, false).toLongArray();
+        long[][] out = new long[b][n];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(flat, i * n, out[i], 0, n);
+        }
+        return out;
+    }
+
+    private static Stream<Path> list(Path dir) {
+        assertTrue(Files.isDirectory(dir), "fixture folder missing: " + dir);
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).sorted().toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
