@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDArray;
  * <ul>
  *   <li>{@code metric} [B, N, c]: the block's keys, averaged over heads (ToMe §0.2) or the raw
  *       pre-split keys (CrossGET-CLIP §1.3);
+ *   <li>{@code blockInput} [B, N, C]: the hidden states entering the block, before attention (MADTP
+ *       scores tokens against its dictionary there, §2.2);
  *   <li>{@code guide} [B, c]: the guide query (cross token, end-of-text, or the other modality's
  *       cross token) for CrossGET's cosine importance;
  *   <li>{@code importance} [B, N]: a precomputed importance, overriding {@code guide};
@@ -19,7 +21,7 @@ import ai.djl.ndarray.NDArray;
  *   <li>{@code crossAttention} [B, H, Lt, Li]: text-to-image attention (PuMer §3.2).
  * </ul>
  */
-public record SiteInputs(NDArray metric, NDArray guide, NDArray importance, NDArray attention,
+public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDArray importance, NDArray attention,
         NDArray headOutputNorms, NDArray dictionary, NDArray crossAttention) {
 
     /** Inputs with only a metric. */
@@ -34,6 +36,7 @@ public record SiteInputs(NDArray metric, NDArray guide, NDArray importance, NDAr
     /** Builder for {@link SiteInputs}; unset fields are {@code null}. */
     public static final class Builder {
         private NDArray metric;
+        private NDArray blockInput;
         private NDArray guide;
         private NDArray importance;
         private NDArray attention;
@@ -43,6 +46,11 @@ public record SiteInputs(NDArray metric, NDArray guide, NDArray importance, NDAr
 
         public Builder metric(NDArray v) {
             metric = v;
+            return this;
+        }
+
+        public Builder blockInput(NDArray v) {
+            blockInput = v;
             return this;
         }
 
@@ -77,7 +85,7 @@ public record SiteInputs(NDArray metric, NDArray guide, NDArray importance, NDAr
         }
 
         public SiteInputs build() {
-            return new SiteInputs(metric, guide, importance, attention, headOutputNorms, dictionary,
+            return new SiteInputs(metric, blockInput, guide, importance, attention, headOutputNorms, dictionary,
                     crossAttention);
         }
     }

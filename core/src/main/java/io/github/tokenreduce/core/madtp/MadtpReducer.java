@@ -22,15 +22,20 @@ import java.util.Set;
 /**
  * MADTP (ALGORITHMS.md §2): multimodal-alignment-guided dynamic token pruning. Candidates are the
  * real, unprotected tokens. Each sample keeps its protected tokens, its top-{@code K_b} candidates
- * by {@link TokenImportanceScore}, and one fused token {@code Σ TIS_j x_j / Σ TIS_j} of the rest;
- * padding tokens are dropped. {@code K_b} comes from the {@link DynamicThreshold} with temperature
- * T (a dynamic schedule) or from a fixed schedule ({@code K_b = n_b - r - 1}). A sample is left
- * whole when {@code K_b < 1} or {@code n_b - K_b <= 1} (§2.4 skip rule).
+ * by {@link TokenImportanceScore}, and one fused token {@code Σ TIS_j x_j / (Σ TIS_j + 1e-8)} of
+ * the rest (the authors' weights); padding tokens are dropped. {@code K_b} comes from the
+ * {@link DynamicThreshold} with temperature T (a dynamic schedule) or from a fixed schedule
+ * ({@code K_b = n_b - r - 1}). A sample is left whole when {@code K_b < 1} or {@code n_b - K_b <= 1}
+ * (§2.4 skip rule).
  *
- * <p>Output [B, N_out, C] with {@code N_out = max_b (#protected + K_b + fused_b)}: samples keep
- * their own counts, padded with a key mask of 0 (unlike the reference code's batch-wide K); the
- * true counts are {@link MergePlan#counts()}. Needs attention [B, H, N, N] and the alignment
- * dictionary [M, C] in {@link SiteInputs}; head-output norms are optional.
+ * <p>The dictionary scores {@code G = X·Dᵀ} come from the block input
+ * ({@link SiteInputs#blockInput()}, before attention), as in the authors' ViT and text encoder,
+ * not from the post-attention states being pruned; without a block input they fall back to the
+ * latter. Output [B, N_out, C]: with {@link KeepCount#PER_SAMPLE} (default)
+ * {@code N_out = max_b (#protected + K_b + fused_b)}, samples keep their own counts, padded with a
+ * key mask of 0; with {@link KeepCount#BATCH_MAX} every sample keeps the batch's largest K, as the
+ * reference code does. The true counts are {@link MergePlan#counts()}. Needs attention
+ * [B, H, N, N] and the alignment dictionary [M, C]; head-output norms are optional.
  */
 public final class MadtpReducer implements TokenReducer {
 
@@ -39,6 +44,7 @@ public final class MadtpReducer implements TokenReducer {
     private final int clsIndex;
     private final OrderPolicy order;
     private final TieBreak tie;
+    private final KeepCount keepCount;
 
     private MadtpReducer(Builder b) {
         this.schedule = b.schedule;
@@ -46,6 +52,7 @@ public final class MadtpReducer implements TokenReducer {
         this.clsIndex = b.clsIndex;
         this.order = b.order;
         this.tie = b.tie;
+        this.keepCount = b.keepCount;
     }
 
     public static Builder builder() {
@@ -73,7 +80,12 @@ public final class MadtpReducer implements TokenReducer {
         NDArray prot = tokens.protectedMask().gt(0f);
         NDArray cand = tokens.keyMask().gt(0f).logicalAnd(prot.logicalNot());
         NDArray candF = cand.toType(DataType.FLOAT32, false);
-        NDArray g = tokens.hidden().matMul(dictionary.transpose().toType(tokens.hidden().getDataType(), false));
+        NDArray scored = tokens.hidden();
+        if (inputs.blockInput() != null) {
+            scored = inputs.blockInput();
+            Checks.shape("blockInput", scored, new long[] {b, n, tokens.width()}, "[B, N, C] like the tokens");
+        }
+        NDArray g = scored.matMul(dictionary.transpose().toType(scored.getDataType(), false));
         NDArray tis = TokenImportanceScore.compute(attention, inputs.headOutputNorms(), g, candF, clsIndex);
 
         int[] candCount = MatchMasks.countPositive(candF);
@@ -81,6 +93,14 @@ public final class MadtpReducer implements TokenReducer {
                 ? DynamicThreshold.keepCounts(tis,
                         DynamicThreshold.threshold(g, tis, candF, temperature), candF)
                 : fixedKeep(candCount, fixedR);
+        if (keepCount == KeepCount.BATCH_MAX) {
+            int k = java.util.Arrays.stream(keep).max().orElse(0);
+            int most = java.util.Arrays.stream(candCount).max().orElse(0);
+            if (k < 1 || most - k <= 1) {
+                return Reduction.unchanged(tokens);
+            }
+            java.util.Arrays.setAll(keep, s -> Math.min(k, candCount[s]));
+        }
         int[] fused = new int[keep.length];
         int[] protCount = MatchMasks.countPositive(prot.toType(DataType.FLOAT32, false));
         int[] counts = new int[keep.length];
@@ -98,8 +118,11 @@ public final class MadtpReducer implements TokenReducer {
         NDArray k = column(keep, tis);
         NDArray rest = cand.logicalAnd(rank.gte(k));
         MergePlan plan = plan(prot, cand, rank, k, rest, counts, maxSources);
-        NDArray w = Tensors.select(rest, tis.maximum(1e-6f), tis.onesLike());
-        NDArray hidden = plan.weightedMean(tokens.hidden(), w);
+        // kept tokens as they are; the fused one Σ TIS_j x_j / (Σ_rest TIS + 1e-8)
+        NDArray restTis = Tensors.select(rest, tis, tis.zerosLike());
+        NDArray fusedWeight = restTis.div(restTis.sum(new int[] {1}, true).add(TokenImportanceScore.EPS));
+        NDArray w = Tensors.select(rest, fusedWeight, tis.onesLike());
+        NDArray hidden = plan.combine(tokens.hidden(), plan.gather(w), w);
         return new Reduction(tokens.apply(plan, hidden, null), plan);
     }
 
@@ -134,7 +157,8 @@ public final class MadtpReducer implements TokenReducer {
 
     @Override
     public Set<SiteInput> requires() {
-        return EnumSet.of(SiteInput.ATTENTION, SiteInput.DICTIONARY, SiteInput.HEAD_OUTPUT_NORMS);
+        return EnumSet.of(SiteInput.ATTENTION, SiteInput.DICTIONARY, SiteInput.HEAD_OUTPUT_NORMS,
+                SiteInput.BLOCK_INPUT);
     }
 
     @Override
@@ -158,7 +182,7 @@ public final class MadtpReducer implements TokenReducer {
 
     @Override
     public String toString() {
-        return "MADTP(" + schedule + ", T=" + temperature + ", order=" + order + ")";
+        return "MADTP(" + schedule + ", T=" + temperature + ", order=" + order + ", " + keepCount + ")";
     }
 
     /** Builder: schedule (default dynamic at every layer), temperature T (default 1; 0 disables). */
@@ -168,6 +192,13 @@ public final class MadtpReducer implements TokenReducer {
         private int clsIndex = 0;
         private OrderPolicy order = OrderPolicy.ORIGINAL;
         private TieBreak tie = TieBreak.INDEX;
+        private KeepCount keepCount = KeepCount.PER_SAMPLE;
+
+        /** Per-sample keep counts (default) or the authors' batch-wide maximum. */
+        public Builder keepCount(KeepCount k) {
+            keepCount = Checks.notNull("keepCount", k);
+            return this;
+        }
 
         public Builder schedule(Schedule s) {
             schedule = Checks.notNull("schedule", s);

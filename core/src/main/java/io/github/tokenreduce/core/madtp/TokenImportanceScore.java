@@ -6,26 +6,28 @@ import io.github.tokenreduce.core.util.Tensors;
 
 /**
  * MADTP's Token Importance Score (Cao et al., CVPR 2024; ALGORITHMS.md §2.3) over candidate tokens
- * (real, unprotected):
+ * (real, unprotected), with the authors' epsilons (models/vit.py {@code Reduce_token}, {@code Attention}):
  * <ul>
- *   <li>{@code a_self(j) = Σ_i max_h A[h, i, j]} over candidate queries i, normalised to sum 1;
- *   <li>{@code a_dict(j) = max_m G[j, m]}, {@code G = X·Dᵀ}, normalised to sum 1 (a sum near zero is
- *       replaced by a small positive number, so the raw dot products never yield NaN);
- *   <li>{@code a_cls(j) = Σ_h ω_h(j) A[h, cls, j]} with {@code ω_h(j) = ‖O_h(j)‖ / Σ_h' ‖O_h'(j)‖},
- *       or equal head weights when no head-output norms are given;
+ *   <li>{@code a_self(j) = Σ_i max_h A[h, i, j]} over candidate queries i, divided by its sum + 1e-8;
+ *   <li>{@code a_dict(j) = max_m G[j, m]}, {@code G = X·Dᵀ} from the block input, divided by its
+ *       sum + 1e-8 (a denominator within 1e-12 of zero is replaced by 1e-12, so the raw dot
+ *       products never yield an infinity);
+ *   <li>{@code a_cls(j) = Σ_h ω_h(j) A[h, cls, j]} with {@code ω_h(j) = ‖O_h(j)‖ / (Σ_h' ‖O_h'(j)‖ + 1e-8)},
+ *       or equal head weights when no head-output norms are given; not renormalised;
  *   <li>{@code TIS = (a_self + a_dict + a_cls) / 3}, 0 on non-candidates.
  * </ul>
  */
 public final class TokenImportanceScore {
 
-    private static final float EPS = 1e-12f;
+    /** The authors' epsilon in every normalisation. */
+    static final float EPS = 1e-8f;
 
     private TokenImportanceScore() {}
 
     /**
      * @param attention [B, H, N, N] attention probabilities
      * @param headNorms [B, H, N] per-head output norms, or {@code null}
-     * @param dictTokens {@code G} [B, N, M]
+     * @param dictTokens {@code G} [B, N, M], from the block input
      * @param candidates [B, N] float 1/0
      * @param clsIndex the query row used for {@code a_cls}
      * @return TIS [B, N]
@@ -34,11 +36,11 @@ public final class TokenImportanceScore {
             NDArray candidates, int clsIndex) {
         NDArray maxHeads = attention.max(new int[] {1}); // [B, N, N]
         NDArray aSelf = candidates.expandDims(1).matMul(maxHeads).squeeze(1).mul(candidates);
-        aSelf = aSelf.div(aSelf.sum(new int[] {1}, true).maximum(EPS));
+        aSelf = aSelf.div(aSelf.sum(new int[] {1}, true).add(EPS));
 
         NDArray aDict = dictTokens.max(new int[] {2}).mul(candidates);
-        NDArray den = aDict.sum(new int[] {1}, true);
-        den = Tensors.select(den.abs().lt(EPS), den.zerosLike().add(EPS), den);
+        NDArray den = aDict.sum(new int[] {1}, true).add(EPS);
+        den = Tensors.select(den.abs().lt(1e-12f), den.zerosLike().add(1e-12f), den);
         aDict = aDict.div(den);
 
         NDArray clsRow = attention.get(":, :, " + clsIndex + ", :"); // [B, H, N]
@@ -46,7 +48,7 @@ public final class TokenImportanceScore {
         if (headNorms == null) {
             aCls = clsRow.mean(new int[] {1});
         } else {
-            NDArray w = headNorms.div(headNorms.sum(new int[] {1}, true).maximum(EPS));
+            NDArray w = headNorms.div(headNorms.sum(new int[] {1}, true).add(EPS));
             aCls = w.mul(clsRow).sum(new int[] {1});
         }
         aCls = aCls.mul(candidates);

@@ -35,7 +35,14 @@ import java.util.Set;
  *   <li>output {@code [text', image']}; the image mask is all ones.
  * </ol>
  * Sizes are reset to 1 before each merge, as PuMer does not carry them; no proportional attention.
- * Rounding is Python's (half to even). Use {@link #reduce} on a single-stream set with
+ * Rounding is Python's (half to even).
+ *
+ * <p>Two behaviours of the authors' code are arguable and off by default, on under
+ * {@link Builder#asAuthors()} (or one by one): padding text rows vote in the image score
+ * ({@link TextVotes#ALL_ROWS}), and protected image tokens (the image [CLS]) may be pruned, the
+ * top-scored kept token being protected in the merge instead ({@link Builder#imageClsPrunable}).
+ * Under {@code asAuthors()} a layer whose prune count rounds to 0 is also left whole, as in the
+ * authors' {@code Block.forward}. {@link ImageMerge#TIP} sums image groups (the authors' "tip"). Use {@link #reduce} on a single-stream set with
  * {@link ModalitySpans}, or {@link #reduceImage}/{@link #reduceText} on separate sets (BLIP/METER
  * cross-attention).
  */
@@ -46,6 +53,10 @@ public final class PumerReducer implements CrossModalReducer {
     private final double mergeRatio;
     private final double textMergeRatio;
     private final TieBreak tie;
+    private final TextVotes votes;
+    private final boolean imageClsPrunable;
+    private final ImageMerge imageMerge;
+    private final boolean skipWithoutPruning;
 
     private PumerReducer(Builder b) {
         this.schedule = b.schedule;
@@ -53,6 +64,10 @@ public final class PumerReducer implements CrossModalReducer {
         this.mergeRatio = b.mergeRatio;
         this.textMergeRatio = b.textMergeRatio;
         this.tie = b.tie;
+        this.votes = b.votes;
+        this.imageClsPrunable = b.imageClsPrunable;
+        this.imageMerge = b.imageMerge;
+        this.skipWithoutPruning = b.skipWithoutPruning;
     }
 
     public static Builder builder() {
@@ -73,6 +88,9 @@ public final class PumerReducer implements CrossModalReducer {
         NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
         Checks.shape("metric", metric, new long[] {tokens.batch(), tokens.length(), -1}, "[B, N, c]");
         int lt = spans.textLength();
+        if (skipWithoutPruning && Math.rint(pruneRatio * spans.imageLength()) == 0) {
+            return Reduction.unchanged(tokens);
+        }
         TokenSet text = tokens.slice(0, lt);
         TokenSet image = tokens.slice(lt, tokens.length());
         NDArray textKeys = metric.get(":, :" + lt + ", :");
@@ -99,24 +117,26 @@ public final class PumerReducer implements CrossModalReducer {
             NDArray imageKeys) {
         int li = image.length();
         Checks.shape("imageKeys", imageKeys, new long[] {image.batch(), li, -1}, "[B, Li, c]");
-        NDArray score = TextInformedPruning.scores(textToImage, textMask);
+        NDArray score = TextInformedPruning.scores(textToImage, textMask, votes);
         Checks.shape("crossAttention", score, new long[] {image.batch(), li},
                 "[B, H, Lt, Li] with Li = " + li);
-        NDArray prot = image.protectedMask().gt(0f);
+        NDArray protMask = imageClsPrunable ? image.protectedMask().zerosLike() : image.protectedMask();
+        NDArray prot = protMask.gt(0f);
         int keep = Math.max(li - (int) Math.rint(pruneRatio * li), 1);
-        keep = Math.max(keep, Arrays.stream(MatchMasks.countPositive(image.protectedMask())).max().orElse(0));
+        keep = Math.max(keep, Arrays.stream(MatchMasks.countPositive(protMask)).max().orElse(0));
         // protected tokens rank first; the rest by score (stable, ties by index)
         NDArray ranked = Tensors.select(prot, score.zerosLike().add(Float.MAX_VALUE), score);
         NDArray kept = StableOrder.orderOf(StableOrder.descendingRanks(ranked, tie))
                 .get(":, :" + keep); // [B, keep] in score order
-        NDArray keptProt = image.protectedMask().gather(kept, 1);
+        NDArray keptProt = protMask.gather(kept, 1);
         keptProt = keptProt.maximum(Tensors.arange(keptProt, keep).eq(0L)
                 .toType(keptProt.getDataType(), false).expandDims(0));
         int r = Math.min((int) Math.rint(mergeRatio * li), keep);
         MergePlan local = BipartiteMatcher.match(Tensors.gatherTokens(imageKeys, kept), keptProt,
                 image.keyMask().gather(kept, 1), r, tie);
         MergePlan plan = local.remap(kept, li);
-        NDArray hidden = plan.weightedMean(image.hidden(), image.sizes().onesLike());
+        NDArray hidden = imageMerge == ImageMerge.TIP ? plan.sum(image.hidden())
+                : plan.weightedMean(image.hidden(), image.sizes().onesLike());
         TokenSet out = unitSizes(image).apply(plan, hidden, null);
         TokenSet.Builder b = out.toBuilder();
         b.keyMaskUnchecked(out.keyMask().onesLike()); // all ones: nothing to check, no host sync
@@ -169,7 +189,8 @@ public final class PumerReducer implements CrossModalReducer {
     @Override
     public String toString() {
         return "PuMer(prune=" + pruneRatio + ", merge=" + mergeRatio + ", text=" + textMergeRatio
-                + ", " + schedule + ")";
+                + ", " + imageMerge + ", votes=" + votes + (imageClsPrunable ? ", CLS prunable" : "") + ", "
+                + schedule + ")";
     }
 
     /**
@@ -182,6 +203,42 @@ public final class PumerReducer implements CrossModalReducer {
         private double mergeRatio = 0.3;
         private double textMergeRatio = 0.2;
         private TieBreak tie = TieBreak.INDEX;
+        private TextVotes votes = TextVotes.REAL_TEXT;
+        private boolean imageClsPrunable;
+        private ImageMerge imageMerge = ImageMerge.TOME;
+        private boolean skipWithoutPruning;
+
+        /**
+         * Everything the authors' code does that the defaults do not: padding rows vote, the image
+         * [CLS] may be pruned, and a layer whose prune count rounds to 0 is left whole.
+         */
+        public Builder asAuthors() {
+            votes = TextVotes.ALL_ROWS;
+            imageClsPrunable = true;
+            skipWithoutPruning = true;
+            return this;
+        }
+
+        /** Which text rows vote in the image score (default {@link TextVotes#REAL_TEXT}). */
+        public Builder textVotes(TextVotes v) {
+            votes = Checks.notNull("textVotes", v);
+            return this;
+        }
+
+        /**
+         * Whether protected image tokens (the image [CLS]) compete with the others for being kept,
+         * the top-scored kept token being protected in the merge instead (default false).
+         */
+        public Builder imageClsPrunable(boolean on) {
+            imageClsPrunable = on;
+            return this;
+        }
+
+        /** How kept image tokens merge (default {@link ImageMerge#TOME}). */
+        public Builder imageMerge(ImageMerge m) {
+            imageMerge = Checks.notNull("imageMerge", m);
+            return this;
+        }
 
         /** Layers where the reducer runs: {@code Schedule.dynamic(layers...)}. */
         public Builder layers(int... layers) {

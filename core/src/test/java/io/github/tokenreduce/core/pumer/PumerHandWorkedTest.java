@@ -65,7 +65,10 @@ class PumerHandWorkedTest {
             NDArray att = m.create(new float[] {0.2f, 0.8f, 0.6f, 0.4f, 0.9f, 0.1f}, new Shape(1, 3, 2));
             NDArray mask = m.create(new float[] {1, 1, 0}, new Shape(1, 3));
             assertArrayEquals(new float[] {0.4f, 0.6f},
-                    TextInformedPruning.scores(att, mask).toFloatArray(), 1e-6f);
+                    TextInformedPruning.scores(att, mask, TextVotes.REAL_TEXT).toFloatArray(), 1e-6f);
+            // the authors' code: the padding row votes too, still divided by the real length 2
+            assertArrayEquals(new float[] {0.85f, 0.65f},
+                    TextInformedPruning.scores(att, mask, TextVotes.ALL_ROWS).toFloatArray(), 1e-6f);
         }
     }
 }

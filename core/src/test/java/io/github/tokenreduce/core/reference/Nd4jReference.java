@@ -279,7 +279,7 @@ public final class Nd4jReference {
 
     // ---------------------------------------------------------------- MADTP §2.3–2.4
 
-    /** TIS for one sample; attention [H][N][N], dictionary [M][C]. */
+    /** TIS for one sample; attention [H][N][N], block input x [N][C] (for G), dictionary [M][C]. */
     public static double[] tis(float[][][] att, float[][] x, float[][] dict, boolean[] cand, int cls) {
         int h = att.length;
         int n = x.length;
@@ -316,13 +316,14 @@ public final class Nd4jReference {
             sSelf += self[j];
             sDict += dic[j];
         }
-        if (Math.abs(sDict) < 1e-12) {
-            sDict = 1e-12;
+        double dDict = sDict + 1e-8;
+        if (Math.abs(dDict) < 1e-12) {
+            dDict = 1e-12;
         }
         double[] out = new double[n];
         for (int j = 0; j < n; j++) {
             if (cand[j]) {
-                out[j] = (self[j] / Math.max(sSelf, 1e-12) + dic[j] / sDict + clsA[j]) / 3;
+                out[j] = (self[j] / (sSelf + 1e-8) + dic[j] / dDict + clsA[j]) / 3;
             }
         }
         return out;

@@ -15,7 +15,9 @@ import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.crossget.EnsembleMode;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
+import io.github.tokenreduce.core.pumer.ImageMerge;
 import io.github.tokenreduce.core.pumer.PumerReducer;
+import io.github.tokenreduce.core.pumer.TextVotes;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -204,8 +206,9 @@ class ReferenceComparisonTest {
                     }
                 }
             }
+            float[][][] blockInput = k.gauss(k.b, k.n, k.c);
             SiteInputs in = SiteInputs.builder()
-                    .attention(m.create(attFlat, new Shape(k.b, h, k.n, k.n)))
+                    .attention(m.create(attFlat, new Shape(k.b, h, k.n, k.n))).blockInput(k.nd(m, blockInput))
                     .dictionary(k.nd(m, new float[][][] {dict}).squeeze(0)).build();
             MadtpReducer red = MadtpReducer.builder()
                     .schedule(dynamic ? Schedule.dynamic() : Schedule.constant(fixedR))
@@ -222,8 +225,8 @@ class ReferenceComparisonTest {
                     cand[i] = k.mask[s][i] > 0;
                     nc += cand[i] ? 1 : 0;
                 }
-                double[] tis = Nd4jReference.tis(att[s], k.x[s], dict, cand, 0);
-                int keep = dynamic ? Nd4jReference.keepCount(k.x[s], dict, tis, cand, temperature)
+                double[] tis = Nd4jReference.tis(att[s], blockInput[s], dict, cand, 0);
+                int keep = dynamic ? Nd4jReference.keepCount(blockInput[s], dict, tis, cand, temperature)
                         : Math.max(nc - Math.min(fixedR, nc) - 1, 0);
                 List<List<Integer>> groups = Nd4jReference.madtpGroups(tis, prot, cand, keep);
                 counts[s] = groups.size();
@@ -234,7 +237,7 @@ class ReferenceComparisonTest {
                 List<Integer> last = groups.get(groups.size() - 1);
                 if (last.size() > 1) {
                     for (int i : last) {
-                        w[i] = Math.max(tis[i], 1e-6);
+                        w[i] = tis[i];
                     }
                 }
                 ref.add(Nd4jReference.emit(groups, k.x[s], k.size[s], k.mask[s], w));
@@ -273,18 +276,22 @@ class ReferenceComparisonTest {
                     .spans(ModalitySpans.textThenImage(lt, li)).build();
             SiteInputs in = SiteInputs.builder().metric(k.nd(m, k.metric))
                     .crossAttention(k.nd(m, t2i)).build();
+            // odd seeds: the authors' padding votes and summed ("tip") image groups
+            boolean authors = seed % 2 == 1;
             Reduction out = PumerReducer.builder().pruneRatio(prune).mergeRatio(merge)
-                    .textMergeRatio(text).layers(0).build().reduce(t, in, 0);
+                    .textMergeRatio(text).layers(0)
+                    .textVotes(authors ? TextVotes.ALL_ROWS : TextVotes.REAL_TEXT)
+                    .imageMerge(authors ? ImageMerge.TIP : ImageMerge.TOME).build().reduce(t, in, 0);
             List<Nd4jReference.Out> ref = new ArrayList<>();
             for (int s = 0; s < k.b; s++) {
-                ref.add(pumerReference(k, s, lt, li, mask[s], t2i[s], prune, merge, text));
+                ref.add(pumerReference(k, s, lt, li, mask[s], t2i[s], prune, merge, text, authors));
             }
             compare(ref, out);
         }
     }
 
     private static Nd4jReference.Out pumerReference(Case k, int s, int lt, int li, float[] mask,
-            float[][] t2i, double prune, double merge, double text) {
+            float[][] t2i, double prune, double merge, double text, boolean authors) {
         float[] ones = new float[k.n];
         java.util.Arrays.fill(ones, 1f);
         // text
@@ -309,7 +316,7 @@ class ReferenceComparisonTest {
         double[] score = new double[li];
         for (int j = 0; j < li; j++) {
             for (int i = 0; i < lt; i++) {
-                score[j] += mask[i] * t2i[i][j];
+                score[j] += (authors ? 1 : mask[i]) * t2i[i][j];
             }
             score[j] /= Math.max(tlen, 1e-6);
         }
@@ -337,6 +344,13 @@ class ReferenceComparisonTest {
         Nd4jReference.Out o = Nd4jReference.emit(groups, k.x[s], ones, mask, null);
         for (int g = groups.size() - img.size(); g < groups.size(); g++) {
             o.mask.set(g, 1f);
+            if (authors) { // tip: the group's sum, not its mean
+                float n = groups.get(g).size();
+                float[] h = o.hidden.get(g);
+                for (int d = 0; d < h.length; d++) {
+                    h[d] *= n;
+                }
+            }
         }
         return o;
     }
