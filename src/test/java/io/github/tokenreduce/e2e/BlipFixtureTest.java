@@ -7,7 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.tokenreduce.djl.blip.BlipModel;
-import io.github.tokenreduce.djl.blip.BlipText;
+import io.github.tokenreduce.djl.text.TextBatch;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -39,7 +39,7 @@ class BlipFixtureTest {
         try (NDManager m = NDManager.newBaseManager(); BlipModel blip = BlipModel.load(weights, Device.cpu())) {
             Map<String, NDArray> in = Fixtures.tensors(dir.resolve("inputs.safetensors"), m);
             Map<String, NDArray> exp = Fixtures.tensors(dir.resolve("expected.safetensors"), m);
-            BlipText text = new BlipText(Fixtures.rows(in.get("input_ids")), Fixtures.rows(in.get("attention_mask")));
+            TextBatch text = new TextBatch(Fixtures.rows(in.get("input_ids")), Fixtures.rows(in.get("attention_mask")));
             NDArray pixels = in.get("pixel_values");
             int compared = 0;
             BlipModel.Matching match = blip.match(pixels, text);

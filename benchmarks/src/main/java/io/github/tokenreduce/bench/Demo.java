@@ -16,7 +16,7 @@ import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 
 import io.github.tokenreduce.djl.blip.BlipModel;
-import io.github.tokenreduce.djl.blip.BlipText;
+import io.github.tokenreduce.djl.text.TextBatch;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.site.Tower;
@@ -85,7 +85,7 @@ public final class Demo {
                 mask[i][j] = 1;
             }
         }
-        BlipText text = new BlipText(ids, mask);
+        TextBatch text = new TextBatch(ids, mask);
         Map<String, Long> nanos = new LinkedHashMap<>();
         for (int round = 0; round <= repeats; round++) {
             for (Map.Entry<String, BlipModel> e : models.entrySet()) {

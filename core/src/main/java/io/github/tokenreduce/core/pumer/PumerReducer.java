@@ -40,7 +40,8 @@ import java.util.Set;
  * <p>Two behaviours of the authors' code are arguable and off by default, on under
  * {@link Builder#asAuthors()} (or one by one): padding text rows vote in the image score
  * ({@link TextVotes#ALL_ROWS}), and protected image tokens (the image [CLS]) may be pruned, the
- * top-scored kept token being protected in the merge instead ({@link Builder#imageClsPrunable}).
+ * top-scored kept token being protected in the merge instead ({@link Builder#imageClsPrunable}), and
+ * kept image padding merges with real image tokens ({@link Builder#imagePaddingMerges}).
  * Under {@code asAuthors()} a layer whose prune count rounds to 0 is also left whole, as in the
  * authors' {@code Block.forward}. {@link ImageMerge#TIP} sums image groups (the authors' "tip"). Use {@link #reduce} on a single-stream set with
  * {@link ModalitySpans}, or {@link #reduceImage}/{@link #reduceText} on separate sets (BLIP/METER
@@ -57,6 +58,7 @@ public final class PumerReducer implements CrossModalReducer {
     private final boolean imageClsPrunable;
     private final ImageMerge imageMerge;
     private final boolean skipWithoutPruning;
+    private final boolean imagePaddingMerges;
 
     private PumerReducer(Builder b) {
         this.schedule = b.schedule;
@@ -68,6 +70,7 @@ public final class PumerReducer implements CrossModalReducer {
         this.imageClsPrunable = b.imageClsPrunable;
         this.imageMerge = b.imageMerge;
         this.skipWithoutPruning = b.skipWithoutPruning;
+        this.imagePaddingMerges = b.imagePaddingMerges;
     }
 
     public static Builder builder() {
@@ -101,7 +104,10 @@ public final class PumerReducer implements CrossModalReducer {
         MergePlan plan = MergePlan.concat(txt.plan(), img.plan());
         NDArray hidden = NDArrays.concat(new NDList(txt.tokens().hidden(), img.tokens().hidden()), 1);
         ModalitySpans out = ModalitySpans.textThenImage(txt.tokens().length(), img.tokens().length());
-        return new Reduction(unitSizes(tokens).apply(plan, hidden, out), plan);
+        TokenSet.Builder merged = unitSizes(tokens).apply(plan, hidden, out).toBuilder();
+        // the text mask as merged, the image mask all ones (surviving image padding is unmasked)
+        merged.keyMaskUnchecked(NDArrays.concat(new NDList(txt.tokens().keyMask(), img.tokens().keyMask()), 1));
+        return new Reduction(merged.build(), plan);
     }
 
     /**
@@ -133,7 +139,7 @@ public final class PumerReducer implements CrossModalReducer {
                 .toType(keptProt.getDataType(), false).expandDims(0));
         int r = Math.min((int) Math.rint(mergeRatio * li), keep);
         MergePlan local = BipartiteMatcher.match(Tensors.gatherTokens(imageKeys, kept), keptProt,
-                image.keyMask().gather(kept, 1), r, tie);
+                imagePaddingMerges ? null : image.keyMask().gather(kept, 1), r, tie);
         MergePlan plan = local.remap(kept, li);
         NDArray hidden = imageMerge == ImageMerge.TIP ? plan.sum(image.hidden())
                 : plan.weightedMean(image.hidden(), image.sizes().onesLike());
@@ -207,15 +213,27 @@ public final class PumerReducer implements CrossModalReducer {
         private boolean imageClsPrunable;
         private ImageMerge imageMerge = ImageMerge.TOME;
         private boolean skipWithoutPruning;
+        private boolean imagePaddingMerges;
 
         /**
          * Everything the authors' code does that the defaults do not: padding rows vote, the image
-         * [CLS] may be pruned, and a layer whose prune count rounds to 0 is left whole.
+         * [CLS] may be pruned, kept image padding merges with real image tokens, and a layer whose
+         * prune count rounds to 0 is left whole.
          */
         public Builder asAuthors() {
             votes = TextVotes.ALL_ROWS;
             imageClsPrunable = true;
+            imagePaddingMerges = true;
             skipWithoutPruning = true;
+            return this;
+        }
+
+        /**
+         * Whether kept image padding tokens (a padded image's empty patches) merge with real image
+         * tokens, as in the authors' code (default false: padding merges only with padding, first).
+         */
+        public Builder imagePaddingMerges(boolean on) {
+            imagePaddingMerges = on;
             return this;
         }
 

@@ -21,8 +21,9 @@ import java.util.Arrays;
  *   <li>L2-normalise the metric; set A = even positions, set B = odd positions;
  *       {@code S = Â·B̂ᵀ} [B, ⌈N/2⌉, ⌊N/2⌋];
  *   <li>protected tokens never match ({@link MatchMasks}); padding matches only padding;
- *   <li>each A token's best edge; the {@code r} A tokens with the best edges (stable order,
- *       ties by index) merge into their B partner;
+ *   <li>each A token's best edge (its first best B token, cosines within 1e-6 counting as equal);
+ *       the {@code r} A tokens with the best edges (stable order, ties by index) merge into their B
+ *       partner;
  *   <li>output order {@code [protected (by index), unmerged A (by index), other B]}: ToMe's
  *       deliberate shuffle, which with a class token (and DeiT's distillation token) is exactly
  *       ToMe's {@code [cls, (dist,) unm, dst]}.
@@ -30,6 +31,13 @@ import java.util.Arrays;
  * r is clamped to {@code (N - #protected) // 2} and to the unprotected A tokens available.
  */
 public final class BipartiteMatcher {
+
+    /**
+     * Cosines this close to a token's best edge count as ties for its destination, which goes to
+     * the first such B token: identical tokens (padding patches) then match alike whatever the GEMM
+     * rounds, as they do in the authors' float32 runs on a reference BLAS.
+     */
+    static final float TIE_TOLERANCE = 1e-6f;
 
     private BipartiteMatcher() {}
 
@@ -71,7 +79,7 @@ public final class BipartiteMatcher {
 
         // A protected A row has no edge; it ranks below every other row (ToMe's -inf row).
         NDArray nodeMax = Tensors.where(protA.gt(0f).logicalNot(), scores.max(new int[] {2}), 2 * Tensors.NEG);
-        NDArray nodeIdx = Tensors.argMaxFirst(scores, 2);
+        NDArray nodeIdx = Tensors.argMaxFirst(scores, 2, TIE_TOLERANCE);
         NDArray isSrcA = StableOrder.descendingRanks(nodeMax, tie).lt((long) applied);
         // Output: protected tokens by index, then unmerged A by index, then B (ToMe's order; with a
         // class token and a distillation token this is ToMe's [cls, dist, unm[1:], dst[1:]]).

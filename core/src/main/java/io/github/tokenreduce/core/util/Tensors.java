@@ -41,6 +41,23 @@ public final class Tensors {
         return m.arange(0, n, 1, DataType.INT64).toDevice(like.getDevice(), false);
     }
 
+    /**
+     * Index of the first maximum along {@code axis}, counting values within {@code tol} of the
+     * maximum as ties (so identical tokens, whose scores a GEMM may round differently in the last
+     * bit, resolve to the first index on every BLAS and device), int64.
+     */
+    public static NDArray argMaxFirst(NDArray x, int axis, float tol) {
+        int ax = axis < 0 ? x.getShape().dimension() + axis : axis;
+        long n = x.getShape().get(ax);
+        NDArray max = x.max(new int[] {ax}, true);
+        long[] view = new long[x.getShape().dimension()];
+        java.util.Arrays.fill(view, 1);
+        view[ax] = n;
+        NDArray idx = arange(x, n).reshape(new Shape(view));
+        NDArray big = idx.zerosLike().add(n);
+        return select(x.gte(max.sub(tol)), idx, big).min(new int[] {ax});
+    }
+
     /** Index of the first maximum along {@code axis} (deterministic tie-break), int64. */
     public static NDArray argMaxFirst(NDArray x, int axis) {
         int ax = axis < 0 ? x.getShape().dimension() + axis : axis;

@@ -88,13 +88,21 @@ public final class Nd4jReference {
     }
 
     static int argMaxFirst(double[] v, List<Integer> among) {
-        int best = among.get(0);
+        return argMaxFirst(v, among, 0);
+    }
+
+    /** The first index whose value is within {@code tol} of the maximum. */
+    static int argMaxFirst(double[] v, List<Integer> among, double tol) {
+        double max = Double.NEGATIVE_INFINITY;
         for (int j : among) {
-            if (v[j] > v[best]) {
-                best = j;
+            max = Math.max(max, v[j]);
+        }
+        for (int j : among) {
+            if (v[j] >= max - tol) {
+                return j;
             }
         }
-        return best;
+        return among.get(0);
     }
 
     /** Indices 0..n-1 sorted by key, stable (ties by index). */
@@ -136,7 +144,7 @@ public final class Nd4jReference {
             for (int j = 0; j < nb; j++) {
                 all.add(j);
             }
-            arg[i] = argMaxFirst(s[i], all);
+            arg[i] = argMaxFirst(s[i], all, 1e-6); // ToMe's destination: near-ties go to the first
             best[i] = s[i][arg[i]];
         }
         for (int i = 0; i < na; i++) {

@@ -19,6 +19,7 @@ import io.github.tokenreduce.djl.nn.VisionTower;
 import io.github.tokenreduce.djl.site.GuideProvider;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.text.TextBatch;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -118,12 +119,12 @@ public final class BlipModel implements AutoCloseable {
             int[] imageTokensInFusion) {}
 
     /** Probability that image i matches text i, [B]. */
-    public NDArray itmScores(NDArray pixels, BlipText texts) {
+    public NDArray itmScores(NDArray pixels, TextBatch texts) {
         return match(pixels, texts).scores();
     }
 
     /** {@link #itmScores} with per-layer token counts. */
-    public Matching match(NDArray pixels, BlipText texts) {
+    public Matching match(NDArray pixels, TextBatch texts) {
         vision.checkPixels(pixels);
         if (pixels.getShape().get(0) != texts.batch()) {
             throw new IllegalArgumentException("texts: " + texts.batch() + " texts for " + pixels.getShape().get(0)
@@ -157,7 +158,7 @@ public final class BlipModel implements AutoCloseable {
     }
 
     /** ITC cosine similarity of every image with every text, [B_img, B_txt]. */
-    public NDArray itcSimilarity(NDArray pixels, BlipText texts) {
+    public NDArray itcSimilarity(NDArray pixels, TextBatch texts) {
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -172,7 +173,7 @@ public final class BlipModel implements AutoCloseable {
         }
     }
 
-    private FusionEncoder.Output encodeText(BlipText texts, TokenSet image, TowerReduction red) {
+    private FusionEncoder.Output encodeText(TextBatch texts, TokenSet image, TowerReduction red) {
         int b = texts.batch();
         int l = texts.length();
         if (l > config.maxPositions()) {

@@ -78,6 +78,7 @@ public final class FusionEncoder {
             x = ReducingEncoder.refreshCross(x, text, textSite.crossOffsets(), l, false);
             text = text.withHidden(x);
         }
+        NDArray layerInput = x;
         boolean textActive = tr != null && tr.activeAt(l);
         boolean crossActive = cr != null && cr.activeAt(l) && w.hasCross();
         SelfAttention.Want want = ReducingEncoder.want(tr, textActive);
@@ -90,7 +91,7 @@ public final class FusionEncoder {
         text = text.withHidden(x);
         NDArray textKeys = att.meanKeys();
         if (textActive) {
-            SiteInputs.Builder in = ReducingEncoder.baseInputs(att, tr, textSite);
+            SiteInputs.Builder in = ReducingEncoder.baseInputs(att, tr, textSite, layerInput);
             if (att.queries() != null) {
                 in.guide(ReducingEncoder.guide(text, att, tr, textSite, w.self(), v -> v, l));
             }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import io.github.tokenreduce.core.AttentionBias;
 import io.github.tokenreduce.core.KeyMetric;
+import io.github.tokenreduce.core.ModalitySpans;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
 import io.github.tokenreduce.core.TokenReducer;
@@ -44,10 +45,23 @@ public final class ReducingEncoder {
 
     private final List<BlockWeights> blocks;
     private final Activation activation;
+    private final KeyMasking masking;
 
+    /** Blocks with no key mask until a method is attached ({@link KeyMasking#WHEN_REDUCED}). */
     public ReducingEncoder(List<BlockWeights> blocks, Activation activation) {
+        this(blocks, activation, KeyMasking.WHEN_REDUCED);
+    }
+
+    public ReducingEncoder(List<BlockWeights> blocks, Activation activation, KeyMasking masking) {
         this.blocks = List.copyOf(blocks);
         this.activation = activation;
+        this.masking = masking;
+    }
+
+    /** Sees the token set after each block, inside that block's scope: copy what must outlive it. */
+    @FunctionalInterface
+    public interface BlockObserver {
+        void afterBlock(int layer, TokenSet tokens);
     }
 
     public int layers() {
@@ -65,12 +79,21 @@ public final class ReducingEncoder {
      */
     public Output forward(TokenSet tokens, TowerReduction reduction, boolean causal,
             boolean crossFromGuide) {
+        return forward(tokens, reduction, causal, crossFromGuide, null);
+    }
+
+    /** As {@link #forward(TokenSet, TowerReduction, boolean, boolean)}, calling {@code observer} after each block. */
+    public Output forward(TokenSet tokens, TowerReduction reduction, boolean causal,
+            boolean crossFromGuide, BlockObserver observer) {
         TokenReducer reducer = reduction == null ? null : reduction.reducer();
         int[] counts = new int[blocks.size()];
         BlockScope scopes = new BlockScope(tokens);
         for (int l = 0; l < blocks.size(); l++) {
             try (BlockScope.Block block = scopes.open(tokens)) {
                 tokens = block(tokens, l, reducer, reduction, causal, crossFromGuide);
+                if (observer != null) {
+                    observer.afterBlock(l, tokens);
+                }
                 block.keep(tokens);
             }
             counts[l] = tokens.length();
@@ -86,14 +109,16 @@ public final class ReducingEncoder {
         if (reducer != null && reducer.usesCrossToken()) {
             x = refreshCross(x, tokens, reduction.crossOffsets(), l, crossFromGuide);
         }
+        NDArray blockInput = x;
         NDArray bias = bias(tokens, reducer, causal);
         boolean active = reducer != null && reducer.activeAt(l);
-        SelfAttention.Result att = SelfAttention.forward(Ops.layerNorm(x, w.ln1()), w.attention(), bias,
+        NDArray softMask = masking == KeyMasking.PUMER_SOFTMAX ? tokens.keyMask() : null;
+        SelfAttention.Result att = SelfAttention.forward(Ops.layerNorm(x, w.ln1()), w.attention(), bias, softMask,
                 want(reducer, active));
         x = x.add(scaled(att.output(), w.ls1()));
         tokens = tokens.withHidden(x);
         if (active) {
-            tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w, l), l).tokens();
+            tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w, l, blockInput), l).tokens();
             x = tokens.hidden();
         }
         NDArray h = Ops.linear(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B());
@@ -122,7 +147,7 @@ public final class ReducingEncoder {
         return NDArrays.concat(new NDList(x.get(":, :" + (n - 1) + ", :"), base), 1);
     }
 
-    private static NDArray bias(TokenSet tokens, TokenReducer reducer, boolean causal) {
+    private NDArray bias(TokenSet tokens, TokenReducer reducer, boolean causal) {
         NDArray bias = null;
         if (causal) {
             // by mean original position when tracked, else the plain triangle over the current order
@@ -135,19 +160,31 @@ public final class ReducingEncoder {
             bias = Tensors.where(visible, visible.zerosLike().toType(pos.getDataType(), false),
                     Tensors.NEG).expandDims(1);
         }
-        if (reducer != null) {
-            NDArray keys = AttentionBias.forLogits(tokens, reducer.proportionalAttention());
+        boolean proportional = reducer != null && reducer.proportionalAttention();
+        NDArray keys = null;
+        if (masking == KeyMasking.PUMER_SOFTMAX) {
+            keys = proportional ? tokens.sizes().log().expandDims(1).expandDims(1) : null; // the mask is in the softmax
+        } else if (masking == KeyMasking.ALWAYS || reducer != null) {
+            keys = AttentionBias.forLogits(tokens, proportional);
+        }
+        if (keys != null) {
             bias = bias == null ? keys : bias.add(keys);
         }
         return bias;
     }
 
-    static SiteInputs.Builder baseInputs(SelfAttention.Result att, TokenReducer reducer, TowerReduction reduction) {
+    /**
+     * What every site supplies: the metric, attention, head-output norms, the dictionary and, when
+     * the method asks for it, the block input (the hidden states before attention).
+     */
+    static SiteInputs.Builder baseInputs(SelfAttention.Result att, TokenReducer reducer, TowerReduction reduction,
+            NDArray blockInput) {
         return SiteInputs.builder()
                 .metric(reducer.keyMetric() == KeyMetric.FULL_WIDTH ? att.keys() : att.meanKeys())
                 .attention(att.probs())
                 .headOutputNorms(att.headNorms())
-                .dictionary(reduction.dictionary());
+                .dictionary(reduction.dictionary())
+                .blockInput(reducer.requires().contains(SiteInput.BLOCK_INPUT) ? blockInput : null);
     }
 
     /** What self-attention must keep for {@code reducer} at an active site. */
@@ -156,12 +193,19 @@ public final class ReducingEncoder {
         boolean full = active && (reducer.keyMetric() == KeyMetric.FULL_WIDTH || need.contains(SiteInput.GUIDE));
         return new SelfAttention.Want(full,
                 active && reducer.keyMetric() == KeyMetric.HEAD_MEAN && need.contains(SiteInput.METRIC),
-                need.contains(SiteInput.ATTENTION), need.contains(SiteInput.HEAD_OUTPUT_NORMS));
+                need.contains(SiteInput.ATTENTION) || need.contains(SiteInput.CROSS_ATTENTION),
+                need.contains(SiteInput.HEAD_OUTPUT_NORMS));
     }
 
     private static SiteInputs inputs(TokenSet tokens, SelfAttention.Result att, TokenReducer reducer,
-            TowerReduction reduction, BlockWeights w, int layer) {
-        SiteInputs.Builder in = baseInputs(att, reducer, reduction);
+            TowerReduction reduction, BlockWeights w, int layer, NDArray blockInput) {
+        SiteInputs.Builder in = baseInputs(att, reducer, reduction, blockInput);
+        ModalitySpans spans = tokens.spans();
+        if (reducer.requires().contains(SiteInput.CROSS_ATTENTION) && spans != null) {
+            // single-stream [text, image]: the text-to-image block of the self-attention
+            in.crossAttention(att.probs().get(":, :, " + spans.textStart() + ":" + (spans.textStart()
+                    + spans.textLength()) + ", " + spans.imageStart() + ":" + (spans.imageStart() + spans.imageLength())));
+        }
         if (att.queries() != null) {
             in.guide(guide(tokens, att, reducer, reduction, w.attention(), v -> Ops.layerNorm(v, w.ln1()), layer));
         }

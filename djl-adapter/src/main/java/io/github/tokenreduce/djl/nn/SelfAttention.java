@@ -25,6 +25,15 @@ public final class SelfAttention {
      * @param bias additive logit bias broadcastable to [B, H, N, N], or null
      */
     public static Result forward(NDArray x, AttentionWeights w, NDArray bias, Want want) {
+        return forward(x, w, bias, null, want);
+    }
+
+    /**
+     * As {@link #forward(NDArray, AttentionWeights, NDArray, Want)}, normalising with PuMer's
+     * differentiable masked softmax over {@code softMask} [B, N] when it is given
+     * ({@link KeyMasking#PUMER_SOFTMAX}).
+     */
+    public static Result forward(NDArray x, AttentionWeights w, NDArray bias, NDArray softMask, Want want) {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long c = x.getShape().get(2);
@@ -41,12 +50,25 @@ public final class SelfAttention {
         if (bias != null) {
             logits = logits.add(bias);
         }
-        NDArray probs = logits.softmax(-1);
+        NDArray probs = softMask == null ? logits.softmax(-1) : maskedSoftmax(logits, softMask);
         NDArray oh = probs.matMul(vh); // [B, H, N, d]
         NDArray norms = want.headNorms() ? oh.square().sum(new int[] {3}).sqrt() : null;
         NDArray merged = oh.transpose(0, 2, 1, 3).reshape(b, n, c);
         NDArray out = Ops.linear(merged, w.outT(), w.outB());
         return new Result(out, want.fullKeys() ? k : null, want.fullKeys() ? q : null,
                 want.meanKeys() ? kh.mean(new int[] {1}) : null, want.probs() ? probs : null, norms);
+    }
+
+    /** PuMer's {@code differentiable_masked_softmax} of logits [B, H, N, N] over mask [B, N], eps 1e-6. */
+    static NDArray maskedSoftmax(NDArray logits, NDArray mask) {
+        long b = mask.getShape().get(0);
+        long n = mask.getShape().get(1);
+        NDArray m = mask.toType(logits.getDataType(), false).reshape(b, 1, 1, n);
+        NDArray eye = logits.getManager().eye((int) n).toType(logits.getDataType(), false)
+                .toDevice(logits.getDevice(), false).reshape(1, 1, n, n);
+        NDArray seen = m.add(m.neg().add(1f).mul(eye));
+        NDArray e = logits.sub(logits.max(new int[] {-1}, true)).exp().mul(seen);
+        float eps = 1e-6f;
+        return e.add(eps / n).div(e.sum(new int[] {-1}, true).add(eps));
     }
 }

@@ -5,11 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.nn.Activation;
-import io.github.tokenreduce.djl.nn.AttentionWeights;
 import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
 import io.github.tokenreduce.djl.nn.VisionWeights;
@@ -122,30 +119,14 @@ public final class VitLoader {
         boolean posOnPatches = !isSquare(posLen - prefix) && isSquare(posLen);
         int grid = (int) Math.round(Math.sqrt(Math.max(posOnPatches ? posLen : posLen - prefix, 0)));
         VitConfig c = new VitConfig(w, layers, heads, mlp, patch, grid * patch, classes, eps, Activation.GELU,
-                distilled, registers, fcNorm ? VitConfig.Pooling.AVG : VitConfig.Pooling.TOKEN, labels(config));
+                distilled, registers, fcNorm ? VitConfig.Pooling.AVG : VitConfig.Pooling.TOKEN, ModelFiles.labels(config));
         checkGeometry(c);
         NDArray conv = s.take("patch_embed.proj.weight", w, 3, patch, patch);
         NDArray extra = extraPrefix(s.has("dist_token") ? s.take("dist_token", 1, 1, w) : null,
                 registers > 0 ? s.take("reg_token", 1, registers, w) : null, w);
         NDArray pos = s.take("pos_embed", 1, posOnPatches ? (long) grid * grid : c.tokens(), w);
         NDArray cls = s.take("cls_token", 1, 1, w);
-        List<BlockWeights> blocks = new ArrayList<>();
-        for (int i = 0; i < layers; i++) {
-            String p = "blocks." + i + ".";
-            NDArray qkv = s.take(p + "attn.qkv.weight", 3L * w, w);
-            NDArray qkvB = s.has(p + "attn.qkv.bias") ? s.take(p + "attn.qkv.bias", 3L * w)
-                    : manager.zeros(new Shape(3L * w)); // qkv_bias=False
-            NDArray o2 = s.take(p + "attn.proj.weight", w, w);
-            NDArray ob = s.take(p + "attn.proj.bias", w);
-            AttentionWeights att = WeightStore.anyMissing(qkv, qkvB, o2, ob) ? null
-                    : AttentionWeights.ofFused(qkv, qkvB, o2, ob, heads);
-            blocks.add(new BlockWeights(LayerNormWeights.take(s, p + "norm1", w, eps), att,
-                    LayerNormWeights.take(s, p + "norm2", w, eps),
-                    s.takeTransposed(p + "mlp.fc1.weight", mlp, w), s.take(p + "mlp.fc1.bias", mlp),
-                    s.takeTransposed(p + "mlp.fc2.weight", w, mlp), s.take(p + "mlp.fc2.bias", w),
-                    s.has(p + "ls1.gamma") ? s.take(p + "ls1.gamma", w) : null,
-                    s.has(p + "ls2.gamma") ? s.take(p + "ls2.gamma", w) : null));
-        }
+        List<BlockWeights> blocks = VitBlocks.timm(s, "blocks.", layers, w, mlp, heads, eps, manager);
         VisionWeights tower = new VisionWeights(conv == null ? null : conv.reshape(w, -1).transpose(),
                 s.has("patch_embed.proj.bias") ? s.take("patch_embed.proj.bias", w) : null, patch, c.imageSize(),
                 cls == null ? null : cls.reshape(w), extra,
@@ -181,7 +162,7 @@ public final class VitLoader {
         int prefix = distilled ? 2 : 1;
         int image = intOf(config, "image_size", (int) Math.round(Math.sqrt(Math.max(posLen - prefix, 0))) * patch);
         VitConfig c = new VitConfig(w, layers, heads, mlp, patch, image, classes, eps, act, distilled, 0,
-                VitConfig.Pooling.TOKEN, labels(config));
+                VitConfig.Pooling.TOKEN, ModelFiles.labels(config));
         checkGeometry(c);
         s.ignore(e + "mask_token");
         s.ignore(m + "pooler.dense.weight");
@@ -189,25 +170,7 @@ public final class VitLoader {
         NDArray conv = s.take(e + "patch_embeddings.projection.weight", w, 3, patch, patch);
         NDArray pos = s.take(e + "position_embeddings", 1, c.tokens(), w);
         NDArray cls = s.take(e + "cls_token", 1, 1, w);
-        List<BlockWeights> blocks = new ArrayList<>();
-        for (int i = 0; i < layers; i++) {
-            String p = m + "encoder.layer." + i + ".";
-            String a = p + "attention.attention.";
-            NDArray q = s.take(a + "query.weight", w, w);
-            NDArray qb = s.take(a + "query.bias", w);
-            NDArray k = s.take(a + "key.weight", w, w);
-            NDArray kb = s.take(a + "key.bias", w);
-            NDArray v = s.take(a + "value.weight", w, w);
-            NDArray vb = s.take(a + "value.bias", w);
-            NDArray ow = s.take(p + "attention.output.dense.weight", w, w);
-            NDArray ob = s.take(p + "attention.output.dense.bias", w);
-            AttentionWeights att = WeightStore.anyMissing(q, qb, k, kb, v, vb, ow, ob) ? null
-                    : AttentionWeights.ofSeparate(q, qb, k, kb, v, vb, ow, ob, heads);
-            blocks.add(new BlockWeights(LayerNormWeights.take(s, p + "layernorm_before", w, eps), att,
-                    LayerNormWeights.take(s, p + "layernorm_after", w, eps),
-                    s.takeTransposed(p + "intermediate.dense.weight", mlp, w), s.take(p + "intermediate.dense.bias", mlp),
-                    s.takeTransposed(p + "output.dense.weight", w, mlp), s.take(p + "output.dense.bias", w)));
-        }
+        List<BlockWeights> blocks = VitBlocks.huggingFace(s, m + "encoder.layer.", layers, w, mlp, heads, eps);
         VisionWeights tower = new VisionWeights(conv == null ? null : conv.reshape(w, -1).transpose(),
                 s.take(e + "patch_embeddings.projection.bias", w), patch, image,
                 cls == null ? null : cls.reshape(w),
@@ -271,20 +234,5 @@ public final class VitLoader {
 
     private static int intOf(JsonObject o, String key, int dflt) {
         return o != null && o.has(key) ? o.get(key).getAsInt() : dflt;
-    }
-
-    private static List<String> labels(JsonObject config) {
-        if (config == null || !config.has("id2label")) {
-            return List.of();
-        }
-        JsonObject m = config.getAsJsonObject("id2label");
-        String[] out = new String[m.size()];
-        for (Map.Entry<String, JsonElement> e : m.entrySet()) {
-            int i = Integer.parseInt(e.getKey());
-            if (i >= 0 && i < out.length) {
-                out[i] = e.getValue().getAsString();
-            }
-        }
-        return java.util.Arrays.asList(out);
     }
 }

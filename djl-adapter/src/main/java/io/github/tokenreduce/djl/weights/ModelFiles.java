@@ -1,12 +1,16 @@
 package io.github.tokenreduce.djl.weights;
 
 import ai.djl.util.JsonUtils;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /** Resolves the files of a model directory (Hugging Face layout) or a single file. */
 public final class ModelFiles {
@@ -24,6 +28,22 @@ public final class ModelFiles {
             throw new IllegalArgumentException(what + ": no " + name + " at " + file);
         }
         return file;
+    }
+
+    /** Class names from a Hugging Face config's {@code id2label} (index order), or empty. */
+    public static List<String> labels(JsonObject config) {
+        if (config == null || !config.has("id2label")) {
+            return List.of();
+        }
+        JsonObject m = config.getAsJsonObject("id2label");
+        String[] out = new String[m.size()];
+        for (Map.Entry<String, JsonElement> e : m.entrySet()) {
+            int i = Integer.parseInt(e.getKey());
+            if (i >= 0 && i < out.length) {
+                out[i] = e.getValue().getAsString();
+            }
+        }
+        return Arrays.asList(out);
     }
 
     /** The {@code config.json} of a model directory, or null (a single file, or no config). */

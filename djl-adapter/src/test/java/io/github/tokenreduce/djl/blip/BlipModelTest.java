@@ -23,6 +23,7 @@ import io.github.tokenreduce.djl.testing.Shared;
 import io.github.tokenreduce.djl.weights.SafetensorsWriter;
 import io.github.tokenreduce.djl.weights.SafetensorsWriter.Encoding;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
+import io.github.tokenreduce.djl.text.TextBatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class BlipModelTest {
     private static Path dir;
     private static BlipModel blip;
     private static NDArray pixels;
-    private static BlipText texts;
+    private static TextBatch texts;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -91,7 +92,7 @@ class BlipModelTest {
             assertEquals(new Shape(3, 3), itc.getShape());
             // permuting the pairs permutes the scores; ITC rows follow the images, columns the texts
             NDArray perm = m.create(new long[] {1, 2, 0});
-            BlipText permuted = new BlipText(new long[][] {texts.ids()[1], texts.ids()[2], texts.ids()[0]},
+            TextBatch permuted = new TextBatch(new long[][] {texts.ids()[1], texts.ids()[2], texts.ids()[0]},
                     new long[][] {texts.mask()[1], texts.mask()[2], texts.mask()[0]});
             assertTrue(Shared.maxDiff(itm.get(perm), blip.itmScores(pixels.get(perm), permuted)) < 1e-5);
             assertTrue(Shared.maxDiff(itc.get(perm), blip.itcSimilarity(pixels.get(perm), texts)) < 1e-5);
@@ -101,10 +102,10 @@ class BlipModelTest {
 
     @Test
     void raggedBatchesKeepCorrectMasksWithAndWithoutMadtp() {
-        BlipText one = RandomBlip.texts(9, 1, 8);
+        TextBatch one = RandomBlip.texts(9, 1, 8);
         long[][] ids = {java.util.Arrays.copyOf(one.ids()[0], 20)};
         long[][] mask = {java.util.Arrays.copyOf(one.mask()[0], 20)};
-        BlipText padded = new BlipText(ids, mask);
+        TextBatch padded = new TextBatch(ids, mask);
         NDArray px = pixels.get("0:1");
         BlipModel madtp = blip.withReduction(Tower.TEXT,
                 TowerReduction.of(MadtpReducer.builder().temperature(0.5f).build()));

@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.djl.site.ReductionCheckpoint;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.weights.SafetensorsWriter;
+import io.github.tokenreduce.djl.text.TextBatch;
+import io.github.tokenreduce.djl.text.BertTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +39,8 @@ class BlipTokenizerAndCheckpointTest {
                 + "\"decoder\":null,\"model\":{\"type\":\"WordPiece\",\"unk_token\":\"[UNK]\","
                 + "\"continuing_subword_prefix\":\"##\",\"max_input_chars_per_word\":100,\"vocab\":{\"[PAD]\":0,"
                 + "\"[UNK]\":1,\"[CLS]\":2,\"[SEP]\":3,\"a\":4,\"cat\":5,\"dog\":6,\"photo\":7,\"of\":8,\"##s\":9}}}");
-        try (BlipTokenizer tok = BlipTokenizer.load(json, 6)) {
-            BlipText t = tok.encode(List.of("A cat", "photo of dogs", "a a a a a a a"));
+        try (BertTokenizer tok = BertTokenizer.load(json, 6)) {
+            TextBatch t = tok.encode(List.of("A cat", "photo of dogs", "a a a a a a a"));
             assertArrayEquals(new long[] {2, 4, 5, 3, 0, 0}, t.ids()[0]);
             assertArrayEquals(new long[] {1, 1, 1, 1, 0, 0}, t.mask()[0]);
             assertArrayEquals(new long[] {2, 7, 8, 6, 9, 3}, t.ids()[1], "WordPiece splits dogs into dog ##s");

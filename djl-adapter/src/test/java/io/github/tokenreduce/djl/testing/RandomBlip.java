@@ -3,7 +3,7 @@ package io.github.tokenreduce.djl.testing;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.github.tokenreduce.djl.blip.BlipText;
+import io.github.tokenreduce.djl.text.TextBatch;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,7 +73,7 @@ public final class RandomBlip {
     }
 
     /** Random texts: [CLS] words [SEP], lengths 4..lengthMax, padded with 0. */
-    public static BlipText texts(long seed, int b, int padTo) {
+    public static TextBatch texts(long seed, int b, int padTo) {
         Random rnd = new Random(seed);
         long[][] ids = new long[b][padTo];
         long[][] mask = new long[b][padTo];
@@ -86,7 +86,7 @@ public final class RandomBlip {
                 mask[i][j] = 1;
             }
         }
-        return new BlipText(ids, mask);
+        return new TextBatch(ids, mask);
     }
 
     private static void lin(NDManager m, Map<String, NDArray> w, String p, int out, int in) {

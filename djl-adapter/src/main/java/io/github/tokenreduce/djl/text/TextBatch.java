@@ -1,11 +1,17 @@
-package io.github.tokenreduce.djl.blip;
+package io.github.tokenreduce.djl.text;
 
 /**
- * A tokenised text batch for BLIP: ids and attention mask, both [B, L], padded to the longest.
+ * A tokenised BERT-style text batch (BLIP, ViLT, sentence encoders): ids, attention mask and
+ * token-type (segment) ids, each [B, L], padded to the longest, [CLS] first.
  */
-public record BlipText(long[][] ids, long[][] mask) {
+public record TextBatch(long[][] ids, long[][] mask, long[][] types) {
 
-    public BlipText {
+    /** A batch whose tokens are all of segment 0. */
+    public TextBatch(long[][] ids, long[][] mask) {
+        this(ids, mask, null);
+    }
+
+    public TextBatch {
         if (ids == null || mask == null || ids.length == 0 || ids.length != mask.length) {
             throw new IllegalArgumentException("text: ids and mask must be non-empty [B, L] arrays of the same "
                     + "batch, got " + (ids == null ? "null" : ids.length) + " and "
@@ -17,11 +23,21 @@ public record BlipText(long[][] ids, long[][] mask) {
                 throw new IllegalArgumentException("text: row " + i + " has " + ids[i].length + " ids and "
                         + mask[i].length + " mask entries; expected [B, L] with L = " + l);
             }
+            if (types != null && (types.length != ids.length || types[i].length != l)) {
+                throw new IllegalArgumentException("text: token types must be [B, L] like the ids; row " + i
+                        + " has " + (i < types.length ? types[i].length : 0) + " for L = " + l);
+            }
             if (mask[i][0] != 1) {
                 throw new IllegalArgumentException("text: row " + i + " does not start with a real token "
                         + "(mask[" + i + "][0] = " + mask[i][0] + "); expected [CLS] first");
             }
         }
+    }
+
+    /** Token types [B, L] (zeros when none were given). */
+    @Override
+    public long[][] types() {
+        return types != null ? types : new long[ids.length][ids[0].length];
     }
 
     /** Batch size. */

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.djl.blip;
+package io.github.tokenreduce.djl.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
@@ -11,17 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * BLIP's BERT WordPiece tokeniser from a Hugging Face {@code tokenizer.json}: {@code [CLS] tokens [SEP]},
- * truncated to {@code maxLength} (35 in BLIP retrieval) keeping {@code [SEP]}, padded to the longest
- * text of the batch with {@code [PAD]}, with the attention mask. Holds no per-call state; close to free it.
+ * A BERT WordPiece tokeniser (BLIP, ViLT, BERT sentence encoders) from a Hugging Face
+ * {@code tokenizer.json}: {@code [CLS] tokens [SEP]}, truncated to {@code maxLength} (35 in BLIP
+ * retrieval, 40 in ViLT) keeping {@code [SEP]}, padded to the longest text of the batch with
+ * {@code [PAD]}, with the attention mask. The file's own truncation and padding settings are
+ * overridden. Holds no per-call state; close to free it.
  */
-public final class BlipTokenizer implements AutoCloseable {
+public final class BertTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
     private final long pad;
 
-    private BlipTokenizer(HuggingFaceTokenizer tokenizer, int maxLength) {
+    private BertTokenizer(HuggingFaceTokenizer tokenizer, int maxLength) {
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
         long[] p = tokenizer.encode("[PAD]", false, false).getIds();
@@ -29,17 +31,17 @@ public final class BlipTokenizer implements AutoCloseable {
     }
 
     /** Loads {@code tokenizer.json} (or a directory holding it). */
-    public static BlipTokenizer load(Path path, int maxLength) throws IOException {
+    public static BertTokenizer load(Path path, int maxLength) throws IOException {
         if (maxLength < 2) {
             throw new IllegalArgumentException("maxLength: must be >= 2 but was " + maxLength);
         }
         Path file = ModelFiles.resolve(path, "tokenizer.json", "tokenizer");
-        return new BlipTokenizer(HuggingFaceTokenizer.newInstance(file,
+        return new BertTokenizer(HuggingFaceTokenizer.newInstance(file,
                 Map.of("padding", "false", "truncation", "false")), maxLength);
     }
 
     /** Tokenises a batch. */
-    public BlipText encode(List<String> texts) {
+    public TextBatch encode(List<String> texts) {
         long[][] rows = new long[texts.size()][];
         int longest = 0;
         for (int i = 0; i < rows.length; i++) {
@@ -59,7 +61,7 @@ public final class BlipTokenizer implements AutoCloseable {
             System.arraycopy(rows[i], 0, ids[i], 0, rows[i].length);
             Arrays.fill(mask[i], 0, rows[i].length, 1);
         }
-        return new BlipText(ids, mask);
+        return new TextBatch(ids, mask);
     }
 
     @Override
