@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.djl.image.Bicubic;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -67,20 +68,12 @@ public final class ClipImageProcessor {
         int h = image.getHeight();
         int nw = w <= h ? size : (int) ((long) size * w / h);
         int nh = w <= h ? (int) ((long) size * h / w) : size;
-        float[][] rgb = new float[3][w * h];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int p = image.getRGB(x, y);
-                rgb[0][y * w + x] = (p >> 16) & 0xff;
-                rgb[1][y * w + x] = (p >> 8) & 0xff;
-                rgb[2][y * w + x] = p & 0xff;
-            }
-        }
+        float[][] rgb = Bicubic.rgb(image);
         int top = (int) Math.rint((nh - size) / 2.0);
         int left = (int) Math.rint((nw - size) / 2.0);
         float[] out = new float[3 * size * size];
         for (int c = 0; c < 3; c++) {
-            float[] resized = resize(rgb[c], w, h, nw, nh);
+            float[] resized = Bicubic.resize(rgb[c], w, h, nw, nh);
             for (int y = 0; y < size; y++) {
                 for (int x = 0; x < size; x++) {
                     float v = Math.max(0f, Math.min(255f, resized[(y + top) * nw + x + left])) / 255f;
@@ -89,77 +82,5 @@ public final class ClipImageProcessor {
             }
         }
         return manager.create(out, new Shape(3, size, size));
-    }
-
-    /** Separable antialiased bicubic resampling (a = -0.5), PIL's algorithm. */
-    static float[] resize(float[] src, int w, int h, int nw, int nh) {
-        float[] horizontal = new float[nw * h];
-        Kernel kx = new Kernel(w, nw);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < nw; x++) {
-                double acc = 0;
-                for (int k = 0; k < kx.count[x]; k++) {
-                    acc += kx.weights[x][k] * src[y * w + kx.first[x] + k];
-                }
-                horizontal[y * nw + x] = (float) acc;
-            }
-        }
-        float[] out = new float[nw * nh];
-        Kernel ky = new Kernel(h, nh);
-        for (int y = 0; y < nh; y++) {
-            for (int x = 0; x < nw; x++) {
-                double acc = 0;
-                for (int k = 0; k < ky.count[y]; k++) {
-                    acc += ky.weights[y][k] * horizontal[(ky.first[y] + k) * nw + x];
-                }
-                out[y * nw + x] = (float) acc;
-            }
-        }
-        return out;
-    }
-
-    /** Per-output-pixel taps of the bicubic filter, widened by the shrink factor. */
-    private static final class Kernel {
-        final int[] first;
-        final int[] count;
-        final double[][] weights;
-
-        Kernel(int in, int out) {
-            double scale = (double) in / out;
-            double filterScale = Math.max(scale, 1.0);
-            double support = 2.0 * filterScale;
-            first = new int[out];
-            count = new int[out];
-            weights = new double[out][];
-            for (int i = 0; i < out; i++) {
-                double center = (i + 0.5) * scale;
-                int lo = Math.max((int) (center - support + 0.5), 0);
-                int hi = Math.min((int) (center + support + 0.5), in);
-                double[] w = new double[hi - lo];
-                double sum = 0;
-                for (int j = lo; j < hi; j++) {
-                    w[j - lo] = cubic((j - center + 0.5) / filterScale);
-                    sum += w[j - lo];
-                }
-                for (int j = 0; j < w.length; j++) {
-                    w[j] = sum == 0 ? 0 : w[j] / sum;
-                }
-                first[i] = lo;
-                count[i] = w.length;
-                weights[i] = w;
-            }
-        }
-
-        private static double cubic(double x) {
-            double a = -0.5;
-            x = Math.abs(x);
-            if (x < 1) {
-                return ((a + 2) * x - (a + 3)) * x * x + 1;
-            }
-            if (x < 2) {
-                return (((x - 5) * x + 8) * x - 4) * a;
-            }
-            return 0;
-        }
     }
 }
