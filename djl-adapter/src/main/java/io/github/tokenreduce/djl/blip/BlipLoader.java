@@ -12,7 +12,7 @@ import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
 import io.github.tokenreduce.djl.nn.VisionWeights;
 import io.github.tokenreduce.djl.weights.ModelFiles;
-import io.github.tokenreduce.djl.weights.Safetensors;
+import io.github.tokenreduce.djl.weights.WeightFiles;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
 import io.github.tokenreduce.djl.weights.WeightStore;
 
@@ -41,13 +41,19 @@ public final class BlipLoader {
 
     /** Loads a model directory ({@code model.safetensors}, optional {@code config.json}) or file. */
     public static Loaded load(Path path, NDManager manager, Device device) throws IOException {
-        Path file = ModelFiles.resolve(path, "model.safetensors", "weights");
-        return fromTensors(file.toString(), Safetensors.load(file, manager, device), ModelFiles.config(path));
+        WeightFiles.Loaded w = WeightFiles.load(path, manager, device);
+        return fromTensors(w.source().toString(), w.tensors(), ModelFiles.config(path));
     }
 
-    /** Builds BLIP from tensors in memory (Hugging Face naming). */
+    /**
+     * Builds BLIP from tensors in memory, in Hugging Face or original BLIP / LAVIS naming
+     * ({@link BlipNaming}; the original ViT's LayerNorm epsilon 1e-6 then applies unless
+     * {@code config} says otherwise). MADTP's learned {@code space_dict}, when present, becomes the
+     * model's default dictionary.
+     */
     public static Loaded fromTensors(String source, Map<String, NDArray> tensors, JsonObject config) {
-        WeightStore s = new WeightStore(source, tensors);
+        boolean original = BlipNaming.isOriginal(tensors);
+        WeightStore s = new WeightStore(source, original ? BlipNaming.toHuggingFace(tensors) : tensors);
         if (!s.has("vision_model.embeddings.class_embedding") && !s.has("text_encoder.embeddings.word_embeddings.weight")) {
             List<String> some = new ArrayList<>(s.names()).subList(0, Math.min(5, s.names().size()));
             throw new WeightMismatchException(source, List.of("not a BLIP retrieval checkpoint: neither "
@@ -68,7 +74,7 @@ public final class BlipLoader {
         int inter = s.dim("text_encoder.encoder.layer.0.intermediate.dense.weight", 0);
         int embed = s.dim("vision_proj.weight", 0);
         BlipConfig c = new BlipConfig(vw, vLayers, heads(vc, vw), vMlp, patch,
-                (int) Math.round(Math.sqrt(Math.max(vTokens - 1, 0))) * patch, eps(vc, 1e-5f), tw, tLayers,
+                (int) Math.round(Math.sqrt(Math.max(vTokens - 1, 0))) * patch, eps(vc, original ? 1e-6f : 1e-5f), tw, tLayers,
                 heads(tc, tw), inter, vocab, maxPos, eps(tc, 1e-12f), embed);
         if (vw <= 0 || tw <= 0 || patch <= 0 || embed <= 0 || vLayers == 0 || tLayers == 0
                 || vw % c.visionHeads() != 0 || tw % c.textHeads() != 0) {
@@ -105,13 +111,15 @@ public final class BlipLoader {
                 cls == null ? null : cls.reshape(vw), null,
                 pos == null ? null : pos.reshape(c.visionTokens(), vw), null,
                 vision, LayerNormWeights.take(s, v + "post_layernorm", vw, c.visionEps()));
+        NDArray spaceDict = s.has("space_dict") && s.dim("space_dict", 1) == vw && vw == tw
+                ? s.take("space_dict", s.dim("space_dict", 0), vw) : null;
         BlipWeights w = new BlipWeights(visionWeights,
                 s.take(te + "embeddings.word_embeddings.weight", vocab, tw),
                 s.take(te + "embeddings.position_embeddings.weight", maxPos, tw),
                 LayerNormWeights.take(s, te + "embeddings.LayerNorm", tw, c.textEps()), text,
                 s.takeTransposed("vision_proj.weight", embed, vw), s.take("vision_proj.bias", embed),
                 s.takeTransposed("text_proj.weight", embed, tw), s.take("text_proj.bias", embed),
-                s.takeTransposed("itm_head.weight", 2, tw), s.take("itm_head.bias", 2));
+                s.takeTransposed("itm_head.weight", 2, tw), s.take("itm_head.bias", 2), spaceDict);
         s.finish();
         return new Loaded(c, w);
     }

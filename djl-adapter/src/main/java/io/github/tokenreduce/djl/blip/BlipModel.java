@@ -104,7 +104,8 @@ public final class BlipModel implements AutoCloseable {
         TowerReduction resolved = reduction.resolve(site + " site",
                 isVision ? config.visionLayers() : config.textLayers(),
                 isVision ? config.visionWidth() : config.textWidth(), null,
-                () -> (isVision ? weights.visionProjT() : weights.textProjT()).transpose());
+                () -> weights.madtpDictionary() != null ? weights.madtpDictionary()
+                        : (isVision ? weights.visionProjT() : weights.textProjT()).transpose());
         Map<Tower, TowerReduction> next = new EnumMap<>(Tower.class);
         next.putAll(reductions);
         next.put(site, resolved);

@@ -21,7 +21,8 @@ import java.util.List;
  * @param textProjB its bias
  * @param itmT ITM head [Wt, 2]
  * @param itmB its bias
+ * @param madtpDictionary MADTP's learned dictionary ({@code space_dict}, [M, C]), or null
  */
 public record BlipWeights(VisionWeights vision, NDArray words, NDArray textPositions,
         LayerNormWeights embeddingLn, List<BertLayerWeights> textLayers, NDArray visionProjT, NDArray visionProjB,
-        NDArray textProjT, NDArray textProjB, NDArray itmT, NDArray itmB) {}
+        NDArray textProjT, NDArray textProjB, NDArray itmT, NDArray itmB, NDArray madtpDictionary) {}

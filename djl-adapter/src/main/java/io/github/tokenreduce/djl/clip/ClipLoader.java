@@ -10,7 +10,7 @@ import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
 import io.github.tokenreduce.djl.nn.VisionWeights;
 import io.github.tokenreduce.djl.weights.ModelFiles;
-import io.github.tokenreduce.djl.weights.Safetensors;
+import io.github.tokenreduce.djl.weights.WeightFiles;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
 import io.github.tokenreduce.djl.weights.WeightStore;
 
@@ -52,15 +52,22 @@ public final class ClipLoader {
     public record Loaded(ClipConfig config, ClipWeights weights) {}
 
     /**
-     * Loads a model directory (holding {@code model.safetensors}, optionally {@code config.json})
-     * or a single {@code .safetensors} file.
+     * Loads a model directory or weights file ({@link WeightFiles}: safetensors, sharded, or a
+     * PyTorch checkpoint): a Hugging Face folder with {@code config.json}, an OpenCLIP hub folder with
+     * {@code open_clip_config.json}, or OpenAI-named weights alone.
      *
-     * @param activation overrides the activation (null: from config.json, else QuickGELU)
+     * @param activation overrides the activation (null: from the config, else QuickGELU)
      */
     public static Loaded load(Path path, NDManager manager, Device device, Activation activation)
             throws IOException {
-        Path file = ModelFiles.resolve(path, "model.safetensors", "weights");
-        return fromTensors(file.toString(), Safetensors.load(file, manager, device), ModelFiles.config(path),
+        WeightFiles.Loaded w = WeightFiles.load(path, manager, device);
+        JsonObject openClip = ModelFiles.json(path, "open_clip_config.json");
+        if (openClip != null) {
+            ClipLoader l = new ClipLoader(manager, device);
+            l.activation = activation;
+            return l.openAi(new WeightStore(w.source().toString(), w.tensors()), openClip);
+        }
+        return fromTensors(w.source().toString(), w.tensors(), ModelFiles.config(path),
                 manager, device, activation);
     }
 
@@ -79,7 +86,7 @@ public final class ClipLoader {
             return l.huggingFace(store, config);
         }
         if (store.has("visual.class_embedding") || store.has("token_embedding.weight")) {
-            return l.openAi(store);
+            return l.openAi(store, null);
         }
         List<String> some = new ArrayList<>(store.names()).subList(0, Math.min(5, store.names().size()));
         throw new WeightMismatchException(source, List.of("not a CLIP checkpoint: neither "
@@ -162,7 +169,19 @@ public final class ClipLoader {
 
     // ------------------------------------------------------------------ OpenAI / OpenCLIP naming
 
-    private Loaded openAi(WeightStore s) {
+    /**
+     * @param openClip OpenCLIP's {@code open_clip_config.json} ({@code model_cfg}: heads from
+     *     {@code vision_cfg.head_width} and {@code text_cfg.heads}, GELU unless {@code quick_gelu}), or null
+     */
+    private Loaded openAi(WeightStore s, JsonObject openClip) {
+        JsonObject mc = openClip == null ? null
+                : openClip.has("model_cfg") ? openClip.getAsJsonObject("model_cfg") : openClip;
+        JsonObject vcfg = mc != null && mc.has("vision_cfg") ? mc.getAsJsonObject("vision_cfg") : null;
+        JsonObject tcfg = mc != null && mc.has("text_cfg") ? mc.getAsJsonObject("text_cfg") : null;
+        if (mc != null && activation == null) {
+            activation = mc.has("quick_gelu") && mc.get("quick_gelu").getAsBoolean() ? Activation.QUICK_GELU
+                    : Activation.GELU;
+        }
         int vw = dim(s, "visual.class_embedding", 0, -1);
         int patch = dim(s, "visual.conv1.weight", 2, -1);
         int vTokens = dim(s, "visual.positional_embedding", 0, -1);
@@ -175,8 +194,10 @@ public final class ClipLoader {
         int tMlp = dim(s, "transformer.resblocks.0.mlp.c_fc.weight", 0, -1);
         int embed = dim(s, "visual.proj", 1, -1);
         float eps = 1e-5f;
-        ClipConfig c = new ClipConfig(vw, vLayers, Math.max(vw / 64, 1), vMlp, patch,
-                (int) Math.round(Math.sqrt(vTokens - 1)) * patch, tw, tLayers, Math.max(tw / 64, 1), tMlp, ctx,
+        int vHeads = Math.max(vw / Math.max(intOf(vcfg, "head_width") > 0 ? intOf(vcfg, "head_width") : 64, 1), 1);
+        int tHeads = intOf(tcfg, "heads") > 0 ? intOf(tcfg, "heads") : Math.max(tw / 64, 1);
+        ClipConfig c = new ClipConfig(vw, vLayers, vHeads, vMlp, patch,
+                (int) Math.round(Math.sqrt(vTokens - 1)) * patch, tw, tLayers, tHeads, tMlp, ctx,
                 vocab, embed, activation != null ? activation : Activation.QUICK_GELU, eps);
         checkGeometry(c);
         s.ignore("attn_mask");
@@ -216,7 +237,9 @@ public final class ClipLoader {
             AttentionWeights att = WeightStore.anyMissing(in, inB, o, ob) ? null : AttentionWeights.ofFused(in, inB, o, ob, heads);
             out.add(new BlockWeights(LayerNormWeights.take(s, p + "ln_1", w, eps), att, LayerNormWeights.take(s, p + "ln_2", w, eps),
                     s.takeTransposed(p + "mlp.c_fc.weight", mlp, w), s.take(p + "mlp.c_fc.bias", mlp),
-                    s.takeTransposed(p + "mlp.c_proj.weight", w, mlp), s.take(p + "mlp.c_proj.bias", w)));
+                    s.takeTransposed(p + "mlp.c_proj.weight", w, mlp), s.take(p + "mlp.c_proj.bias", w),
+                    s.has(p + "ls_1.gamma") ? s.take(p + "ls_1.gamma", w) : null, // OpenCLIP LayerScale
+                    s.has(p + "ls_2.gamma") ? s.take(p + "ls_2.gamma", w) : null));
         }
         return out;
     }

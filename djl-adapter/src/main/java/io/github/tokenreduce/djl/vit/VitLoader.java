@@ -11,7 +11,7 @@ import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
 import io.github.tokenreduce.djl.nn.VisionWeights;
 import io.github.tokenreduce.djl.weights.ModelFiles;
-import io.github.tokenreduce.djl.weights.Safetensors;
+import io.github.tokenreduce.djl.weights.WeightFiles;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
 import io.github.tokenreduce.djl.weights.WeightStore;
 
@@ -77,8 +77,8 @@ public final class VitLoader {
 
     /** Loads a model directory ({@code model.safetensors}, optional {@code config.json}) or a file. */
     public static Loaded load(Path path, NDManager manager, Device device, Overrides overrides) throws IOException {
-        Path file = ModelFiles.resolve(path, "model.safetensors", "weights");
-        return fromTensors(file.toString(), Safetensors.load(file, manager, device), ModelFiles.config(path),
+        WeightFiles.Loaded w = WeightFiles.load(path, manager, device);
+        return fromTensors(w.source().toString(), w.tensors(), ModelFiles.config(path),
                 overrides, manager);
     }
 

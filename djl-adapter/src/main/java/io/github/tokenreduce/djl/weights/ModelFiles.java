@@ -48,12 +48,19 @@ public final class ModelFiles {
 
     /** The {@code config.json} of a model directory, or null (a single file, or no config). */
     public static JsonObject config(Path path) throws IOException {
-        Path cfg = path.resolve("config.json");
+        return json(path, "config.json");
+    }
+
+    /** The JSON file {@code name} of a model directory, or null (a single file, or no such file). */
+    public static JsonObject json(Path path, String name) throws IOException {
+        Path cfg = path.resolve(name);
         if (!Files.isDirectory(path) || !Files.isRegularFile(cfg)) {
             return null;
         }
         try (Reader r = Files.newBufferedReader(cfg)) {
             return JsonUtils.GSON.fromJson(r, JsonObject.class);
+        } catch (com.google.gson.JsonParseException e) {
+            throw new IllegalArgumentException(name + ": " + cfg + " is not valid JSON: " + e.getMessage(), e);
         }
     }
 }

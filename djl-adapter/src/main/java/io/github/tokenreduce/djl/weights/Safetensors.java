@@ -140,23 +140,9 @@ public final class Safetensors {
         float[] out = new float[count];
         for (int i = 0; i < count; i++) {
             int h = raw.getShort(i * 2) & 0xffff;
-            out[i] = bfloat ? Float.intBitsToFloat(h << 16) : half(h);
+            out[i] = bfloat ? HalfFloats.bfloat16(h) : HalfFloats.half(h);
         }
         return FloatBuffer.wrap(out);
-    }
-
-    private static float half(int h) {
-        int sign = (h & 0x8000) << 16;
-        int exp = (h >>> 10) & 0x1f;
-        int mant = h & 0x3ff;
-        if (exp == 0) {
-            float v = mant / 1024f * (float) Math.pow(2, -14);
-            return sign == 0 ? v : -v;
-        }
-        if (exp == 31) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        }
-        return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
