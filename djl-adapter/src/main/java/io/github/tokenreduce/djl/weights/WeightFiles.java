@@ -66,8 +66,8 @@ public final class WeightFiles {
         if (json || head.length > 0 && head[0] == '{') {
             return sharded(file, manager, device);
         }
-        throw new IllegalArgumentException("weights: " + file + " is neither safetensors nor a PyTorch checkpoint "
-                + "(no JSON header, zip or pickle signature)");
+        // no zip or pickle signature: read it as safetensors, whose errors say what does not fit
+        return new Loaded(file, Safetensors.load(file, manager, device), Map.of());
     }
 
     /** The weights file {@link #load} would read for {@code path}. */
