@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.nn.AttentionWeights;
 import io.github.tokenreduce.djl.nn.BertLayerWeights;
+import io.github.tokenreduce.djl.nn.BertLayers;
 import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
 import io.github.tokenreduce.djl.nn.VisionWeights;
@@ -104,7 +105,7 @@ public final class BlipLoader {
         String te = "text_encoder.";
         List<BertLayerWeights> text = new ArrayList<>();
         for (int i = 0; i < tLayers; i++) {
-            text.add(bertLayer(s, te + "encoder.layer." + i + ".", tw, vw, inter, c));
+            text.add(BertLayers.huggingFace(s, te + "encoder.layer." + i + ".", tw, vw, inter, c.textHeads(), c.textEps()));
         }
         VisionWeights visionWeights = new VisionWeights(conv == null ? null : conv.reshape(vw, -1).transpose(),
                 s.take(v + "embeddings.patch_embedding.bias", vw), patch, c.imageSize(),
@@ -124,47 +125,6 @@ public final class BlipLoader {
         return new Loaded(c, w);
     }
 
-    private static BertLayerWeights bertLayer(WeightStore s, String p, int tw, int vw, int inter, BlipConfig c) {
-        String a = p + "attention.";
-        NDArray q = s.take(a + "self.query.weight", tw, tw);
-        NDArray qb = s.take(a + "self.query.bias", tw);
-        NDArray k = s.take(a + "self.key.weight", tw, tw);
-        NDArray kb = s.take(a + "self.key.bias", tw);
-        NDArray v = s.take(a + "self.value.weight", tw, tw);
-        NDArray vb = s.take(a + "self.value.bias", tw);
-        NDArray o = s.take(a + "output.dense.weight", tw, tw);
-        NDArray ob = s.take(a + "output.dense.bias", tw);
-        AttentionWeights self = WeightStore.anyMissing(q, qb, k, kb, v, vb, o, ob) ? null
-                : AttentionWeights.ofSeparate(q, qb, k, kb, v, vb, o, ob, c.textHeads());
-        String x = p + "crossattention.";
-        boolean cross = s.has(x + "self.query.weight");
-        NDArray cq = null;
-        NDArray cqb = null;
-        NDArray ckv = null;
-        NDArray ckvb = null;
-        NDArray co = null;
-        NDArray cob = null;
-        LayerNormWeights cln = null;
-        if (cross) {
-            cq = s.takeTransposed(x + "self.query.weight", tw, tw);
-            cqb = s.take(x + "self.query.bias", tw);
-            NDArray ck = s.take(x + "self.key.weight", tw, vw);
-            NDArray cv = s.take(x + "self.value.weight", tw, vw);
-            NDArray ckb = s.take(x + "self.key.bias", tw);
-            NDArray cvb = s.take(x + "self.value.bias", tw);
-            if (!WeightStore.anyMissing(ck, cv, ckb, cvb)) {
-                ckv = NDArrays.concat(new NDList(ck, cv), 0).transpose();
-                ckvb = NDArrays.concat(new NDList(ckb, cvb), 0);
-            }
-            co = s.takeTransposed(x + "output.dense.weight", tw, tw);
-            cob = s.take(x + "output.dense.bias", tw);
-            cln = LayerNormWeights.take(s, x + "output.LayerNorm", tw, c.textEps());
-        }
-        return new BertLayerWeights(self, LayerNormWeights.take(s, a + "output.LayerNorm", tw, c.textEps()), cq, cqb, ckv, ckvb, co,
-                cob, cln, s.takeTransposed(p + "intermediate.dense.weight", inter, tw), s.take(p + "intermediate.dense.bias", inter),
-                s.takeTransposed(p + "output.dense.weight", tw, inter), s.take(p + "output.dense.bias", tw),
-                LayerNormWeights.take(s, p + "output.LayerNorm", tw, c.textEps()));
-    }
 
     private static int heads(JsonObject cfg, int width) {
         return cfg != null && cfg.has("num_attention_heads") ? cfg.get("num_attention_heads").getAsInt()

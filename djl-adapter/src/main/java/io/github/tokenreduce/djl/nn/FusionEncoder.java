@@ -28,10 +28,22 @@ public final class FusionEncoder {
 
     private final List<BertLayerWeights> layers;
     private final Activation activation;
+    private final boolean crossTokens;
 
+    /** Layers whose text tower carries a cross token (last) for methods that use one (BLIP). */
     public FusionEncoder(List<BertLayerWeights> layers, Activation activation) {
+        this(layers, activation, true);
+    }
+
+    /**
+     * @param crossTokens whether the text tokens carry a cross token (last) for a method that uses
+     *     one; without it such a method takes its guide from the guide token alone (a sentence
+     *     encoder's [CLS]), and the sequence is not lengthened
+     */
+    public FusionEncoder(List<BertLayerWeights> layers, Activation activation, boolean crossTokens) {
         this.layers = List.copyOf(layers);
         this.activation = activation;
+        this.crossTokens = crossTokens;
     }
 
     public int layers() {
@@ -74,7 +86,7 @@ public final class FusionEncoder {
             TowerReduction textSite, CrossModalReducer cr) {
         BertLayerWeights w = layers.get(l);
         NDArray x = text.hidden();
-        if (tr != null && tr.usesCrossToken()) {
+        if (crossTokens && tr != null && tr.usesCrossToken()) {
             x = ReducingEncoder.refreshCross(x, text, textSite.crossOffsets(), l, false);
             text = text.withHidden(x);
         }

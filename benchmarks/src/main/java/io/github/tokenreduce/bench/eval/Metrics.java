@@ -1,0 +1,90 @@
+package io.github.tokenreduce.bench.eval;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** The evaluation metrics: Spearman's rank correlation, nDCG@k and Recall@k. */
+public final class Metrics {
+
+    private Metrics() {}
+
+    /** Spearman's ρ: Pearson correlation of the ranks (ties get their average rank). */
+    public static double spearman(double[] a, double[] b) {
+        if (a.length != b.length || a.length < 2) {
+            throw new IllegalArgumentException("spearman: need two equal-length series of at least 2, got "
+                    + a.length + " and " + b.length);
+        }
+        return pearson(ranks(a), ranks(b));
+    }
+
+    /**
+     * nDCG@k with linear gains: {@code Σ_{i<k} g(r_i) / log2(i + 2)} over the ideal ordering's value.
+     *
+     * @param ranking document ids, best first
+     * @param grades document id → grade (&gt; 0 relevant)
+     */
+    public static double ndcg(List<Integer> ranking, Map<Integer, Integer> grades, int k) {
+        double dcg = 0;
+        for (int i = 0; i < Math.min(k, ranking.size()); i++) {
+            dcg += grades.getOrDefault(ranking.get(i), 0) / log2(i + 2);
+        }
+        int[] ideal = grades.values().stream().mapToInt(Integer::intValue).filter(g -> g > 0)
+                .boxed().sorted(Comparator.reverseOrder()).mapToInt(Integer::intValue).toArray();
+        double idcg = 0;
+        for (int i = 0; i < Math.min(k, ideal.length); i++) {
+            idcg += ideal[i] / log2(i + 2);
+        }
+        return idcg == 0 ? 0 : dcg / idcg;
+    }
+
+    /** Share of the relevant documents found in the top k. */
+    public static double recall(List<Integer> ranking, Map<Integer, Integer> grades, int k) {
+        long relevant = grades.values().stream().filter(g -> g > 0).count();
+        if (relevant == 0) {
+            return 0;
+        }
+        long found = ranking.stream().limit(k).filter(d -> grades.getOrDefault(d, 0) > 0).count();
+        return (double) found / relevant;
+    }
+
+    static double[] ranks(double[] v) {
+        Integer[] idx = new Integer[v.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, Comparator.comparingDouble(i -> v[i]));
+        double[] r = new double[v.length];
+        for (int i = 0; i < idx.length;) {
+            int j = i;
+            while (j + 1 < idx.length && v[idx[j + 1]] == v[idx[i]]) {
+                j++;
+            }
+            double avg = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) {
+                r[idx[k]] = avg;
+            }
+            i = j + 1;
+        }
+        return r;
+    }
+
+    private static double pearson(double[] x, double[] y) {
+        double mx = Arrays.stream(x).average().orElse(0);
+        double my = Arrays.stream(y).average().orElse(0);
+        double sxy = 0;
+        double sxx = 0;
+        double syy = 0;
+        for (int i = 0; i < x.length; i++) {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxx == 0 || syy == 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+    }
+
+    private static double log2(double x) {
+        return Math.log(x) / Math.log(2);
+    }
+}

