@@ -104,13 +104,25 @@ public abstract class Schedule {
 
     /** Keeps {@code round(keep · N)} of the current N tokens at every layer. */
     public static Schedule keepRatio(double keep) {
+        return keepRatio(keep, 0);
+    }
+
+    /**
+     * Keeps {@code round(keep · N)} of the current N tokens at every layer, but never fewer than
+     * {@code minTokens}: sequences of at most {@code minTokens} tokens are left whole (a short
+     * sentence has little to spare and little to gain), longer ones shrink towards it.
+     */
+    public static Schedule keepRatio(double keep, int minTokens) {
         if (!(keep > 0 && keep <= 1)) {
             throw new IllegalArgumentException("keep: must be in (0, 1] but was " + keep);
+        }
+        if (minTokens < 0) {
+            throw new IllegalArgumentException("minTokens: must be >= 0 but was " + minTokens);
         }
         return new Schedule() {
             @Override
             public int removals(int layer, int tokens) {
-                return tokens - (int) Math.round(keep * tokens);
+                return Math.max(tokens - Math.max((int) Math.round(keep * tokens), minTokens), 0);
             }
 
             @Override
@@ -120,7 +132,7 @@ public abstract class Schedule {
 
             @Override
             public String toString() {
-                return "keepRatio(" + keep + ")";
+                return "keepRatio(" + keep + (minTokens > 0 ? ", min " + minTokens : "") + ")";
             }
         };
     }

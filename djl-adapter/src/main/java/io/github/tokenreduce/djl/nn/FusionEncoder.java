@@ -125,8 +125,8 @@ public final class FusionEncoder {
                 x = text.hidden();
             }
         }
-        NDArray h = activation.apply(Ops.linear(x, w.interT(), w.interB()));
-        x = Ops.layerNorm(x.add(Ops.linear(h, w.outT(), w.outB())), w.outLn());
+        x = Ops.layerNorm(x.add(Ops.feedForward(x, w.interT(), w.interB(), activation, w.outT(), w.outB())),
+                w.outLn());
         return new TokenSet[] {text.withHidden(x), image};
     }
 }

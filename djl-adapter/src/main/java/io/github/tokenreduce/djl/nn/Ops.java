@@ -11,7 +11,32 @@ public final class Ops {
     /** {@code x · wT + b}, with {@code wT} already transposed to [in, out]. */
     public static NDArray linear(NDArray x, NDArray wT, NDArray b) {
         NDArray y = x.matMul(wT);
-        return b == null ? y : y.add(b);
+        return b == null ? y : y.addi(b); // y is fresh: add in place, no second buffer
+    }
+
+    /**
+     * The feed-forward {@code act(x · w1T + b1) · w2T + b2} of x [B, N, C], in slices of rows
+     * small enough that the [rows, I] hidden layer stays below {@link SelfAttention#SLICE_BYTES}
+     * (see there why). The same result as in one piece.
+     */
+    public static NDArray feedForward(NDArray x, NDArray w1T, NDArray b1, Activation act, NDArray w2T, NDArray b2) {
+        long[] s = x.getShape().getShape();
+        long rows = s[0] * s[1];
+        long hidden = w1T.getShape().get(1);
+        long slice = Math.max(1, SelfAttention.SLICE_BYTES / (4 * hidden));
+        if (slice >= rows) {
+            return linear(act.apply(linear(x, w1T, b1)), w2T, b2);
+        }
+        NDArray flat = x.reshape(rows, s[2]);
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        for (long from = 0; from < rows; from += slice) {
+            NDArray h = linear(flat.get(from + ":" + Math.min(rows, from + slice)), w1T, b1);
+            NDArray a = act.apply(h);
+            h.close();
+            parts.add(linear(a, w2T, b2));
+            a.close();
+        }
+        return ai.djl.ndarray.NDArrays.concat(parts, 0).reshape(s[0], s[1], w2T.getShape().get(1));
     }
 
     /** Layer normalisation over the last axis. */

@@ -121,8 +121,8 @@ public final class ReducingEncoder {
             tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w, l, blockInput), l).tokens();
             x = tokens.hidden();
         }
-        NDArray h = Ops.linear(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B());
-        x = x.add(scaled(Ops.linear(activation.apply(h), w.fc2T(), w.fc2B()), w.ls2()));
+        x = x.add(scaled(Ops.feedForward(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B(), activation, w.fc2T(),
+                w.fc2B()), w.ls2()));
         return tokens.withHidden(x);
     }
 

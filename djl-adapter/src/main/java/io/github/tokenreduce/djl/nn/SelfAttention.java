@@ -1,13 +1,25 @@
 package io.github.tokenreduce.djl.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+
+import java.util.function.Function;
 
 /**
  * Multi-head self-attention that also exposes what reduction methods need, computed only when
  * asked: full-width keys and queries [B, N, C], head-averaged keys [B, N, d], attention
  * probabilities [B, H, N, N] and per-head output norms [B, H, N].
+ *
+ * <p>Large batches run in slices of the batch, so that no intermediate ([B', N, 3C] projections,
+ * [B', H, N, N] scores) exceeds {@link #SLICE_BYTES}: glibc hands bigger buffers back to the kernel
+ * on every free, and each call then pays a page fault per 4 KiB page (1.3 million per forward of a
+ * 16 × 504-token BERT batch before slicing). Results are the same as in one piece.
  */
 public final class SelfAttention {
+
+    /** The largest intermediate computed at once: half glibc's 32 MiB mmap threshold. */
+    static final long SLICE_BYTES = 16L << 20;
 
     /** What to keep besides the output. */
     public record Want(boolean fullKeys, boolean meanKeys, boolean probs, boolean headNorms) {
@@ -37,6 +49,25 @@ public final class SelfAttention {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long c = x.getShape().get(2);
+        long perSample = 4 * Math.max(w.heads() * n * n, 3 * n * c);
+        int slice = (int) Math.max(1, Math.min(b, SLICE_BYTES / Math.max(perSample, 1)));
+        if (slice >= b) {
+            return slice(x, w, bias, softMask, want);
+        }
+        Result[] parts = new Result[(int) ((b + slice - 1) / slice)];
+        for (int i = 0; i < parts.length; i++) {
+            String r = (long) i * slice + ":" + Math.min(b, (long) (i + 1) * slice);
+            parts[i] = slice(x.get(r), w, bias == null || bias.getShape().get(0) == 1 ? bias : bias.get(r),
+                    softMask == null ? null : softMask.get(r), want);
+        }
+        return new Result(concat(parts, Result::output), concat(parts, Result::keys), concat(parts, Result::queries),
+                concat(parts, Result::meanKeys), concat(parts, Result::probs), concat(parts, Result::headNorms));
+    }
+
+    private static Result slice(NDArray x, AttentionWeights w, NDArray bias, NDArray softMask, Want want) {
+        long b = x.getShape().get(0);
+        long n = x.getShape().get(1);
+        long c = x.getShape().get(2);
         int h = w.heads();
         long d = c / h;
         NDArray qkv = Ops.linear(x, w.qkvT(), w.qkvB()); // [B, N, 3C]
@@ -46,17 +77,33 @@ public final class SelfAttention {
         NDArray qh = q.reshape(b, n, h, d).transpose(0, 2, 1, 3);
         NDArray kh = k.reshape(b, n, h, d).transpose(0, 2, 1, 3);
         NDArray vh = v.reshape(b, n, h, d).transpose(0, 2, 1, 3);
-        NDArray logits = qh.matMul(kh.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(d)));
+        NDArray logits = qh.matMul(kh.transpose(0, 1, 3, 2));
+        logits.muli((float) (1.0 / Math.sqrt(d)));
         if (bias != null) {
-            logits = logits.add(bias);
+            logits.addi(bias);
         }
         NDArray probs = softMask == null ? logits.softmax(-1) : maskedSoftmax(logits, softMask);
+        logits.close();
         NDArray oh = probs.matMul(vh); // [B, H, N, d]
         NDArray norms = want.headNorms() ? oh.square().sum(new int[] {3}).sqrt() : null;
         NDArray merged = oh.transpose(0, 2, 1, 3).reshape(b, n, c);
         NDArray out = Ops.linear(merged, w.outT(), w.outB());
+        if (!want.probs()) {
+            probs.close();
+        }
         return new Result(out, want.fullKeys() ? k : null, want.fullKeys() ? q : null,
                 want.meanKeys() ? kh.mean(new int[] {1}) : null, want.probs() ? probs : null, norms);
+    }
+
+    private static NDArray concat(Result[] parts, Function<Result, NDArray> field) {
+        if (field.apply(parts[0]) == null) {
+            return null;
+        }
+        NDList list = new NDList();
+        for (Result p : parts) {
+            list.add(field.apply(p));
+        }
+        return NDArrays.concat(list, 0);
     }
 
     /** PuMer's {@code differentiable_masked_softmax} of logits [B, H, N, N] over mask [B, N], eps 1e-6. */
