@@ -36,13 +36,24 @@ public final class StableOrder {
         if (tie == TieBreak.PYTORCH_CPU) {
             return hostRanks(values, descending);
         }
+        long b = values.getShape().get(0);
+        long n = values.getShape().get(1);
+        // rows in slices, so the [B', N, N] comparison stays small (no page-fault storm on big N)
+        long slice = Math.max(1, Math.min(b, (16L << 20) / Math.max(1, n * n * 4)));
+        if (slice < b) {
+            ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+            for (long from = 0; from < b; from += slice) {
+                parts.add(ranks(values.get(from + ":" + Math.min(b, from + slice)), descending, tie));
+            }
+            return ai.djl.ndarray.NDArrays.concat(parts, 0);
+        }
         NDArray vi = values.expandDims(2); // [B, N, 1] the ranked element
         NDArray vj = values.expandDims(1); // [B, 1, N] the competitor
         NDArray better = descending ? vj.gt(vi) : vj.lt(vi);
-        NDArray idx = Tensors.arange(values, values.getShape().get(1));
+        NDArray idx = Tensors.arange(values, n);
         NDArray earlier = idx.expandDims(0).lt(idx.expandDims(1)).expandDims(0); // j < i
         NDArray ahead = better.logicalOr(vj.eq(vi).logicalAnd(earlier));
-        return ahead.toType(DataType.INT64, false).sum(new int[] {2});
+        return ahead.toType(DataType.INT32, false).sum(new int[] {2}).toType(DataType.INT64, false);
     }
 
     private static NDArray hostRanks(NDArray values, boolean descending) {
