@@ -1,5 +1,11 @@
 package io.github.tokenreduce.core;
 
+import ai.djl.util.JsonUtils;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+
 import java.util.Arrays;
 
 /**
@@ -10,15 +16,22 @@ import java.util.Arrays;
  *   <li>{@link #perLayer(int...)}: one r per layer, 0 beyond the list;
  *   <li>{@link #inflection(int, double, int)}: ToMe's {@code (r, inflection)} pair, expanded
  *       linearly ({@code (r, -1)} is the paper's decreasing schedule);
- *   <li>{@link #keepRatio(double)}: keep a fraction of the current tokens each layer;
+ *   <li>{@link #keepRatio(double, int)}: keep a fraction of the current tokens each layer, with a
+ *       floor below which a sequence is left whole;
  *   <li>{@link #dynamic(int...)}: the method decides per sample (MADTP's learned threshold §2.4,
  *       PuMer's ratios §3.2), at the given layers or every layer.
  * </ul>
  * Methods clamp r to what one step can remove; the clamp is visible in {@link MergePlan#applied()}.
+ * A schedule is a value: {@link #toJson()} and {@link #fromJson(String)} round-trip it, so a
+ * calibrated schedule can be stored in a file and loaded again.
  */
 public abstract class Schedule {
 
-    private Schedule() {}
+    private final JsonObject spec;
+
+    private Schedule(JsonObject spec) {
+        this.spec = spec;
+    }
 
     /** Tokens to remove at {@code layer} from {@code tokens} tokens; 0 means inactive. */
     public abstract int removals(int layer, int tokens);
@@ -33,6 +46,26 @@ public abstract class Schedule {
         return removals(layer, Integer.MAX_VALUE / 2) > 0;
     }
 
+    /** This schedule as JSON, e.g. {@code {"type":"perLayer","r":[8,8,4]}}. */
+    public JsonObject toJson() {
+        return spec.deepCopy();
+    }
+
+    @Override
+    public String toString() {
+        return spec.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Schedule s && spec.equals(s.spec);
+    }
+
+    @Override
+    public int hashCode() {
+        return spec.hashCode();
+    }
+
     /** No reduction. */
     public static Schedule none() {
         return constant(0);
@@ -43,15 +76,12 @@ public abstract class Schedule {
         if (r < 0) {
             throw new IllegalArgumentException("r: must be >= 0 but was " + r);
         }
-        return new Schedule() {
+        JsonObject j = type("constant");
+        j.addProperty("r", r);
+        return new Schedule(j) {
             @Override
             public int removals(int layer, int tokens) {
                 return r;
-            }
-
-            @Override
-            public String toString() {
-                return "constant(r=" + r + ")";
             }
         };
     }
@@ -59,21 +89,20 @@ public abstract class Schedule {
     /** One r per layer; layers beyond the list remove nothing. */
     public static Schedule perLayer(int... r) {
         int[] copy = r.clone();
+        JsonArray arr = new JsonArray();
         for (int i = 0; i < copy.length; i++) {
             if (copy[i] < 0) {
                 throw new IllegalArgumentException("r[" + i + "]: must be >= 0 but was " + copy[i]
                         + " in " + Arrays.toString(copy));
             }
+            arr.add(copy[i]);
         }
-        return new Schedule() {
+        JsonObject j = type("perLayer");
+        j.add("r", arr);
+        return new Schedule(j) {
             @Override
             public int removals(int layer, int tokens) {
                 return layer >= 0 && layer < copy.length ? copy[layer] : 0;
-            }
-
-            @Override
-            public String toString() {
-                return "perLayer" + Arrays.toString(copy);
             }
         };
     }
@@ -119,7 +148,10 @@ public abstract class Schedule {
         if (minTokens < 0) {
             throw new IllegalArgumentException("minTokens: must be >= 0 but was " + minTokens);
         }
-        return new Schedule() {
+        JsonObject j = type("keepRatio");
+        j.addProperty("keep", keep);
+        j.addProperty("minTokens", minTokens);
+        return new Schedule(j) {
             @Override
             public int removals(int layer, int tokens) {
                 return Math.max(tokens - Math.max((int) Math.round(keep * tokens), minTokens), 0);
@@ -129,18 +161,22 @@ public abstract class Schedule {
             public boolean activeAt(int layer) {
                 return keep < 1;
             }
-
-            @Override
-            public String toString() {
-                return "keepRatio(" + keep + (minTokens > 0 ? ", min " + minTokens : "") + ")";
-            }
         };
     }
 
     /** The method decides, at the listed layers (every layer when none are listed). */
     public static Schedule dynamic(int... layers) {
         int[] copy = layers.clone();
-        return new Schedule() {
+        JsonArray arr = new JsonArray();
+        for (int l : copy) {
+            if (l < 0) {
+                throw new IllegalArgumentException("layers: must be >= 0 but got " + Arrays.toString(copy));
+            }
+            arr.add(l);
+        }
+        JsonObject j = type("dynamic");
+        j.add("layers", arr);
+        return new Schedule(j) {
             @Override
             public int removals(int layer, int tokens) {
                 return activeAt(layer) ? -1 : 0;
@@ -155,11 +191,64 @@ public abstract class Schedule {
             public boolean activeAt(int layer) {
                 return copy.length == 0 || Arrays.stream(copy).anyMatch(l -> l == layer);
             }
-
-            @Override
-            public String toString() {
-                return copy.length == 0 ? "dynamic(every layer)" : "dynamic" + Arrays.toString(copy);
-            }
         };
+    }
+
+    /** Parses {@link #toJson()}'s form; a malformed schedule is an error naming what is wrong. */
+    public static Schedule fromJson(String json) {
+        JsonElement e;
+        try {
+            e = JsonUtils.GSON.fromJson(json, JsonElement.class);
+        } catch (JsonParseException ex) {
+            throw new IllegalArgumentException("schedule: not valid JSON: " + ex.getMessage(), ex);
+        }
+        if (e == null || !e.isJsonObject()) {
+            throw new IllegalArgumentException("schedule: expected a JSON object like {\"type\":\"constant\",\"r\":16}, got "
+                    + json);
+        }
+        return fromJson(e.getAsJsonObject());
+    }
+
+    /** Parses {@link #toJson()}'s form. */
+    public static Schedule fromJson(JsonObject j) {
+        String type = string(j, "type");
+        try {
+            return switch (type) {
+                case "constant" -> constant(j.get("r").getAsInt());
+                case "perLayer" -> perLayer(ints(j, "r"));
+                case "keepRatio" -> keepRatio(j.get("keep").getAsDouble(),
+                        j.has("minTokens") ? j.get("minTokens").getAsInt() : 0);
+                case "dynamic" -> dynamic(j.has("layers") ? ints(j, "layers") : new int[0]);
+                default -> throw new IllegalArgumentException("schedule: unknown type '" + type
+                        + "'; expected constant, perLayer, keepRatio or dynamic");
+            };
+        } catch (NullPointerException | ClassCastException | IllegalStateException | UnsupportedOperationException
+                | NumberFormatException ex) {
+            throw new IllegalArgumentException("schedule: malformed " + type + " schedule " + j
+                    + " (constant needs an int r; perLayer an int array r; keepRatio a number keep and an int minTokens; "
+                    + "dynamic an int array layers)", ex);
+        }
+    }
+
+    private static JsonObject type(String t) {
+        JsonObject j = new JsonObject();
+        j.addProperty("type", t);
+        return j;
+    }
+
+    private static String string(JsonObject j, String key) {
+        if (!j.has(key) || !j.get(key).isJsonPrimitive()) {
+            throw new IllegalArgumentException("schedule: no \"" + key + "\" in " + j);
+        }
+        return j.get(key).getAsString();
+    }
+
+    private static int[] ints(JsonObject j, String key) {
+        JsonArray a = j.getAsJsonArray(key);
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).getAsInt();
+        }
+        return out;
     }
 }
