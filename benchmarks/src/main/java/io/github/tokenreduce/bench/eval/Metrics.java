@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
-/** The evaluation metrics: Spearman's rank correlation, nDCG@k and Recall@k. */
+/** The evaluation metrics: Spearman's rank correlation, nDCG@k, Recall@k and cosine fidelity. */
 public final class Metrics {
 
     private Metrics() {}
@@ -86,5 +86,32 @@ public final class Metrics {
 
     private static double log2(double x) {
         return Math.log(x) / Math.log(2);
+    }
+
+    /** The dot product of two vectors, in double precision. */
+    public static double dot(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("dot: lengths differ, " + a.length + " vs " + b.length);
+        }
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    /** Mean cosine between corresponding rows of {@code a} and {@code b} ([N][D] each). */
+    public static double meanCosine(float[][] a, float[][] b) {
+        if (a.length != b.length || a.length == 0) {
+            throw new IllegalArgumentException("meanCosine: need equal, non-zero row counts, got " + a.length + " and "
+                    + b.length);
+        }
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            double na = Math.sqrt(dot(a[i], a[i]));
+            double nb = Math.sqrt(dot(b[i], b[i]));
+            sum += dot(a[i], b[i]) / Math.max(na * nb, 1e-12);
+        }
+        return sum / a.length;
     }
 }

@@ -11,13 +11,14 @@ import java.util.Random;
 /**
  * Times several contenders side by side in one run: warm-up rounds, then rounds in which every
  * contender runs once, in a fresh random order each round, so drift on a shared machine hits all
- * alike. Per contender: the median and spread of its times, peak resident memory and minor page
- * faults per run (process-wide, reset before each run).
+ * alike. Per contender: the median and spread of its times, peak resident memory (process-wide, reset
+ * before each run), the most it grew during one run (the working set of a forward beyond what was
+ * already resident: weights, inputs) and minor page faults per run.
  */
 public final class Interleaved {
 
     /** One contender's timings. */
-    public record Timing(double[] seconds, long peakRssBytes, double faultsPerRun) {
+    public record Timing(double[] seconds, long peakRssBytes, long peakGrowthBytes, double faultsPerRun) {
         public double median() {
             double[] s = seconds.clone();
             Arrays.sort(s);
@@ -44,10 +45,12 @@ public final class Interleaved {
         Random rnd = new Random(seed);
         Map<String, List<Double>> times = new LinkedHashMap<>();
         Map<String, Long> peak = new LinkedHashMap<>();
+        Map<String, Long> growth = new LinkedHashMap<>();
         Map<String, Long> faults = new LinkedHashMap<>();
         for (Contender c : contenders) {
             times.put(c.name(), new ArrayList<>());
             peak.put(c.name(), 0L);
+            growth.put(c.name(), 0L);
             faults.put(c.name(), 0L);
         }
         for (int round = 0; round < warmup + rounds; round++) {
@@ -55,6 +58,7 @@ public final class Interleaved {
             Collections.shuffle(order, rnd);
             for (Contender c : order) {
                 ProcessStats.resetPeak();
+                long rss0 = ProcessStats.rss();
                 long f0 = ProcessStats.minorFaults();
                 long t0 = System.nanoTime();
                 c.run().run();
@@ -62,7 +66,9 @@ public final class Interleaved {
                 long f = ProcessStats.minorFaults() - f0;
                 if (round >= warmup) {
                     times.get(c.name()).add(s);
-                    peak.merge(c.name(), ProcessStats.peakRss(), Math::max);
+                    long top = ProcessStats.peakRss();
+                    peak.merge(c.name(), top, Math::max);
+                    growth.merge(c.name(), Math.max(0, top - rss0), Math::max);
                     faults.merge(c.name(), f, Long::sum);
                 }
                 progress.step();
@@ -71,7 +77,7 @@ public final class Interleaved {
         Map<String, Timing> out = new LinkedHashMap<>();
         for (Contender c : contenders) {
             double[] s = times.get(c.name()).stream().mapToDouble(Double::doubleValue).toArray();
-            out.put(c.name(), new Timing(s, peak.get(c.name()), (double) faults.get(c.name()) / Math.max(rounds, 1)));
+            out.put(c.name(), new Timing(s, peak.get(c.name()), growth.get(c.name()), (double) faults.get(c.name()) / Math.max(rounds, 1)));
         }
         return out;
     }

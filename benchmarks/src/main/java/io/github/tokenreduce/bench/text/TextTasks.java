@@ -84,7 +84,7 @@ public final class TextTasks {
             }
             double[] sim = new double[d.length];
             for (int k = 0; k < d.length; k++) {
-                sim[k] = dot(q[i], d[k]);
+                sim[k] = Metrics.dot(q[i], d[k]);
             }
             List<Integer> order = new ArrayList<>();
             for (int k = 0; k < d.length; k++) {
@@ -99,7 +99,8 @@ public final class TextTasks {
         return new Scores(s1, s2, ndcg / judged, recall / judged);
     }
 
-    private static double spearman(List<StsPair> pairs, BundledEncoder model, Function<List<String>, float[][]> embed) {
+    /** Spearman's ρ between the cosine of each pair's embeddings (unit vectors from {@code embed}) and its gold score. */
+    public static double spearman(List<StsPair> pairs, BundledEncoder model, Function<List<String>, float[][]> embed) {
         Map<String, Integer> index = new LinkedHashMap<>();
         for (StsPair p : pairs) {
             index.putIfAbsent(p.a(), index.size());
@@ -113,17 +114,9 @@ public final class TextTasks {
         double[] cos = new double[pairs.size()];
         double[] gold = new double[pairs.size()];
         for (int i = 0; i < pairs.size(); i++) {
-            cos[i] = dot(e[index.get(pairs.get(i).a())], e[index.get(pairs.get(i).b())]);
+            cos[i] = Metrics.dot(e[index.get(pairs.get(i).a())], e[index.get(pairs.get(i).b())]);
             gold[i] = pairs.get(i).score();
         }
         return Metrics.spearman(cos, gold);
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 }

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.bench;
+package io.github.tokenreduce.bench.workload;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,13 +12,13 @@ import java.util.Map;
  * Random BLIP-base retrieval parameters (ViT-B/16 at 384 px: 577 tokens; 12-layer BERT with
  * cross-attention) in Hugging Face naming, scaled like a trained model's, for speed measurements.
  */
-final class RandomBlipWeights {
+public final class RandomBlipWeights {
 
     private static final int W = 768;
 
     private RandomBlipWeights() {}
 
-    static Map<String, NDArray> base(NDManager m) {
+    public static Map<String, NDArray> base(NDManager m) {
         Map<String, NDArray> w = new LinkedHashMap<>();
         String v = "vision_model.";
         w.put(v + "embeddings.class_embedding", r(m, 1, 1, W));

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.bench;
+package io.github.tokenreduce.bench.workload;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,15 +11,15 @@ import java.util.Map;
  * Random CLIP parameters of a given geometry in OpenAI naming, scaled like a trained model's
  * (unit layer norms, weights of std 0.02), for speed measurements that need no checkpoint.
  */
-final class RandomClipWeights {
+public final class RandomClipWeights {
 
     private RandomClipWeights() {}
 
-    static Map<String, NDArray> vitB16(NDManager m) {
+    public static Map<String, NDArray> vitB16(NDManager m) {
         return make(m, 768, 12, 16, 224, 512, 12, 77, 49408, 512);
     }
 
-    static Map<String, NDArray> make(NDManager m, int vw, int vl, int patch, int image, int tw, int tl,
+    public static Map<String, NDArray> make(NDManager m, int vw, int vl, int patch, int image, int tw, int tl,
             int ctx, int vocab, int embed) {
         Map<String, NDArray> w = new LinkedHashMap<>();
         int tokens = (image / patch) * (image / patch) + 1;

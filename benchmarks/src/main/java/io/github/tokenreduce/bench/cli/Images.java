@@ -1,0 +1,53 @@
+package io.github.tokenreduce.bench.cli;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/** Image files in folders: listing (sorted, by extension) and decoding with a clear error. */
+final class Images {
+
+    private Images() {}
+
+    /** The image files directly in {@code dir}, sorted by name. */
+    static List<Path> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("images: " + dir + " is not a folder");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).filter(Images::isImage).sorted().toList();
+        }
+    }
+
+    /** The sub-folders of {@code dir} (one per class), sorted by name. */
+    static List<Path> classes(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("images: " + dir + " is not a folder of class sub-folders");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> out = s.filter(Files::isDirectory).sorted().toList();
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("images: " + dir + " holds no class sub-folders");
+            }
+            return out;
+        }
+    }
+
+    static BufferedImage read(Path file) throws IOException {
+        BufferedImage img = ImageIO.read(file.toFile());
+        if (img == null) {
+            throw new IllegalArgumentException("images: cannot decode " + file + " (not a PNG, JPEG, GIF or BMP image)");
+        }
+        return img;
+    }
+
+    static boolean isImage(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png") || n.endsWith(".bmp") || n.endsWith(".gif");
+    }
+}

@@ -1,0 +1,85 @@
+package io.github.tokenreduce.bench.workload;
+
+import io.github.tokenreduce.bench.report.Interleaved;
+import io.github.tokenreduce.core.TokenReducer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Times a workload unreduced, with each method at each level, and with its peer, interleaved in one
+ * run ({@link Interleaved}), and relates each time to the FLOPs of the schedule it actually applied.
+ */
+public final class BenchRunner {
+
+    /** One configuration's measurement. */
+    public record Row(String label, String method, double level, double medianSeconds, double minSeconds,
+            double maxSeconds, double itemsPerSecond, double speedup, double vsPeer, double gflops,
+            double flopsIdeal, long peakRssBytes, long peakGrowthBytes, double faultsPerRun, int[] tokensPerLayer) {
+
+        /** Measured speed-up over the FLOPs-ideal one (1 = at the FLOPs limit). */
+        public double efficiency() {
+            return flopsIdeal == 0 ? Double.NaN : speedup / flopsIdeal;
+        }
+    }
+
+    /** A workload's results. */
+    public record Result(String workload, String unit, int items, List<Row> rows, Row peer) {}
+
+    private BenchRunner() {}
+
+    /** Runs {@code methods} × {@code levels} (plus unreduced and the peer, if any). */
+    public static Result run(Workload w, List<String> methods, List<Double> levels, int warmup, int rounds, long seed,
+            Interleaved.ProgressListener progress) {
+        Map<String, Workload.Forward> forwards = new LinkedHashMap<>();
+        Map<String, String> methodOf = new LinkedHashMap<>();
+        Map<String, Double> levelOf = new LinkedHashMap<>();
+        forwards.put("unreduced", w.prepare(null));
+        methodOf.put("unreduced", "unreduced");
+        levelOf.put("unreduced", 0.0);
+        for (String m : methods) {
+            if (!w.methods().contains(m)) {
+                throw new IllegalArgumentException("method: " + m + " does not apply to " + w.describe() + "; try "
+                        + w.methods());
+            }
+            for (double level : levels) {
+                TokenReducer r = w.reducer(m, level);
+                String label = m + " " + format(level);
+                forwards.put(label, w.prepare(r));
+                methodOf.put(label, m);
+                levelOf.put(label, level);
+            }
+        }
+        Map<String, int[]> tokens = new LinkedHashMap<>();
+        Map<String, Double> flops = new LinkedHashMap<>();
+        for (Map.Entry<String, Workload.Forward> e : forwards.entrySet()) {
+            int[] t = e.getValue().run(); // also a first warm-up
+            tokens.put(e.getKey(), t);
+            flops.put(e.getKey(), e.getValue().flops(t));
+        }
+        List<Interleaved.Contender> contenders = new ArrayList<>();
+        forwards.forEach((k, f) -> contenders.add(new Interleaved.Contender(k, f::run)));
+        w.peer().ifPresent(p -> contenders.add(new Interleaved.Contender(w.peerName(), p)));
+        Map<String, Interleaved.Timing> t = Interleaved.run(contenders, warmup, rounds, seed, progress);
+        double base = t.get("unreduced").median();
+        Interleaved.Timing peerTiming = w.peer().isPresent() ? t.get(w.peerName()) : null;
+        List<Row> rows = new ArrayList<>();
+        for (String k : forwards.keySet()) {
+            Interleaved.Timing x = t.get(k);
+            rows.add(new Row(k, methodOf.get(k), levelOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
+                    base / x.median(), peerTiming == null ? Double.NaN : peerTiming.median() / x.median(),
+                    flops.get(k) / 1e9, flops.get("unreduced") / flops.get(k), x.peakRssBytes(), x.peakGrowthBytes(), x.faultsPerRun(),
+                    tokens.get(k)));
+        }
+        Row peer = peerTiming == null ? null : new Row(w.peerName(), "peer", 0, peerTiming.median(), peerTiming.min(),
+                peerTiming.max(), w.items() / peerTiming.median(), base / peerTiming.median(), 1, Double.NaN,
+                Double.NaN, peerTiming.peakRssBytes(), peerTiming.peakGrowthBytes(), peerTiming.faultsPerRun(), new int[0]);
+        return new Result(w.describe(), w.unit(), w.items(), rows, peer);
+    }
+
+    static String format(double level) {
+        return level == Math.rint(level) ? "r=" + (long) level : "keep " + level;
+    }
+}

@@ -1,0 +1,129 @@
+package io.github.tokenreduce.bench.workload;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.bench.report.Flops;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.clip.ClipConfig;
+import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** CLIP's vision tower on a batch of random normalised pixels: ToMe's and CrossGET's main case. */
+public final class ClipWorkload implements Workload {
+
+    private final NDManager manager;
+    private final ClipModel model;
+    private final String name;
+    private final NDArray pixels;
+
+    private ClipWorkload(NDManager manager, ClipModel model, String name, int batch) {
+        this.manager = manager;
+        this.model = model;
+        this.name = name;
+        ClipConfig c = model.config();
+        this.pixels = manager.randomNormal(new Shape(batch, 3, c.imageSize(), c.imageSize()));
+    }
+
+    /** A ViT-B/16 CLIP with random weights (throughput only). */
+    public static ClipWorkload randomVitB16(int batch) {
+        NDManager m = NDManager.newBaseManager();
+        m.getEngine().setRandomSeed(42);
+        ClipModel clip = ClipModel.of(RandomClipWeights.vitB16(m), m, Activation.QUICK_GELU);
+        return new ClipWorkload(m, clip, "CLIP ViT-B/16 vision tower (random weights)", batch);
+    }
+
+    /** The CLIP at {@code path}. */
+    public static ClipWorkload load(Path path, Device device, int batch) throws IOException {
+        NDManager m = NDManager.newBaseManager(device);
+        return new ClipWorkload(m, ClipModel.load(path, device), "CLIP vision tower (" + path.getFileName() + ")", batch);
+    }
+
+    @Override
+    public String describe() {
+        ClipConfig c = model.config();
+        return String.format("%s, %d×%d px, %d layers × %d wide, batch %d", name, c.imageSize(), c.imageSize(),
+                c.visionLayers(), c.visionWidth(), items());
+    }
+
+    @Override
+    public String unit() {
+        return "images";
+    }
+
+    @Override
+    public int items() {
+        return (int) pixels.getShape().get(0);
+    }
+
+    @Override
+    public List<String> methods() {
+        return List.of("tome", "crossget", "madtp");
+    }
+
+    @Override
+    public List<Double> defaultLevels() {
+        return List.of(8.0, 16.0);
+    }
+
+    @Override
+    public Schedule schedule(String method, double level) {
+        return Levels.visionSchedule(level);
+    }
+
+
+    @Override
+    public Forward prepare(TokenReducer reducer) {
+        ClipModel m = reducer == null ? model : model.withReduction(Tower.VISION, TowerReduction.of(reducer));
+        ClipConfig c = model.config();
+        int tokensIn = c.visionTokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
+        return new Forward() {
+            @Override
+            public int[] run() {
+                ClipModel.Encoded e = m.encodeImage(pixels);
+                e.embeddings().close();
+                return e.tokensPerLayer();
+            }
+
+            @Override
+            public float[][] outputs() {
+                try (NDManager local = manager.newSubManager()) {
+                    NDArray e = m.encodeImages(pixels);
+                    e.attach(local);
+                    return rows(e);
+                }
+            }
+
+            @Override
+            public double flops(int[] tokensPerLayer) {
+                return Flops.stack(items(), tokensIn, tokensPerLayer, c.visionWidth(), c.visionMlp());
+            }
+        };
+    }
+
+    /** The rows of a [B, D] array. */
+    public static float[][] rows(NDArray a) {
+        int b = (int) a.getShape().get(0);
+        int d = (int) a.getShape().get(1);
+        float[] flat = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        float[][] out = new float[b][d];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(flat, i * d, out[i], 0, d);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        manager.close();
+    }
+}

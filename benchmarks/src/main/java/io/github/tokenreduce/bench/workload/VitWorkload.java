@@ -1,0 +1,109 @@
+package io.github.tokenreduce.bench.workload;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.bench.report.Flops;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.vit.VitConfig;
+import io.github.tokenreduce.djl.vit.VitModel;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** A ViT/DeiT image classifier on random normalised pixels. */
+public final class VitWorkload implements Workload {
+
+    private final NDManager manager;
+    private final VitModel model;
+    private final String name;
+    private final NDArray pixels;
+
+    private VitWorkload(NDManager manager, VitModel model, String name, int batch) {
+        this.manager = manager;
+        this.model = model;
+        this.name = name;
+        int s = model.config().imageSize();
+        this.pixels = manager.randomNormal(new Shape(batch, 3, s, s));
+    }
+
+    /** The ViT at {@code path}. */
+    public static VitWorkload load(Path path, Device device, int batch) throws IOException {
+        NDManager m = NDManager.newBaseManager(device);
+        return new VitWorkload(m, VitModel.load(path, device), "ViT classifier (" + path.getFileName() + ")", batch);
+    }
+
+    @Override
+    public String describe() {
+        VitConfig c = model.config();
+        return String.format("%s, %d px, %d layers × %d wide, batch %d", name, c.imageSize(), c.layers(), c.width(),
+                items());
+    }
+
+    @Override
+    public String unit() {
+        return "images";
+    }
+
+    @Override
+    public int items() {
+        return (int) pixels.getShape().get(0);
+    }
+
+    @Override
+    public List<String> methods() {
+        return List.of("tome", "crossget", "madtp");
+    }
+
+    @Override
+    public List<Double> defaultLevels() {
+        return List.of(8.0, 16.0);
+    }
+
+    @Override
+    public Schedule schedule(String method, double level) {
+        return Levels.visionSchedule(level);
+    }
+
+
+    @Override
+    public Forward prepare(TokenReducer reducer) {
+        VitModel m = reducer == null ? model : model.withReduction(Tower.VISION, TowerReduction.of(reducer));
+        VitConfig c = model.config();
+        int tokensIn = c.tokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
+        return new Forward() {
+            @Override
+            public int[] run() {
+                VitModel.Classification out = m.classify(pixels);
+                out.logits().close();
+                out.features().close();
+                return out.tokensPerLayer();
+            }
+
+            @Override
+            public float[][] outputs() {
+                VitModel.Classification out = m.classify(pixels);
+                out.logits().close();
+                float[][] r = ClipWorkload.rows(out.features());
+                out.features().close();
+                return r;
+            }
+
+            @Override
+            public double flops(int[] tokensPerLayer) {
+                return Flops.stack(items(), tokensIn, tokensPerLayer, c.width(), c.mlp());
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        manager.close();
+    }
+}
