@@ -6,6 +6,8 @@ public enum SiteInput {
     BLOCK_INPUT,
     GUIDE,
     ATTENTION,
+    /** {@link AttentionSummary} for query row {@link TokenReducer#attentionSummaryRow()}. */
+    ATTENTION_SUMMARY,
     HEAD_OUTPUT_NORMS,
     DICTIONARY,
     CROSS_ATTENTION

@@ -15,6 +15,8 @@ import ai.djl.ndarray.NDArray;
  *       cross token) for CrossGET's cosine importance;
  *   <li>{@code importance} [B, N]: a precomputed importance, overriding {@code guide};
  *   <li>{@code attention} [B, H, N, N]: self-attention probabilities (MADTP §2.3);
+ *   <li>{@code attentionSummary}: what MADTP reads of them ({@link AttentionSummary}), which a model
+ *       computes without holding all probabilities; used in place of {@code attention};
  *   <li>{@code headOutputNorms} [B, H, N]: per-head attention-output norms for MADTP's head
  *       weights; absent means equal head weights;
  *   <li>{@code dictionary} [M, C]: MADTP's learned alignment dictionary (a model parameter);
@@ -22,7 +24,7 @@ import ai.djl.ndarray.NDArray;
  * </ul>
  */
 public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDArray importance, NDArray attention,
-        NDArray headOutputNorms, NDArray dictionary, NDArray crossAttention) {
+        AttentionSummary attentionSummary, NDArray headOutputNorms, NDArray dictionary, NDArray crossAttention) {
 
     /** Inputs with only a metric. */
     public static SiteInputs ofMetric(NDArray metric) {
@@ -40,6 +42,7 @@ public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDAr
         private NDArray guide;
         private NDArray importance;
         private NDArray attention;
+        private AttentionSummary attentionSummary;
         private NDArray headOutputNorms;
         private NDArray dictionary;
         private NDArray crossAttention;
@@ -69,6 +72,11 @@ public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDAr
             return this;
         }
 
+        public Builder attentionSummary(AttentionSummary v) {
+            attentionSummary = v;
+            return this;
+        }
+
         public Builder headOutputNorms(NDArray v) {
             headOutputNorms = v;
             return this;
@@ -85,8 +93,8 @@ public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDAr
         }
 
         public SiteInputs build() {
-            return new SiteInputs(metric, blockInput, guide, importance, attention, headOutputNorms, dictionary,
-                    crossAttention);
+            return new SiteInputs(metric, blockInput, guide, importance, attention, attentionSummary, headOutputNorms,
+                    dictionary, crossAttention);
         }
     }
 }

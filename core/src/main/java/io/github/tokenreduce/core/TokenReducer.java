@@ -39,4 +39,9 @@ public interface TokenReducer {
     default boolean usesCrossToken() {
         return false;
     }
+
+    /** The query row an {@link SiteInput#ATTENTION_SUMMARY} must keep (the class token's, 0, by default). */
+    default int attentionSummaryRow() {
+        return 0;
+    }
 }

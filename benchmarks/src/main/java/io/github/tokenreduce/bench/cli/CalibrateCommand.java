@@ -114,7 +114,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                 }
                 Candidate best = choose(all, kind, limitValue, baseAcc);
                 if (best != null && text == null && !kind.equals("latency")) {
-                    best = refine(w, best, kind, limitValue, reference, p);
+                    best = refine(w, best, kind, limitValue, reference, p, all);
                 }
                 write(all, best, kind, limitValue, baseAcc, w.proportionalAttention());
             } finally {
@@ -141,9 +141,10 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     /**
      * Greedy per-layer refinement of a constant-r choice: layer by layer, removes more tokens while the
-     * budget still holds and FLOPs fall.
+     * budget still holds and FLOPs fall. Every trial is added to {@code trials}.
      */
-    private Candidate refine(Workload w, Candidate start, String kind, double limitValue, float[][] reference, Progress p) {
+    private Candidate refine(Workload w, Candidate start, String kind, double limitValue, float[][] reference, Progress p,
+            List<Candidate> trials) {
         if (start.method().equals("unreduced") || start.schedule().isDynamic()) {
             return start;
         }
@@ -160,6 +161,7 @@ public final class CalibrateCommand implements Callable<Integer> {
             trial[l] += step;
             Schedule s = Schedule.perLayer(trial);
             Candidate c = measure(w.prepare(w.reducer(start.method(), s)), start.method(), s, reference, Double.NaN);
+            trials.add(c);
             p.step();
             if (meets(c, kind, limitValue, Double.NaN) && c.flops() < best.flops()) {
                 perLayer = trial;

@@ -15,14 +15,17 @@ import java.io.PrintWriter;
         description = "Token merging and pruning (ToMe, CrossGET, MADTP, PuMer) for transformers on the JVM.",
         subcommands = {BenchCommand.class, EvalCommand.class, CalibrateCommand.class, EmbedCommand.class,
             CommandLine.HelpCommand.class})
-public final class TokenReduceCli implements Runnable {
+public final class TokenReduceCli implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** No command given: the usage, and exit code 2. */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.err);
+    public Integer call() {
+        spec.commandLine().getErr().println("tokenreduce: a command is required");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 
     /** The command line, configured (for tests and embedding). */

@@ -2,6 +2,7 @@ package io.github.tokenreduce.core.madtp;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.github.tokenreduce.core.AttentionSummary;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.OrderPolicy;
 import io.github.tokenreduce.core.Reduction;
@@ -68,14 +69,19 @@ public final class MadtpReducer implements TokenReducer {
         }
         long b = tokens.batch();
         long n = tokens.length();
-        NDArray attention = Checks.present("attention", inputs.attention(), "[B, H, N, N]");
-        NDArray dictionary = Checks.present("dictionary", inputs.dictionary(), "[M, C]");
-        TokenImportanceScore.check(attention, inputs.headOutputNorms(), b, n);
-        Checks.shape("dictionary", dictionary, new long[] {-1, tokens.width()}, "[M, C]");
-        Checks.finite("dictionary", dictionary);
         if (clsIndex >= n) {
             throw new IllegalArgumentException("clsIndex: " + clsIndex + " out of range for N = " + n);
         }
+        AttentionSummary attention = inputs.attentionSummary();
+        if (attention == null) {
+            NDArray full = Checks.present("attention", inputs.attention(), "[B, H, N, N] (or an attention summary)");
+            Checks.shape("attention", full, new long[] {b, -1, n, n}, "[B, H, N, N]");
+            attention = AttentionSummary.of(full, clsIndex);
+        }
+        NDArray dictionary = Checks.present("dictionary", inputs.dictionary(), "[M, C]");
+        TokenImportanceScore.check(attention, clsIndex, inputs.headOutputNorms(), b, n);
+        Checks.shape("dictionary", dictionary, new long[] {-1, tokens.width()}, "[M, C]");
+        Checks.finite("dictionary", dictionary);
 
         NDArray prot = tokens.protectedMask().gt(0f);
         NDArray cand = tokens.keyMask().gt(0f).logicalAnd(prot.logicalNot());
@@ -86,7 +92,7 @@ public final class MadtpReducer implements TokenReducer {
             Checks.shape("blockInput", scored, new long[] {b, n, tokens.width()}, "[B, N, C] like the tokens");
         }
         NDArray g = scored.matMul(dictionary.transpose().toType(scored.getDataType(), false));
-        NDArray tis = TokenImportanceScore.compute(attention, inputs.headOutputNorms(), g, candF, clsIndex);
+        NDArray tis = TokenImportanceScore.compute(attention, inputs.headOutputNorms(), g, candF);
 
         int[] candCount = MatchMasks.countPositive(candF);
         int[] keep = schedule.isDynamic()
@@ -157,8 +163,13 @@ public final class MadtpReducer implements TokenReducer {
 
     @Override
     public Set<SiteInput> requires() {
-        return EnumSet.of(SiteInput.ATTENTION, SiteInput.DICTIONARY, SiteInput.HEAD_OUTPUT_NORMS,
+        return EnumSet.of(SiteInput.ATTENTION_SUMMARY, SiteInput.DICTIONARY, SiteInput.HEAD_OUTPUT_NORMS,
                 SiteInput.BLOCK_INPUT);
+    }
+
+    @Override
+    public int attentionSummaryRow() {
+        return clsIndex;
     }
 
     @Override

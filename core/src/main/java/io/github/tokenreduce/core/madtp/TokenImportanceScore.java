@@ -1,6 +1,7 @@
 package io.github.tokenreduce.core.madtp;
 
 import ai.djl.ndarray.NDArray;
+import io.github.tokenreduce.core.AttentionSummary;
 import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.Tensors;
 
@@ -25,16 +26,15 @@ public final class TokenImportanceScore {
     private TokenImportanceScore() {}
 
     /**
-     * @param attention [B, H, N, N] attention probabilities
+     * @param attention the attention probabilities' summary: max over heads, and the class row
      * @param headNorms [B, H, N] per-head output norms, or {@code null}
      * @param dictTokens {@code G} [B, N, M], from the block input
      * @param candidates [B, N] float 1/0
-     * @param clsIndex the query row used for {@code a_cls}
      * @return TIS [B, N]
      */
-    public static NDArray compute(NDArray attention, NDArray headNorms, NDArray dictTokens,
-            NDArray candidates, int clsIndex) {
-        NDArray maxHeads = attention.max(new int[] {1}); // [B, N, N]
+    public static NDArray compute(AttentionSummary attention, NDArray headNorms, NDArray dictTokens,
+            NDArray candidates) {
+        NDArray maxHeads = attention.maxOverHeads(); // [B, N, N]
         NDArray aSelf = candidates.expandDims(1).matMul(maxHeads).squeeze(1).mul(candidates);
         aSelf = aSelf.div(aSelf.sum(new int[] {1}, true).add(EPS));
 
@@ -43,7 +43,7 @@ public final class TokenImportanceScore {
         den = Tensors.select(den.abs().lt(1e-12f), den.zerosLike().add(1e-12f), den);
         aDict = aDict.div(den);
 
-        NDArray clsRow = attention.get(":, :, " + clsIndex + ", :"); // [B, H, N]
+        NDArray clsRow = attention.queryRow(); // [B, H, N]
         NDArray aCls;
         if (headNorms == null) {
             aCls = clsRow.mean(new int[] {1});
@@ -55,12 +55,18 @@ public final class TokenImportanceScore {
         return aSelf.add(aDict).add(aCls).div(3f);
     }
 
-    /** Validates the attention and head-norm shapes against [B, N]. */
-    static void check(NDArray attention, NDArray headNorms, long b, long n) {
-        Checks.shape("attention", attention, new long[] {b, -1, n, n}, "[B, H, N, N]");
-        Checks.finite("attention", attention);
+    /** Validates the attention summary and head-norm shapes against [B, N]. */
+    static void check(AttentionSummary attention, int clsIndex, NDArray headNorms, long b, long n) {
+        if (attention.row() != clsIndex) {
+            throw new IllegalArgumentException("attentionSummary: holds query row " + attention.row()
+                    + " but the class token is at " + clsIndex);
+        }
+        Checks.shape("attentionSummary.maxOverHeads", attention.maxOverHeads(), new long[] {b, n, n}, "[B, N, N]");
+        Checks.shape("attentionSummary.queryRow", attention.queryRow(), new long[] {b, -1, n}, "[B, H, N]");
+        Checks.finite("attentionSummary.maxOverHeads", attention.maxOverHeads());
+        Checks.finite("attentionSummary.queryRow", attention.queryRow());
         if (headNorms != null) {
-            long h = attention.getShape().get(1);
+            long h = attention.queryRow().getShape().get(1);
             Checks.shape("headOutputNorms", headNorms, new long[] {b, h, n}, "[B, H, N]");
             Checks.finite("headOutputNorms", headNorms);
         }

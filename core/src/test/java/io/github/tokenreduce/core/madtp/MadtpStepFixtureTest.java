@@ -61,7 +61,8 @@ class MadtpStepFixtureTest {
             assertClose(f.get("dict_tokens"), g.get(":, 1:, :"), 1e-4, "G = x_in · Dᵀ");
             NDArray cand = m.ones(new ai.djl.ndarray.types.Shape(b, n)).toType(DataType.FLOAT32, false);
             cand.set(new ai.djl.ndarray.index.NDIndex(":, 0"), 0f);
-            NDArray tis = TokenImportanceScore.compute(f.get("attention"), f.get("head_output_norms"), g, cand, 0);
+            NDArray tis = TokenImportanceScore.compute(
+                    io.github.tokenreduce.core.AttentionSummary.of(f.get("attention"), 0), f.get("head_output_norms"), g, cand);
             assertClose(f.get("tis"), tis.get(":, 1:"), 1e-5, "tis");
             NDArray tau = DynamicThreshold.threshold(g, tis, cand, t);
             assertClose(f.get("tau"), tau, 1e-5, "tau");

@@ -95,7 +95,7 @@ public final class FusionEncoder {
         boolean crossActive = cr != null && cr.activeAt(l) && w.hasCross();
         SelfAttention.Want want = ReducingEncoder.want(tr, textActive);
         if (crossActive && !want.meanKeys()) {
-            want = new SelfAttention.Want(want.fullKeys(), true, want.probs(), want.headNorms());
+            want = new SelfAttention.Want(want.fullKeys(), true, want.probs(), want.summaryRow(), want.headNorms());
         }
         NDArray bias = AttentionBias.forLogits(text, tr != null && tr.proportionalAttention());
         SelfAttention.Result att = SelfAttention.forward(x, w.self(), bias, want);

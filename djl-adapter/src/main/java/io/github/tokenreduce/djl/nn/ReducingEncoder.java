@@ -182,6 +182,7 @@ public final class ReducingEncoder {
         return SiteInputs.builder()
                 .metric(reducer.keyMetric() == KeyMetric.FULL_WIDTH ? att.keys() : att.meanKeys())
                 .attention(att.probs())
+                .attentionSummary(att.summary())
                 .headOutputNorms(att.headNorms())
                 .dictionary(reduction.dictionary())
                 .blockInput(reducer.requires().contains(SiteInput.BLOCK_INPUT) ? blockInput : null);
@@ -194,6 +195,7 @@ public final class ReducingEncoder {
         return new SelfAttention.Want(full,
                 active && reducer.keyMetric() == KeyMetric.HEAD_MEAN && need.contains(SiteInput.METRIC),
                 need.contains(SiteInput.ATTENTION) || need.contains(SiteInput.CROSS_ATTENTION),
+                need.contains(SiteInput.ATTENTION_SUMMARY) ? reducer.attentionSummaryRow() : -1,
                 need.contains(SiteInput.HEAD_OUTPUT_NORMS));
     }
 

@@ -3,13 +3,15 @@ package io.github.tokenreduce.djl.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import io.github.tokenreduce.core.AttentionSummary;
 
 import java.util.function.Function;
 
 /**
  * Multi-head self-attention that also exposes what reduction methods need, computed only when
  * asked: full-width keys and queries [B, N, C], head-averaged keys [B, N, d], attention
- * probabilities [B, H, N, N] and per-head output norms [B, H, N].
+ * probabilities [B, H, N, N] or only their {@link AttentionSummary}, and per-head output norms
+ * [B, H, N].
  *
  * <p>Large batches run in slices of the batch, so that no intermediate ([B', N, 3C] projections,
  * [B', H, N, N] scores) exceeds {@link #SLICE_BYTES}: glibc hands bigger buffers back to the kernel
@@ -21,14 +23,18 @@ public final class SelfAttention {
     /** The largest intermediate computed at once: half glibc's 32 MiB mmap threshold. */
     static final long SLICE_BYTES = 16L << 20;
 
-    /** What to keep besides the output. */
-    public record Want(boolean fullKeys, boolean meanKeys, boolean probs, boolean headNorms) {
-        public static final Want NOTHING = new Want(false, false, false, false);
+    /**
+     * What to keep besides the output.
+     *
+     * @param summaryRow the query row of an {@link AttentionSummary} to keep, or -1 for none
+     */
+    public record Want(boolean fullKeys, boolean meanKeys, boolean probs, int summaryRow, boolean headNorms) {
+        public static final Want NOTHING = new Want(false, false, false, -1, false);
     }
 
     /** Output [B, N, C] plus the requested internals (null when not requested). */
     public record Result(NDArray output, NDArray keys, NDArray queries, NDArray meanKeys,
-            NDArray probs, NDArray headNorms) {}
+            NDArray probs, AttentionSummary summary, NDArray headNorms) {}
 
     private SelfAttention() {}
 
@@ -60,8 +66,11 @@ public final class SelfAttention {
             parts[i] = slice(x.get(r), w, bias == null || bias.getShape().get(0) == 1 ? bias : bias.get(r),
                     softMask == null ? null : softMask.get(r), want);
         }
+        AttentionSummary summary = parts[0].summary() == null ? null : new AttentionSummary(
+                concat(parts, p -> p.summary().maxOverHeads()), concat(parts, p -> p.summary().queryRow()),
+                want.summaryRow());
         return new Result(concat(parts, Result::output), concat(parts, Result::keys), concat(parts, Result::queries),
-                concat(parts, Result::meanKeys), concat(parts, Result::probs), concat(parts, Result::headNorms));
+                concat(parts, Result::meanKeys), concat(parts, Result::probs), summary, concat(parts, Result::headNorms));
     }
 
     private static Result slice(NDArray x, AttentionWeights w, NDArray bias, NDArray softMask, Want want) {
@@ -88,11 +97,12 @@ public final class SelfAttention {
         NDArray norms = want.headNorms() ? oh.square().sum(new int[] {3}).sqrt() : null;
         NDArray merged = oh.transpose(0, 2, 1, 3).reshape(b, n, c);
         NDArray out = Ops.linear(merged, w.outT(), w.outB());
+        AttentionSummary summary = want.summaryRow() < 0 ? null : AttentionSummary.of(probs, want.summaryRow());
         if (!want.probs()) {
             probs.close();
         }
         return new Result(out, want.fullKeys() ? k : null, want.fullKeys() ? q : null,
-                want.meanKeys() ? kh.mean(new int[] {1}) : null, want.probs() ? probs : null, norms);
+                want.meanKeys() ? kh.mean(new int[] {1}) : null, want.probs() ? probs : null, summary, norms);
     }
 
     private static NDArray concat(Result[] parts, Function<Result, NDArray> field) {

@@ -34,6 +34,11 @@ public final class RandomVit {
 
     /** Random timm-named parameters. */
     public static Map<String, NDArray> timm(NDManager m, long seed, Features f) {
+        return timm(m, seed, f, LAYERS);
+    }
+
+    /** Random timm-named parameters with {@code layers} blocks. */
+    public static Map<String, NDArray> timm(NDManager m, long seed, Features f, int layers) {
         m.getEngine().setRandomSeed((int) seed);
         int patches = (IMAGE / PATCH) * (IMAGE / PATCH);
         int prefix = 1 + (f.distilled() ? 1 : 0) + f.registers();
@@ -48,7 +53,7 @@ public final class RandomVit {
         w.put("pos_embed", r(m, 1, f.posOnPatches() ? patches : patches + prefix, WIDTH).mul(0.2f));
         w.put("patch_embed.proj.weight", r(m, WIDTH, 3, PATCH, PATCH).mul(0.03f));
         w.put("patch_embed.proj.bias", r(m, WIDTH).mul(0.02f));
-        for (int i = 0; i < LAYERS; i++) {
+        for (int i = 0; i < layers; i++) {
             String p = "blocks." + i + ".";
             ln(m, w, p + "norm1");
             w.put(p + "attn.qkv.weight", r(m, 3 * WIDTH, WIDTH).mul(0.3f));
@@ -90,7 +95,7 @@ public final class RandomVit {
         w.put(e + "position_embeddings", t.get("pos_embed"));
         w.put(e + "patch_embeddings.projection.weight", t.get("patch_embed.proj.weight"));
         w.put(e + "patch_embeddings.projection.bias", t.get("patch_embed.proj.bias"));
-        for (int i = 0; i < LAYERS; i++) {
+        for (int i = 0; t.containsKey("blocks." + i + ".norm1.weight"); i++) {
             String p = "blocks." + i + ".";
             String q = m + "encoder.layer." + i + ".";
             copy(t, w, p + "norm1", q + "layernorm_before");

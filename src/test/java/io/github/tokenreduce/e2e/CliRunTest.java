@@ -1,0 +1,281 @@
+package io.github.tokenreduce.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.tome.ToMeReducer;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.clip.ClipImageProcessor;
+import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.clip.ClipTokenizer;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Each {@code tokenreduce} command run end to end on the fixture-sized CLIP (2 layers, 197 tokens)
+ * and the bundled MiniLM: the report it writes, checked against the library called directly.
+ */
+class CliRunTest {
+
+    @TempDir
+    static Path tmp;
+    static Path clip;
+    static Path images;
+
+    /** The tiny CLIP fixture, with a word-level tokenizer.json (the fixture ships none) and a class-folder image set. */
+    @BeforeAll
+    static void setUp() throws IOException {
+        Path hf = Fixtures.shared().resolve("fixtures/clip/tiny-vit-b16/hf");
+        clip = Files.createDirectories(tmp.resolve("clip"));
+        Files.copy(hf.resolve("config.json"), clip.resolve("config.json"));
+        Files.copy(hf.resolve("model.safetensors"), clip.resolve("model.safetensors"));
+        Files.writeString(clip.resolve("tokenizer.json"), """
+                {"version": "1.0", "truncation": null, "padding": null,
+                 "added_tokens": [
+                  {"id": 49406, "content": "<|startoftext|>", "single_word": false, "lstrip": false, "rstrip": false,
+                   "normalized": false, "special": true},
+                  {"id": 49407, "content": "<|endoftext|>", "single_word": false, "lstrip": false, "rstrip": false,
+                   "normalized": false, "special": true}],
+                 "normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "Whitespace"},
+                 "post_processor": null, "decoder": null,
+                 "model": {"type": "WordLevel", "unk_token": "[UNK]",
+                  "vocab": {"[UNK]": 0, "a": 320, "photo": 1125, "of": 539, "red": 736, "blue": 1746, "square": 4064,
+                            ".": 269, "<|startoftext|>": 49406, "<|endoftext|>": 49407}}}
+                """);
+        images = Files.createDirectories(tmp.resolve("images"));
+        Random rnd = new Random(7);
+        for (String cls : List.of("red_square", "blue_square")) {
+            Path dir = Files.createDirectories(images.resolve(cls));
+            for (int i = 0; i < 3; i++) {
+                BufferedImage img = new BufferedImage(240, 200, BufferedImage.TYPE_INT_RGB);
+                Graphics2D g = img.createGraphics();
+                g.setColor(new Color(rnd.nextInt(256), rnd.nextInt(256), rnd.nextInt(256)));
+                g.fillRect(0, 0, 240, 200);
+                g.setColor(cls.startsWith("red") ? Color.RED : Color.BLUE);
+                g.fillRect(20 + rnd.nextInt(60), 20 + rnd.nextInt(40), 120, 120);
+                g.dispose();
+                ImageIO.write(img, "png", dir.resolve("img" + i + ".png").toFile());
+            }
+        }
+    }
+
+    private static void ok(String... args) {
+        CliArgumentsTest.Outcome o = CliArgumentsTest.run(args);
+        assertEquals(0, o.code(), String.join(" ", args) + " failed: " + o.err());
+    }
+
+    @Test
+    void benchReportsEveryConfigurationWithTheTokensItLeft() throws IOException {
+        Path out = tmp.resolve("bench");
+        ok("bench", clip.toString(), "--levels", "2,8", "--rounds", "2", "--warmup", "0", "--batch", "2", "-q",
+                "--out", out.toString());
+        String md = Files.readString(out.resolve("report.md"));
+        // 197 tokens, 2 layers: ToMe and MADTP take r from the 196 patches; CrossGET adds a cross token first
+        assertRow(md, "unreduced", "[197, 197]");
+        assertRow(md, "tome r=2", "[195, 193]");
+        assertRow(md, "tome r=8", "[189, 181]");
+        assertRow(md, "crossget r=8", "[190, 182]");
+        assertRow(md, "madtp r=2", "[195, 193]");
+        assertTrue(md.contains("peak RSS") && md.contains("faults/run") && md.contains("FLOPs-ideal"), md);
+        for (String png : List.of("bench-0-throughput.png", "bench-0-tokens.png")) {
+            assertNotNull(ImageIO.read(out.resolve(png).toFile()), png + " is not a readable PNG");
+        }
+    }
+
+    private static void assertRow(String md, String label, String tokens) {
+        String row = md.lines().filter(l -> l.startsWith("| " + label + " |")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row '" + label + "' in\n" + md));
+        assertTrue(row.endsWith(tokens + " |"), "row " + label + " should end with " + tokens + ": " + row);
+    }
+
+    @Test
+    void evalZeroShotMatchesTheLibrary() throws Exception {
+        Path out = tmp.resolve("eval");
+        ok("eval", clip.toString(), "--task", "zeroshot", "--images", images.toString(), "--methods", "tome",
+                "--levels", "8", "--batch", "4", "-q", "--out", out.toString());
+        String md = Files.readString(out.resolve("report.md"));
+        double[] unreduced = metrics(md, "unreduced");
+        double[] tome = metrics(md, "tome 8");
+        assertEquals(1.0, unreduced[1], 1e-9, "the unreduced model agrees with itself");
+        // the same accuracies computed here with the library: CLIP zero-shot over the six images
+        assertEquals(accuracy(null), unreduced[0], 1e-9, "unreduced top-1");
+        assertEquals(accuracy(ToMeReducer.builder().schedule(Schedule.constant(8)).build()), tome[0], 1e-9,
+                "tome r=8 top-1");
+        assertNotNull(ImageIO.read(out.resolve("eval-accuracy.png").toFile()));
+    }
+
+    /** Top-1 of CLIP zero-shot over {@link #images} with "a photo of a {class}.", reduced by {@code tome} or not. */
+    private static double accuracy(ToMeReducer tome) throws Exception {
+        try (ClipModel base = ClipModel.load(clip, Device.cpu()); ClipTokenizer tok = ClipTokenizer.load(clip, 77);
+                NDManager m = NDManager.newBaseManager()) {
+            ClipModel c = tome == null ? base : base.withReduction(Tower.VISION, TowerReduction.of(tome));
+            ClipImageProcessor proc = new ClipImageProcessor(224);
+            List<BufferedImage> imgs = new ArrayList<>();
+            List<Integer> truth = new ArrayList<>();
+            List<String> classes = List.of("blue square", "red square"); // sorted folder order
+            for (int k = 0; k < classes.size(); k++) {
+                for (int i = 0; i < 3; i++) {
+                    imgs.add(ImageIO.read(images.resolve(classes.get(k).replace(' ', '_')).resolve("img" + i + ".png")
+                            .toFile()));
+                    truth.add(k);
+                }
+            }
+            NDArray img = c.encodeImages(proc.batch(m, imgs));
+            NDArray txt = c.encodeTexts(m, tok.encode(classes.stream().map(s -> "a photo of a " + s + ".").toList()));
+            long[] pred = img.matMul(txt.transpose()).argMax(1).toLongArray();
+            int correct = 0;
+            for (int i = 0; i < pred.length; i++) {
+                correct += pred[i] == truth.get(i) ? 1 : 0;
+            }
+            return correct / (double) pred.length;
+        }
+    }
+
+    private static double[] metrics(String md, String label) {
+        String row = md.lines().filter(l -> l.startsWith("| " + label + " |")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row '" + label + "' in\n" + md));
+        String[] cells = row.split("\\|");
+        return new double[] {Double.parseDouble(cells[2].trim()), Double.parseDouble(cells[3].trim())};
+    }
+
+    @Test
+    void calibrateWritesASpecThatMeetsTheFidelityBudget() throws Exception {
+        Path out = tmp.resolve("calibrate");
+        ok("calibrate", clip.toString(), "--budget", "fidelity=0.995", "--methods", "tome", "--batch", "2", "-q",
+                "--out", out.toString());
+        ReducerSpec spec = ReducerSpec.read(out.resolve("schedule.json"));
+        assertEquals("tome", spec.method());
+        String md = Files.readString(out.resolve("report.md"));
+        // the chosen configuration is the cheapest of those the report marks as meeting the budget
+        double cheapest = Double.MAX_VALUE;
+        for (String row : md.lines().filter(l -> l.startsWith("| ") && l.endsWith("| yes |")).toList()) {
+            String[] c = row.split("\\|");
+            assertTrue(Double.parseDouble(c[5].trim()) >= 0.995, "a row meeting the budget has cosine >= 0.995: " + row);
+            cheapest = Math.min(cheapest, Double.parseDouble(c[3].trim()));
+        }
+        Matcher chosen = Pattern.compile("Chosen: \\*\\*tome ([^*]+)\\*\\*: ([0-9.]+) GFLOP").matcher(md);
+        assertTrue(chosen.find(), md);
+        assertEquals(spec.schedule().toString(), chosen.group(1), "schedule.json holds the chosen schedule");
+        assertEquals(cheapest, Double.parseDouble(chosen.group(2)), 0.051, "the cheapest row that meets the budget");
+        // the written spec, applied with the library to other inputs, keeps the outputs within the budget
+        try (ClipModel base = ClipModel.load(clip, Device.cpu()); NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(11);
+            NDArray pixels = m.randomNormal(new ai.djl.ndarray.types.Shape(3, 3, 224, 224));
+            NDArray a = base.encodeImages(pixels);
+            NDArray b = base.withReduction(Tower.VISION, TowerReduction.of(spec.reducer())).encodeImages(pixels);
+            float[] cos = a.mul(b).sum(new int[] {1}).div(a.norm(new int[] {1}).mul(b.norm(new int[] {1}))).toFloatArray();
+            for (float c : cos) {
+                assertTrue(c >= 0.99f, "cosine to the unreduced model with the calibrated spec: " + c);
+            }
+            assertTrue(spec.schedule().removals(0, 197) > 0, "the spec reduces: " + spec.schedule());
+        }
+    }
+
+    @Test
+    void embedImagesEqualsTheReducedModel() throws Exception {
+        Path out = tmp.resolve("embed-images");
+        Path dir = images.resolve("red_square");
+        ok("embed", clip.toString(), "--input", dir.toString(), "--method", "tome", "--level", "8", "--batch", "2",
+                "-q", "--out", out.toString());
+        assertEquals(List.of("img0.png", "img1.png", "img2.png"), Files.readAllLines(out.resolve("ids.txt")));
+        float[][] got = readNpy(out.resolve("embeddings.npy"));
+        try (ClipModel base = ClipModel.load(clip, Device.cpu()); NDManager m = NDManager.newBaseManager()) {
+            ClipModel c = base.withReduction(Tower.VISION, TowerReduction.of(
+                    ToMeReducer.builder().schedule(Schedule.constant(8)).build()));
+            List<BufferedImage> imgs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                imgs.add(ImageIO.read(dir.resolve("img" + i + ".png").toFile()));
+            }
+            float[] want = c.encodeImages(new ClipImageProcessor(224).batch(m, imgs)).toFloatArray();
+            assertEquals(3, got.length);
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < got[i].length; j++) {
+                    assertEquals(want[i * got[i].length + j], got[i][j], 1e-5, "embedding " + i + "[" + j + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void embedTextEqualsTheEncoder() throws Exception {
+        Path file = tmp.resolve("texts.txt");
+        Files.writeString(file, "Token merging speeds up transformers.\n\nA second, unrelated sentence about cats.\n");
+        Path out = tmp.resolve("embed-text");
+        ok("embed", "all-minilm-l6-v2", "--input", file.toString(), "-q", "--out", out.toString());
+        assertEquals(List.of("1", "3"), Files.readAllLines(out.resolve("ids.txt")), "blank lines are skipped");
+        float[][] got = readNpy(out.resolve("embeddings.npy"));
+        try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
+            float[][] want = e.embed(List.of("Token merging speeds up transformers.",
+                    "A second, unrelated sentence about cats."));
+            assertEquals(2, got.length);
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(want[i], got[i], 1e-5f, "row " + i);
+            }
+        }
+    }
+
+    @Test
+    void evalStsOnRealDataCorrelates() throws Exception {
+        Path out = tmp.resolve("eval-sts");
+        ok("eval", "all-minilm-l6-v2", "--task", "sts", "--data",
+                Fixtures.shared().resolve("data/stsb/stsb-en-dev.csv").toString(), "--limit", "200", "--methods", "tome",
+                "--levels", "0.9", "-q", "--out", out.toString());
+        String md = Files.readString(out.resolve("report.md"));
+        double base = Double.parseDouble(md.lines().filter(l -> l.startsWith("| unreduced |")).findFirst().orElseThrow()
+                .split("\\|")[2].trim());
+        // all-MiniLM-L6-v2 scores about 0.87 Spearman on the full STS-B dev set
+        assertTrue(base > 0.75 && base < 0.97, "unreduced Spearman on 200 STS-B dev pairs: " + base);
+        assertTrue(md.contains("| tome 0.9 |"), md);
+    }
+
+    /** A float32 C-order [N, D] .npy file. */
+    private static float[][] readNpy(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        assertEquals((byte) 0x93, bytes[0]);
+        assertEquals("NUMPY", new String(bytes, 1, 5, StandardCharsets.US_ASCII));
+        int headerLen = (bytes[8] & 0xff) | (bytes[9] & 0xff) << 8;
+        assertEquals(0, (10 + headerLen) % 64, "header padded to 64 bytes");
+        String header = new String(bytes, 10, headerLen, StandardCharsets.US_ASCII);
+        assertTrue(header.contains("'descr': '<f4'") && header.contains("'fortran_order': False"), header);
+        Matcher shape = Pattern.compile("'shape': \\((\\d+), (\\d+)\\)").matcher(header);
+        assertTrue(shape.find(), header);
+        int n = Integer.parseInt(shape.group(1));
+        int d = Integer.parseInt(shape.group(2));
+        assertEquals(bytes.length, 10 + headerLen + 4L * n * d, "file size matches the shape");
+        ByteBuffer b = ByteBuffer.wrap(bytes, 10 + headerLen, 4 * n * d).order(ByteOrder.LITTLE_ENDIAN);
+        float[][] out = new float[n][d];
+        for (float[] row : out) {
+            for (int j = 0; j < d; j++) {
+                row[j] = b.getFloat();
+            }
+        }
+        return out;
+    }
+}
