@@ -1,15 +1,11 @@
 package io.github.tokenreduce.bench.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import io.github.tokenreduce.bench.report.Npy;
-import io.github.tokenreduce.bench.workload.ClipWorkload;
-import io.github.tokenreduce.bench.workload.Levels;
+import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.core.ReducerSpec;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
-import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -160,21 +156,15 @@ public final class EmbedCommand implements Callable<Integer> {
         TokenReducer r = reducer(false);
         List<float[]> out = new ArrayList<>();
         try (ClipModel base = ClipModel.load(dir, common.device());
-                NDManager m = NDManager.newBaseManager(common.device());
                 Progress p = new Progress("embed", (files.size() + batch - 1) / batch, common.quiet)) {
             ClipModel c = r == null ? base : base.withReduction(Tower.VISION, TowerReduction.of(r));
-            ClipImageProcessor proc = new ClipImageProcessor(base.config().imageSize());
             for (int i = 0; i < files.size(); i += batch) {
                 List<BufferedImage> imgs = new ArrayList<>();
                 for (Path f : files.subList(i, Math.min(files.size(), i + batch))) {
                     imgs.add(Images.read(f));
                     ids.add(input.relativize(f).toString());
                 }
-                try (NDManager local = m.newSubManager()) {
-                    NDArray e = c.encodeImages(proc.batch(local, imgs));
-                    e.attach(local);
-                    out.addAll(List.of(ClipWorkload.rows(e)));
-                }
+                out.addAll(List.of(c.embed(imgs)));
                 p.step();
             }
         }

@@ -12,7 +12,7 @@ import io.github.tokenreduce.bench.data.StsPair;
 import io.github.tokenreduce.bench.eval.Metrics;
 import io.github.tokenreduce.bench.report.Charts;
 import io.github.tokenreduce.bench.text.TextTasks;
-import io.github.tokenreduce.bench.workload.Levels;
+import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;

@@ -37,14 +37,7 @@ final class ModelArgs {
 
     /** The bundled encoder named {@code arg} ({@code all-minilm-l6-v2}, {@code minilm}, ...), or null. */
     static BundledEncoder bundled(String arg) {
-        String a = arg.toLowerCase(Locale.ROOT);
-        for (BundledEncoder e : BundledEncoder.values()) {
-            if (a.equals(e.modelName()) || a.equals(e.name().toLowerCase(Locale.ROOT))
-                    || e.modelName().startsWith(a) && a.length() >= 3) {
-                return e;
-            }
-        }
-        return null;
+        return BundledEncoder.byName(arg).orElse(null);
     }
 
     /** The kind of the model at {@code path}. */

@@ -2,9 +2,7 @@ package io.github.tokenreduce.bench.text;
 
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
-import io.github.tokenreduce.core.crossget.CrossGetReducer;
-import io.github.tokenreduce.core.madtp.MadtpReducer;
-import io.github.tokenreduce.core.tome.ToMeReducer;
+import io.github.tokenreduce.djl.site.Levels;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +20,6 @@ import java.util.List;
  */
 public record TextConfig(String method, double keep, int minTokens, TokenReducer reducer) {
 
-    /** The default floor below which sequences are left whole. */
-    public static final int MIN_TOKENS = 64;
-
     /** A short label: {@code unreduced} or {@code crossget keep 0.8}. */
     public String label() {
         return reducer == null ? "unreduced" : method + " keep " + keep;
@@ -36,19 +31,9 @@ public record TextConfig(String method, double keep, int minTokens, TokenReducer
         out.add(new TextConfig("unreduced", 1, 0, null));
         for (String m : methods) {
             for (double k : keeps) {
-                out.add(new TextConfig(m, k, minTokens, reducer(m, Schedule.keepRatio(k, minTokens))));
+                out.add(new TextConfig(m, k, minTokens, Levels.reducer(m, Schedule.keepRatio(k, minTokens), false)));
             }
         }
         return out;
-    }
-
-    /** The method {@code name} with {@code schedule}, configured as the text defaults say. */
-    public static TokenReducer reducer(String name, Schedule schedule) {
-        return switch (name) {
-            case "tome" -> ToMeReducer.builder().schedule(schedule).proportionalAttention(false).build();
-            case "crossget" -> CrossGetReducer.builder().schedule(schedule).proportionalAttention(false).build();
-            case "madtp" -> MadtpReducer.builder().schedule(schedule).build();
-            default -> throw new IllegalArgumentException("method: '" + name + "' is not one of tome, crossget, madtp");
-        };
     }
 }

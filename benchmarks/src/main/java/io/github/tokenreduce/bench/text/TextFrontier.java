@@ -2,6 +2,7 @@ package io.github.tokenreduce.bench.text;
 
 import io.github.tokenreduce.bench.report.Interleaved;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.site.Levels;
 
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -35,7 +36,7 @@ public final class TextFrontier {
         for (BundledEncoder m : models) {
             System.err.println("evaluating " + m.modelName());
             results.add(TextEvaluation.run(m, tasks, TextConfig.grid(List.of("tome", "crossget", "madtp"),
-                    new double[] {0.9, 0.8, 0.7}, TextConfig.MIN_TOKENS), speedDocs, 16, 1, rounds,
+                    new double[] {0.9, 0.8, 0.7}, Levels.TEXT_MIN_TOKENS), speedDocs, 16, 1, rounds,
                     Interleaved.ProgressListener.NONE));
             TextReport.write(out.resolve("text-results-raw.md"), TextReport.markdown(results));
         }

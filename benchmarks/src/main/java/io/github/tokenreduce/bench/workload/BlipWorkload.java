@@ -1,5 +1,6 @@
 package io.github.tokenreduce.bench.workload;
 
+import io.github.tokenreduce.djl.site.Levels;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.djl.blip.BlipConfig;
 import io.github.tokenreduce.djl.blip.BlipModel;
@@ -132,7 +134,7 @@ public final class BlipWorkload implements Workload {
             @Override
             public float[][] outputs() {
                 NDArray sim = m.itcSimilarity(pixels, texts);
-                float[][] r = ClipWorkload.rows(sim);
+                float[][] r = Tensors.rows(sim);
                 sim.close();
                 return r;
             }

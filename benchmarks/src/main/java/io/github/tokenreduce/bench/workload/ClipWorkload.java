@@ -1,5 +1,6 @@
 package io.github.tokenreduce.bench.workload;
 
+import io.github.tokenreduce.djl.site.Levels;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.clip.ClipConfig;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Activation;
@@ -98,7 +100,7 @@ public final class ClipWorkload implements Workload {
                 try (NDManager local = manager.newSubManager()) {
                     NDArray e = m.encodeImages(pixels);
                     e.attach(local);
-                    return rows(e);
+                    return Tensors.rows(e);
                 }
             }
 
@@ -107,18 +109,6 @@ public final class ClipWorkload implements Workload {
                 return Flops.stack(items(), tokensIn, tokensPerLayer, c.visionWidth(), c.visionMlp());
             }
         };
-    }
-
-    /** The rows of a [B, D] array. */
-    public static float[][] rows(NDArray a) {
-        int b = (int) a.getShape().get(0);
-        int d = (int) a.getShape().get(1);
-        float[] flat = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-        float[][] out = new float[b][d];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(flat, i * d, out[i], 0, d);
-        }
-        return out;
     }
 
     @Override

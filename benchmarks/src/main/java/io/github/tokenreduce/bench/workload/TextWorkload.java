@@ -1,5 +1,6 @@
 package io.github.tokenreduce.bench.workload;
 
+import io.github.tokenreduce.djl.site.Levels;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OrtException;

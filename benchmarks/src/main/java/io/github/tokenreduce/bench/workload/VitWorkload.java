@@ -1,5 +1,6 @@
 package io.github.tokenreduce.bench.workload;
 
+import io.github.tokenreduce.djl.site.Levels;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitConfig;
@@ -89,7 +91,7 @@ public final class VitWorkload implements Workload {
             public float[][] outputs() {
                 VitModel.Classification out = m.classify(pixels);
                 out.logits().close();
-                float[][] r = ClipWorkload.rows(out.features());
+                float[][] r = Tensors.rows(out.features());
                 out.features().close();
                 return r;
             }

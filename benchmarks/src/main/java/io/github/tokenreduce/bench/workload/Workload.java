@@ -1,5 +1,6 @@
 package io.github.tokenreduce.bench.workload;
 
+import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
 

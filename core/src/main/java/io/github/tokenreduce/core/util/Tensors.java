@@ -104,4 +104,19 @@ public final class Tensors {
     public static int[] toIntArray(NDArray x) {
         return x.toType(DataType.INT32, false).toIntArray();
     }
+
+    /** A host copy of a [N, D] tensor as N rows of float32. */
+    public static float[][] rows(NDArray x) {
+        if (x.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("rows: expected [N, D] but got " + x.getShape());
+        }
+        int n = (int) x.getShape().get(0);
+        int d = (int) x.getShape().get(1);
+        float[] flat = x.toType(DataType.FLOAT32, false).toFloatArray();
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        }
+        return out;
+    }
 }

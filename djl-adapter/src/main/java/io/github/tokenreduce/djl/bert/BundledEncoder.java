@@ -35,6 +35,21 @@ public enum BundledEncoder {
         this.passagePrefix = passagePrefix;
     }
 
+    /**
+     * The encoder called {@code name}: its model name ({@code all-minilm-l6-v2}), its constant
+     * ({@code ALL_MINILM_L6_V2}) or a prefix of its model name of at least 3 characters ({@code bge}).
+     */
+    public static java.util.Optional<BundledEncoder> byName(String name) {
+        String a = name.toLowerCase(java.util.Locale.ROOT);
+        for (BundledEncoder e : values()) {
+            if (a.equals(e.modelName()) || a.equals(e.name().toLowerCase(java.util.Locale.ROOT))
+                    || e.modelName().startsWith(a) && a.length() >= 3) {
+                return java.util.Optional.of(e);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The model's name ({@code all-minilm-l6-v2}, ...), as its files are named. */
     public String modelName() {
         return resource;

@@ -12,13 +12,16 @@ import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
 import io.github.tokenreduce.djl.nn.VisionTower;
+import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -244,6 +247,29 @@ public final class ClipModel implements AutoCloseable {
     /** L2-normalised image embeddings [B, E]. */
     public NDArray encodeImages(NDArray pixels) {
         return normalize(imageFeatures(pixels));
+    }
+
+    /**
+     * L2-normalised image embeddings [N][E] of decoded images, resized and normalised as CLIP does
+     * ({@link ClipImageProcessor}); the everyday call of an embedding job. Thread-safe.
+     */
+    public float[][] embed(List<BufferedImage> images) {
+        if (images.isEmpty()) {
+            return new float[0][];
+        }
+        try (NDManager m = NDManager.newBaseManager(device())) {
+            return Tensors.rows(encodeImages(new ClipImageProcessor(config.imageSize()).batch(m, images)));
+        }
+    }
+
+    /** L2-normalised text embeddings [N][E] of {@code texts}, tokenised by {@code tokenizer}. Thread-safe. */
+    public float[][] embedTexts(ClipTokenizer tokenizer, List<String> texts) {
+        if (texts.isEmpty()) {
+            return new float[0][];
+        }
+        try (NDManager m = NDManager.newBaseManager(device())) {
+            return Tensors.rows(encodeTexts(m, tokenizer.encode(texts)));
+        }
     }
 
     /** L2-normalised text embeddings [B, E]. */

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.bench.workload;
+package io.github.tokenreduce.djl.site;
 
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
