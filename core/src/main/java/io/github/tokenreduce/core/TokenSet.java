@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.util.Checks;
-import io.github.tokenreduce.core.util.Tensors;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,12 +1,12 @@
 package io.github.tokenreduce.bench.cli;
 
 import io.github.tokenreduce.bench.report.Npy;
-import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.core.ReducerSpec;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.ArgGroup;

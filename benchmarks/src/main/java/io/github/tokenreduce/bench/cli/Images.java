@@ -1,6 +1,5 @@
 package io.github.tokenreduce.bench.cli;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 /** Image files in folders: listing (sorted, by extension) and decoding with a clear error. */
 final class Images {

@@ -1,6 +1,7 @@
 package io.github.tokenreduce.bench.cli;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.bench.data.Cranfield;
 import io.github.tokenreduce.bench.workload.BlipWorkload;
@@ -11,8 +12,6 @@ import io.github.tokenreduce.bench.workload.Workload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.WeightFiles;
-
-import ai.djl.ndarray.NDManager;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.github.tokenreduce.bench.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 

@@ -1,10 +1,9 @@
 package io.github.tokenreduce.bench.text;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OrtException;
-import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.bench.report.Interleaved;
+import io.github.tokenreduce.bench.workload.TextWorkload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Tower;
@@ -66,7 +65,7 @@ public final class TextEvaluation {
             Map<String, Interleaved.Timing> timing = Interleaved.run(contenders, warmup, rounds, 42, progress);
             double unreducedTime = timing.get(configs.get(0).label()).median();
             double ortTime = timing.get("onnxruntime").median();
-            double unreducedFlops = flops(base, chunks, batch);
+            double unreducedFlops = TextWorkload.pass(base, chunks, batch).flops();
             List<Row> rows = new ArrayList<>();
             for (TextConfig c : configs) {
                 SentenceEncoder e = encoders.get(c);
@@ -74,29 +73,10 @@ public final class TextEvaluation {
                 TextTasks.Scores s = tasks.score(model, e::embed);
                 progress.step();
                 rows.add(new Row(c, s, docs.size() / t.median(), docs.size() / t.max(), docs.size() / t.min(),
-                        unreducedTime / t.median(), ortTime / t.median(), unreducedFlops / flops(e, chunks, batch),
+                        unreducedTime / t.median(), ortTime / t.median(), unreducedFlops / TextWorkload.pass(e, chunks, batch).flops(),
                         t.peakRssBytes(), t.faultsPerRun()));
             }
             return new Result(model, rows, docs.size() / ortTime, docs.size(), batch);
         }
-    }
-
-    /** FLOPs of one pass over {@code chunks}, from the token counts the encoder actually leaves. */
-    private static double flops(SentenceEncoder e, List<SentenceEncoder.Chunk> chunks, int batch) {
-        double total = 0;
-        try (NDManager m = NDManager.newBaseManager()) {
-            for (List<Integer> bucket : SentenceEncoder.buckets(chunks, batch)) {
-                List<long[]> rows = new ArrayList<>();
-                for (int k : bucket) {
-                    rows.add(chunks.get(k).ids());
-                }
-                var b = SentenceEncoder.padded(rows);
-                SentenceEncoder.Encoded out = e.encode(m, b);
-                total += Flops.stack(b.batch(), b.length(), out.tokensPerLayer(), e.config().width(),
-                        e.config().intermediate());
-                out.pooled().close();
-            }
-        }
-        return total;
     }
 }

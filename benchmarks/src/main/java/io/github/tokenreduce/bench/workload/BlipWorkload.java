@@ -1,6 +1,5 @@
 package io.github.tokenreduce.bench.workload;
 
-import io.github.tokenreduce.djl.site.Levels;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,10 +7,11 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
-import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.core.pumer.PumerReducer;
+import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.blip.BlipConfig;
 import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;

@@ -1,12 +1,9 @@
 package io.github.tokenreduce.bench.workload;
 
-import io.github.tokenreduce.djl.site.Levels;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.bench.report.Flops;
-import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.clip.ClipConfig;
@@ -17,22 +14,17 @@ import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 
 /** CLIP's vision tower on a batch of random normalised pixels: ToMe's and CrossGET's main case. */
-public final class ClipWorkload implements Workload {
+public final class ClipWorkload extends ImageWorkload {
 
-    private final NDManager manager;
     private final ClipModel model;
     private final String name;
-    private final NDArray pixels;
 
     private ClipWorkload(NDManager manager, ClipModel model, String name, int batch) {
-        this.manager = manager;
+        super(manager, model, batch, model.config().imageSize());
         this.model = model;
         this.name = name;
-        ClipConfig c = model.config();
-        this.pixels = manager.randomNormal(new Shape(batch, 3, c.imageSize(), c.imageSize()));
     }
 
     /** A ViT-B/16 CLIP with random weights (throughput only). */
@@ -55,32 +47,6 @@ public final class ClipWorkload implements Workload {
         return String.format("%s, %d×%d px, %d layers × %d wide, batch %d", name, c.imageSize(), c.imageSize(),
                 c.visionLayers(), c.visionWidth(), items());
     }
-
-    @Override
-    public String unit() {
-        return "images";
-    }
-
-    @Override
-    public int items() {
-        return (int) pixels.getShape().get(0);
-    }
-
-    @Override
-    public List<String> methods() {
-        return List.of("tome", "crossget", "madtp");
-    }
-
-    @Override
-    public List<Double> defaultLevels() {
-        return List.of(8.0, 16.0);
-    }
-
-    @Override
-    public Schedule schedule(String method, double level) {
-        return Levels.visionSchedule(level);
-    }
-
 
     @Override
     public Forward prepare(TokenReducer reducer) {
@@ -111,9 +77,4 @@ public final class ClipWorkload implements Workload {
         };
     }
 
-    @Override
-    public void close() {
-        model.close();
-        manager.close();
-    }
 }

@@ -1,6 +1,5 @@
 package io.github.tokenreduce.bench.workload;
 
-import io.github.tokenreduce.djl.site.Levels;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OrtException;
@@ -10,6 +9,7 @@ import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
@@ -104,24 +104,9 @@ public final class TextWorkload implements Workload {
 
             @Override
             public int[] run() {
-                int[] last = null;
-                double total = 0;
-                try (NDManager m = NDManager.newBaseManager()) {
-                    for (List<Integer> bucket : SentenceEncoder.buckets(chunks, batch)) {
-                        List<long[]> rows = new ArrayList<>();
-                        for (int k : bucket) {
-                            rows.add(chunks.get(k).ids());
-                        }
-                        TextBatch b = SentenceEncoder.padded(rows);
-                        SentenceEncoder.Encoded out = e.encode(m, b);
-                        out.pooled().close();
-                        total += Flops.stack(b.batch(), b.length(), out.tokensPerLayer(), e.config().width(),
-                                e.config().intermediate());
-                        last = out.tokensPerLayer();
-                    }
-                }
-                flops = total;
-                return last;
+                Pass p = pass(e, chunks, batch);
+                flops = p.flops();
+                return p.lastTokens();
             }
 
             @Override
@@ -134,6 +119,30 @@ public final class TextWorkload implements Workload {
                 return flops; // summed over the buckets of the last run
             }
         };
+    }
+
+    /** FLOPs of one pass, and the tokens after each layer in its last batch. */
+    public record Pass(double flops, int[] lastTokens) {}
+
+    /** One pass of {@code e} over {@code chunks} in length buckets of {@code batch}. */
+    public static Pass pass(SentenceEncoder e, List<SentenceEncoder.Chunk> chunks, int batch) {
+        int[] last = null;
+        double total = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (List<Integer> bucket : SentenceEncoder.buckets(chunks, batch)) {
+                List<long[]> rows = new ArrayList<>();
+                for (int k : bucket) {
+                    rows.add(chunks.get(k).ids());
+                }
+                TextBatch b = SentenceEncoder.padded(rows);
+                SentenceEncoder.Encoded out = e.encode(m, b);
+                out.pooled().close();
+                total += Flops.stack(b.batch(), b.length(), out.tokensPerLayer(), e.config().width(),
+                        e.config().intermediate());
+                last = out.tokensPerLayer();
+            }
+        }
+        return new Pass(total, last);
     }
 
     @Override

@@ -1,12 +1,8 @@
 package io.github.tokenreduce.bench.workload;
 
-import io.github.tokenreduce.djl.site.Levels;
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.bench.report.Flops;
-import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.site.Tower;
@@ -16,22 +12,17 @@ import io.github.tokenreduce.djl.vit.VitModel;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 
 /** A ViT/DeiT image classifier on random normalised pixels. */
-public final class VitWorkload implements Workload {
+public final class VitWorkload extends ImageWorkload {
 
-    private final NDManager manager;
     private final VitModel model;
     private final String name;
-    private final NDArray pixels;
 
     private VitWorkload(NDManager manager, VitModel model, String name, int batch) {
-        this.manager = manager;
+        super(manager, model, batch, model.config().imageSize());
         this.model = model;
         this.name = name;
-        int s = model.config().imageSize();
-        this.pixels = manager.randomNormal(new Shape(batch, 3, s, s));
     }
 
     /** The ViT at {@code path}. */
@@ -46,32 +37,6 @@ public final class VitWorkload implements Workload {
         return String.format("%s, %d px, %d layers × %d wide, batch %d", name, c.imageSize(), c.layers(), c.width(),
                 items());
     }
-
-    @Override
-    public String unit() {
-        return "images";
-    }
-
-    @Override
-    public int items() {
-        return (int) pixels.getShape().get(0);
-    }
-
-    @Override
-    public List<String> methods() {
-        return List.of("tome", "crossget", "madtp");
-    }
-
-    @Override
-    public List<Double> defaultLevels() {
-        return List.of(8.0, 16.0);
-    }
-
-    @Override
-    public Schedule schedule(String method, double level) {
-        return Levels.visionSchedule(level);
-    }
-
 
     @Override
     public Forward prepare(TokenReducer reducer) {
@@ -103,9 +68,4 @@ public final class VitWorkload implements Workload {
         };
     }
 
-    @Override
-    public void close() {
-        model.close();
-        manager.close();
-    }
 }

@@ -1,8 +1,8 @@
 package io.github.tokenreduce.bench.workload;
 
-import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.site.Levels;
 
 import java.util.List;
 import java.util.Optional;

@@ -2,8 +2,6 @@ package io.github.tokenreduce.djl.blip;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.nn.AttentionWeights;

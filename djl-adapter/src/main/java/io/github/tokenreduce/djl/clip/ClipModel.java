@@ -8,11 +8,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
 import io.github.tokenreduce.djl.nn.VisionTower;
-import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
