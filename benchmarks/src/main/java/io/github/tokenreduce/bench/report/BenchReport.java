@@ -23,6 +23,9 @@ public final class BenchReport {
         int i = 0;
         for (BenchRunner.Result r : results) {
             sb.append("## ").append(r.workload()).append("\n\n");
+            sb.append(String.format(Locale.ROOT, "Resident with the model loaded: %d MB. The first unreduced forward "
+                    + "raised the peak by %d MB (its working set above the weights and inputs).%n%n",
+                    r.loadedRssBytes() >> 20, r.workingSetBytes() >> 20));
             sb.append("| configuration | median s | range s | ").append(r.unit()).append("/s | × unreduced | ")
                     .append(r.peer() == null ? "" : "× " + r.peer().label() + " | ")
                     .append("GFLOP | FLOPs-ideal × | of ideal | peak RSS | growth in a run | faults/run | tokens after each layer |\n");

@@ -12,7 +12,8 @@ import java.util.Locale;
 
 /**
  * Runs the text frontier for every bundled model and writes {@code docs/text-results.md} with its
- * charts. Arguments: {@code [data dir] [out dir] [limit] [speed docs] [rounds] [models...]}.
+ * charts. Arguments: {@code [data dir] [out dir] [limit] [speed docs] [rounds] [keeps, e.g. 0.9,0.8,0.7]
+ * [models...]}.
  */
 public final class TextFrontier {
 
@@ -24,8 +25,10 @@ public final class TextFrontier {
         int limit = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         int speedDocs = args.length > 3 ? Integer.parseInt(args[3]) : 192;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
+        double[] keeps = args.length > 5 ? java.util.Arrays.stream(args[5].split(",")).mapToDouble(Double::parseDouble)
+                .toArray() : new double[] {0.9, 0.8, 0.7};
         List<BundledEncoder> models = new ArrayList<>();
-        for (int i = 5; i < args.length; i++) {
+        for (int i = 6; i < args.length; i++) {
             models.add(BundledEncoder.valueOf(args[i].toUpperCase(Locale.ROOT)));
         }
         if (models.isEmpty()) {
@@ -36,7 +39,7 @@ public final class TextFrontier {
         for (BundledEncoder m : models) {
             System.err.println("evaluating " + m.modelName());
             results.add(TextEvaluation.run(m, tasks, TextConfig.grid(List.of("tome", "crossget", "madtp"),
-                    new double[] {0.9, 0.8, 0.7}, Levels.TEXT_MIN_TOKENS), speedDocs, 16, 1, rounds,
+                    keeps, Levels.TEXT_MIN_TOKENS), speedDocs, 16, 1, rounds,
                     Interleaved.ProgressListener.NONE));
             TextReport.write(out.resolve("text-results-raw.md"), TextReport.markdown(results));
         }

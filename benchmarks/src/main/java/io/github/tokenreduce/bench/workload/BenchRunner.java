@@ -1,6 +1,7 @@
 package io.github.tokenreduce.bench.workload;
 
 import io.github.tokenreduce.bench.report.Interleaved;
+import io.github.tokenreduce.bench.report.ProcessStats;
 import io.github.tokenreduce.core.TokenReducer;
 
 import java.util.ArrayList;
@@ -25,8 +26,15 @@ public final class BenchRunner {
         }
     }
 
-    /** A workload's results. */
-    public record Result(String workload, String unit, int items, List<Row> rows, Row peer) {}
+    /**
+     * A workload's results.
+     *
+     * @param loadedRssBytes resident memory with the model loaded, before its first forward
+     * @param workingSetBytes how far the first unreduced forward raised the peak above that: the
+     *     forward's working set over the weights
+     */
+    public record Result(String workload, String unit, int items, List<Row> rows, Row peer, long loadedRssBytes,
+            long workingSetBytes) {}
 
     private BenchRunner() {}
 
@@ -52,6 +60,10 @@ public final class BenchRunner {
                 levelOf.put(label, level);
             }
         }
+        ProcessStats.resetPeak();
+        long loaded = ProcessStats.rss();
+        forwards.get("unreduced").run();
+        long workingSet = Math.max(0, ProcessStats.peakRss() - loaded);
         Map<String, int[]> tokens = new LinkedHashMap<>();
         Map<String, Double> flops = new LinkedHashMap<>();
         for (Map.Entry<String, Workload.Forward> e : forwards.entrySet()) {
@@ -76,7 +88,7 @@ public final class BenchRunner {
         Row peer = peerTiming == null ? null : new Row(w.peerName(), "peer", 0, peerTiming.median(), peerTiming.min(),
                 peerTiming.max(), w.items() / peerTiming.median(), base / peerTiming.median(), 1, Double.NaN,
                 Double.NaN, peerTiming.peakRssBytes(), peerTiming.peakGrowthBytes(), peerTiming.faultsPerRun(), new int[0]);
-        return new Result(w.describe(), w.unit(), w.items(), rows, peer);
+        return new Result(w.describe(), w.unit(), w.items(), rows, peer, loaded, workingSet);
     }
 
     static String format(double level) {
