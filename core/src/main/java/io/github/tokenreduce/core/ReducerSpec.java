@@ -91,8 +91,16 @@ public record ReducerSpec(String method, Schedule schedule, boolean proportional
                 j.has("temperature") ? j.get("temperature").getAsFloat() : 1f);
     }
 
-    /** Reads a spec file. */
+    /** The largest spec file read (a spec is a few hundred bytes; a per-layer schedule a few KB). */
+    static final long MAX_FILE_BYTES = 1 << 20;
+
+    /** Reads a spec file (at most 1 MiB). */
     public static ReducerSpec read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException("spec: " + file + " is " + size + " bytes; a spec file is at most "
+                    + MAX_FILE_BYTES + " bytes");
+        }
         return fromJson(Files.readString(file));
     }
 

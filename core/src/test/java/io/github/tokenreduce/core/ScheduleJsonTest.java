@@ -66,4 +66,12 @@ class ScheduleJsonTest {
                 () -> ReducerSpec.fromJson("{\"method\":\"tome\",\"schedule\":{\"type\":\"dynamic\"}}"))
                 .getMessage().contains("fixed-count schedule"));
     }
+
+    @Test
+    void anOversizedSpecFileIsRefusedUnread() throws Exception {
+        Path big = tmp.resolve("big.json");
+        java.nio.file.Files.write(big, new byte[(1 << 20) + 1]);
+        String msg = assertThrows(IllegalArgumentException.class, () -> ReducerSpec.read(big)).getMessage();
+        assertTrue(msg.contains("is 1048577 bytes; a spec file is at most 1048576 bytes"), msg);
+    }
 }

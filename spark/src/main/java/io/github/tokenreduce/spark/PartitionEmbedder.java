@@ -1,5 +1,6 @@
 package io.github.tokenreduce.spark;
 
+import io.github.tokenreduce.djl.image.ImageDecoder;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import javax.imageio.ImageIO;
 
 /**
  * Embeds one partition: rows in batches of {@code batchSize}, each input decoded (image bytes or a
@@ -140,11 +140,7 @@ final class PartitionEmbedder implements MapPartitionsFunction<Row, Row> {
     }
 
     private static BufferedImage image(InputStream in, String what) throws IOException {
-        BufferedImage img = ImageIO.read(in);
-        if (img == null) {
-            throw new IllegalArgumentException("input image (" + what + ") cannot be decoded: not a PNG, JPEG, GIF or BMP");
-        }
-        return img;
+        return ImageDecoder.read(in, "(" + what + ")");
     }
 
     private static Float[] boxed(float[] v) {

@@ -1,5 +1,7 @@
 package io.github.tokenreduce.bench.cli;
 
+import io.github.tokenreduce.djl.image.ImageDecoder;
+
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /** Image files in folders: listing (sorted, by extension) and decoding with a clear error. */
 final class Images {
@@ -39,11 +40,7 @@ final class Images {
     }
 
     static BufferedImage read(Path file) throws IOException {
-        BufferedImage img = ImageIO.read(file.toFile());
-        if (img == null) {
-            throw new IllegalArgumentException("images: cannot decode " + file + " (not a PNG, JPEG, GIF or BMP image)");
-        }
-        return img;
+        return ImageDecoder.read(file);
     }
 
     static boolean isImage(Path p) {

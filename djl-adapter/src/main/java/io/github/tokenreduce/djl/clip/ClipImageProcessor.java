@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.djl.image.Bicubic;
+import io.github.tokenreduce.djl.image.ImageDecoder;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -55,11 +56,7 @@ public final class ClipImageProcessor {
 
     /** Pixels [3, size, size] of an image file. */
     public NDArray toTensor(NDManager manager, Path file) throws IOException {
-        BufferedImage img = javax.imageio.ImageIO.read(file.toFile());
-        if (img == null) {
-            throw new IllegalArgumentException("image: cannot decode " + file);
-        }
-        return toTensor(manager, img);
+        return toTensor(manager, ImageDecoder.read(file));
     }
 
     /** Pixels [3, size, size] of {@code image}. */

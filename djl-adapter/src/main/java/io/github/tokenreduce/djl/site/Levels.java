@@ -1,10 +1,8 @@
 package io.github.tokenreduce.djl.site;
 
+import io.github.tokenreduce.core.ReducerSpec;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
-import io.github.tokenreduce.core.crossget.CrossGetReducer;
-import io.github.tokenreduce.core.madtp.MadtpReducer;
-import io.github.tokenreduce.core.tome.ToMeReducer;
 
 /**
  * How a reduction level becomes a method: for vision towers a level is a constant r (ToMe's
@@ -36,14 +34,12 @@ public final class Levels {
         return Schedule.keepRatio(level, TEXT_MIN_TOKENS);
     }
 
-    /** {@code method} with {@code schedule}; proportional attention as given. */
+    /** {@code method} (tome, crossget or madtp) with {@code schedule}; proportional attention as given. */
     public static TokenReducer reducer(String method, Schedule schedule, boolean proportional) {
-        return switch (method) {
-            case "tome" -> ToMeReducer.builder().schedule(schedule).proportionalAttention(proportional).build();
-            case "crossget" -> CrossGetReducer.builder().schedule(schedule).proportionalAttention(proportional).build();
-            case "madtp" -> MadtpReducer.builder().schedule(schedule).build();
-            default -> throw new IllegalArgumentException("method: '" + method
-                    + "' does not apply here; expected tome, crossget or madtp");
-        };
+        if (!java.util.List.of("tome", "crossget", "madtp").contains(method)) {
+            throw new IllegalArgumentException("method: '" + method + "' does not apply here; expected tome, crossget "
+                    + "or madtp");
+        }
+        return new ReducerSpec(method, schedule, proportional, 1f).reducer();
     }
 }
