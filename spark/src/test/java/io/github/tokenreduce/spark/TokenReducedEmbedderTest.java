@@ -61,7 +61,8 @@ class TokenReducedEmbedderTest {
     @BeforeAll
     static void start() throws IOException {
         spark = SparkSession.builder().master("local[2]").appName("tokenreduce-test")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+                .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "localhost").config("spark.sql.shuffle.partitions", "2").getOrCreate();
         clip = shared().resolve("fixtures/clip/tiny-vit-b16/hf");
         imageDir = Files.createDirectories(tmp.resolve("images"));
         Random rnd = new Random(3);

@@ -73,7 +73,8 @@ public final class SparkBenchmark {
 
     private static double time(Config c, List<String> texts) {
         SparkSession spark = SparkSession.builder().master("local[" + c.cores() + "]").appName("tokenreduce-bench")
-                .config("spark.ui.enabled", "false").getOrCreate();
+                .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "localhost").getOrCreate();
         try {
             JniUtils.setNumThreads(c.torchThreads());
             Dataset<Row> in = spark.createDataset(texts, Encoders.STRING()).toDF("text").repartition(4).cache();
