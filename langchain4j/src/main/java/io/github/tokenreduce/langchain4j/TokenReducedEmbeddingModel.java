@@ -26,8 +26,8 @@ import java.util.List;
  * none). Thread-safe; {@link #close()} frees the weights.
  *
  * <pre>{@code
- * EmbeddingModel model = TokenReducedEmbeddingModel.allMiniLmL6V2(
- *         CrossGetReducer.builder().schedule(Schedule.keepRatio(0.85, 48)).build());
+ * EmbeddingModel model = TokenReducedEmbeddingModel.allMiniLmL6V2(   // the measured default: CrossGET,
+ *         Levels.reducer("crossget", Levels.textSchedule(0.8), false)); // keep 80% per layer, >= 64 tokens
  * Embedding e = model.embed("a sentence").content();
  * }</pre>
  */

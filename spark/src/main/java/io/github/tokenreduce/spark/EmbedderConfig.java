@@ -17,6 +17,17 @@ import java.io.Serializable;
 record EmbedderConfig(String model, Kind kind, String specJson, int batchSize, String device, int threads)
         implements Serializable {
 
+    /** Batches a sentence encoder sorts by length together (it cuts them into length-bucketed batches). */
+    static final int BUCKET_WINDOW_BATCHES = 8;
+
+    /**
+     * Rows handed to the model at once: one batch, or for a sentence encoder several, so that it can
+     * put texts of similar length in one batch instead of padding each arrival-order batch to its longest.
+     */
+    int window() {
+        return kind == Kind.SENTENCE ? batchSize * BUCKET_WINDOW_BATCHES : batchSize;
+    }
+
     /** What embeds the input column. */
     enum Kind {
         /** CLIP's image tower: image bytes or image paths. */

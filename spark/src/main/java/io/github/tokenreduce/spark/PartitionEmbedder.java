@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Embeds one partition: rows in batches of {@code batchSize}, each input decoded (image bytes or a
+ * Embeds one partition: rows in windows of {@link EmbedderConfig#window()}, each input decoded (image bytes or a
  * path read through Hadoop's file systems, or a text), the batch embedded by this executor's shared
  * model, and each row written back with its embedding and error columns. A row that cannot be
  * decoded or embedded gets a null embedding and a message; the job goes on.
@@ -51,8 +51,8 @@ final class PartitionEmbedder implements MapPartitionsFunction<Row, Row> {
                 }
                 out.clear();
                 next = 0;
-                List<Row> batch = new ArrayList<>(config.batchSize());
-                while (rows.hasNext() && batch.size() < config.batchSize()) {
+                List<Row> batch = new ArrayList<>(config.window());
+                while (rows.hasNext() && batch.size() < config.window()) {
                     batch.add(rows.next());
                 }
                 if (!batch.isEmpty()) {

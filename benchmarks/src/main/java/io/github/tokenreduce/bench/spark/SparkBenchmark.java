@@ -1,5 +1,6 @@
 package io.github.tokenreduce.bench.spark;
 
+import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import io.github.tokenreduce.bench.data.Cranfield;
 import io.github.tokenreduce.bench.report.ProcessStats;
@@ -72,11 +73,13 @@ public final class SparkBenchmark {
     }
 
     private static double time(Config c, List<String> texts) {
+        // libtorch reads the process-wide count lazily in each new thread; a fresh session means fresh task threads.
+        Engine.getEngine("PyTorch");
+        JniUtils.setNumThreads(c.torchThreads());
         SparkSession spark = SparkSession.builder().master("local[" + c.cores() + "]").appName("tokenreduce-bench")
                 .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.driver.host", "localhost").getOrCreate();
         try {
-            JniUtils.setNumThreads(c.torchThreads());
             Dataset<Row> in = spark.createDataset(texts, Encoders.STRING()).toDF("text").repartition(4).cache();
             in.count();
             TokenReducedEmbedder e = new TokenReducedEmbedder().setModel("all-minilm-l6-v2").setInputCol("text")
