@@ -19,7 +19,7 @@ import java.util.NoSuchElementException;
 
 /**
  * Embeds one partition: rows in windows of {@link EmbedderConfig#window()}, each input decoded (image bytes or a
- * path read through Hadoop's file systems, or a text), the batch embedded by this executor's shared
+ * path read through Hadoop's file systems, or a text), the window embedded by this executor's shared
  * model, and each row written back with its embedding and error columns. A row that cannot be
  * decoded or embedded gets a null embedding and a message; the job goes on.
  */
@@ -51,12 +51,12 @@ final class PartitionEmbedder implements MapPartitionsFunction<Row, Row> {
                 }
                 out.clear();
                 next = 0;
-                List<Row> batch = new ArrayList<>(config.window());
-                while (rows.hasNext() && batch.size() < config.window()) {
-                    batch.add(rows.next());
+                List<Row> window = new ArrayList<>(config.window());
+                while (rows.hasNext() && window.size() < config.window()) {
+                    window.add(rows.next());
                 }
-                if (!batch.isEmpty()) {
-                    out.addAll(embed(batch));
+                if (!window.isEmpty()) {
+                    out.addAll(embed(window));
                 }
                 return !out.isEmpty();
             }
@@ -71,14 +71,14 @@ final class PartitionEmbedder implements MapPartitionsFunction<Row, Row> {
         };
     }
 
-    private List<Row> embed(List<Row> batch) {
-        float[][] emb = new float[batch.size()][];
-        String[] err = new String[batch.size()];
+    private List<Row> embed(List<Row> window) {
+        float[][] emb = new float[window.size()][];
+        String[] err = new String[window.size()];
         List<Object> inputs = new ArrayList<>();
         List<Integer> at = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < window.size(); i++) {
             try {
-                inputs.add(decode(batch.get(i).get(inputIndex)));
+                inputs.add(decode(window.get(i).get(inputIndex)));
                 at.add(i);
             } catch (IllegalArgumentException | IOException e) {
                 err[i] = e.getMessage();
@@ -101,9 +101,9 @@ final class PartitionEmbedder implements MapPartitionsFunction<Row, Row> {
                 }
             }
         }
-        List<Row> result = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            Row r = batch.get(i);
+        List<Row> result = new ArrayList<>(window.size());
+        for (int i = 0; i < window.size(); i++) {
+            Row r = window.get(i);
             Object[] values = new Object[r.length() + 2];
             for (int j = 0; j < r.length(); j++) {
                 values[j] = r.get(j);

@@ -226,6 +226,38 @@ class TokenReducedEmbedderTest {
     }
 
     @Test
+    void textsOfAPartitionAreLengthBucketedAcrossBatches() throws IOException {
+        String sentence = "Token merging removes redundant tokens between transformer blocks. ";
+        String longText = sentence.repeat(12); // about 130 word pieces
+        String shorter = sentence.repeat(7); // about 80: reduced, but counted from its batch's padded length
+        List<String> texts = List.of(longText, shorter, longText + "Again.", shorter + "Again.");
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            rows.add(RowFactory.create(i, texts.get(i)));
+        }
+        Dataset<Row> in = spark.createDataFrame(rows, new StructType().add("id", DataTypes.IntegerType)
+                .add("text", DataTypes.StringType)).coalesce(1);
+        Dataset<Row> out = new TokenReducedEmbedder().setModel("all-minilm-l6-v2").setInputCol("text")
+                .setMethod("crossget").setLevel(0.5).setBatchSize(2).transform(in);
+        Map<Integer, Row> got = new HashMap<>();
+        out.collectAsList().forEach(r -> got.put(r.getAs("id"), r));
+        try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
+            SentenceEncoder reduced = e.withReduction(Tower.TEXT, TowerReduction.of(
+                    Levels.reducer("crossget", Levels.textSchedule(0.5), false))).withBatchSize(2);
+            float[][] bucketed = reduced.embed(texts); // batches {short, short}, {long, long}
+            float[][] arrival = reduced.embed(texts.subList(0, 2)); // the batch {long, short} without the window
+            for (int i = 0; i < texts.size(); i++) {
+                assertClose(bucketed[i], vector(got.get(i), "embedding"), "text " + i);
+            }
+            double moved = 0;
+            for (int k = 0; k < arrival[1].length; k++) {
+                moved = Math.max(moved, Math.abs(arrival[1][k] - bucketed[1][k]));
+            }
+            assertTrue(moved > 1e-4, "batch-mates change a reduced text's embedding (max change " + moved + ")");
+        }
+    }
+
+    @Test
     void aMissingOrCorruptModelFailsOnTheDriver() throws IOException {
         Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("x".getBytes())),
                 new StructType().add("content", DataTypes.BinaryType));
