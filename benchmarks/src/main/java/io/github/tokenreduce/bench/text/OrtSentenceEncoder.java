@@ -29,12 +29,8 @@ public final class OrtSentenceEncoder implements AutoCloseable {
     private final SentenceEncoderConfig.Pooling pooling;
     private final boolean typeIds;
 
-    private OrtSession.SessionOptions options;
-
-    private OrtSentenceEncoder(OrtSession session, OrtSession.SessionOptions options, SentenceEncoderConfig.Pooling pooling)
-            throws OrtException {
+    private OrtSentenceEncoder(OrtSession session, SentenceEncoderConfig.Pooling pooling) throws OrtException {
         this.session = session;
-        this.options = options;
         this.pooling = pooling;
         this.typeIds = session.getInputNames().contains("token_type_ids");
     }
@@ -49,12 +45,21 @@ public final class OrtSentenceEncoder implements AutoCloseable {
         try (InputStream in = model.open(model.onnxResource())) {
             bytes = in.readAllBytes();
         }
-        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-        if (threads > 0) {
-            o.setIntraOpNumThreads(threads);
+        return new OrtSentenceEncoder(session(bytes, threads), model.pooling());
+    }
+
+    /**
+     * An ONNX Runtime session on {@code onnx} as the bench runs every peer: all graph optimisations,
+     * {@code threads} intra-op threads (0: ONNX Runtime's default, all cores).
+     */
+    public static OrtSession session(byte[] onnx, int threads) throws OrtException {
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) { // the session keeps its own copy
+            if (threads > 0) {
+                o.setIntraOpNumThreads(threads);
+            }
+            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            return OrtEnvironment.getEnvironment().createSession(onnx, o);
         }
-        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        return new OrtSentenceEncoder(OrtEnvironment.getEnvironment().createSession(bytes, o), o, model.pooling());
     }
 
     /** The last hidden states [B][L][C] of a padded batch. */
@@ -133,6 +138,5 @@ public final class OrtSentenceEncoder implements AutoCloseable {
     @Override
     public void close() throws OrtException {
         session.close();
-        options.close();
     }
 }

@@ -5,13 +5,14 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.github.tokenreduce.bench.text.OrtSentenceEncoder;
 
 import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
- * ONNX Runtime Java running an in-memory ONNX model on one fixed float input, as a bench peer: all
- * graph optimisations on, ONNX Runtime's default intra-op threads (all cores), as a user would run it.
+ * ONNX Runtime Java running an in-memory ONNX model on one fixed float input, as a bench peer, in a
+ * session opened as every peer's is ({@link OrtSentenceEncoder#session}: default threads, all cores).
  */
 final class OrtPeer implements AutoCloseable {
 
@@ -28,12 +29,9 @@ final class OrtPeer implements AutoCloseable {
     /** A session for {@code onnx} with {@code value} bound to its input {@code name}. */
     static OrtPeer open(byte[] onnx, String name, NDArray value) {
         try {
-            OrtEnvironment env = OrtEnvironment.getEnvironment();
-            OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            OrtSession s = env.createSession(onnx, o);
-            OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(value.toFloatArray()),
-                    value.getShape().getShape());
+            OrtSession s = OrtSentenceEncoder.session(onnx, 0);
+            OnnxTensor t = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(),
+                    FloatBuffer.wrap(value.toFloatArray()), value.getShape().getShape());
             return new OrtPeer(s, t, name);
         } catch (OrtException e) {
             throw new IllegalStateException("onnxruntime: cannot open the peer model: " + e.getMessage(), e);
