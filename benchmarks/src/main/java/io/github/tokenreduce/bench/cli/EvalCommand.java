@@ -11,7 +11,6 @@ import io.github.tokenreduce.bench.data.StsDatasets;
 import io.github.tokenreduce.bench.data.StsPair;
 import io.github.tokenreduce.bench.report.Charts;
 import io.github.tokenreduce.bench.text.TextTasks;
-import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
@@ -86,8 +85,18 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = "Batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
+    /** A method at a level, or the unreduced model (method null). */
+    record Config(String method, double level) {
+        static final Config UNREDUCED = new Config(null, 0);
+
+        String label() {
+            return method == null ? "unreduced"
+                    : method + " " + (level == Math.rint(level) ? Long.toString((long) level) : Double.toString(level));
+        }
+    }
+
     /** One configuration's metrics and wall time. */
-    record Row(String label, Map<String, Double> metrics, double seconds) {}
+    record Row(Config config, Map<String, Double> metrics, double seconds) {}
 
     @Override
     public Integer call() throws Exception {
@@ -119,9 +128,9 @@ public final class EvalCommand implements Callable<Integer> {
                 Progress p = new Progress("eval " + task, 1 + (long) ms.size() * ls.size(), common.quiet)) {
             TextTasks tasks = t == Task.TEXT ? TextTasks.read(data, limit) : null;
             List<StsPair> pairs = t == Task.STS ? sts(data) : null;
-            for (String label : labels(ms, ls)) {
-                SentenceEncoder e = label.equals("unreduced") ? base : base.withReduction(Tower.TEXT,
-                        TowerReduction.of(textReducer(label)));
+            for (Config c : configs(ms, ls)) {
+                SentenceEncoder e = c.method() == null ? base : base.withReduction(Tower.TEXT,
+                        TowerReduction.of(Levels.reducer(c.method(), Levels.textSchedule(c.level()), false)));
                 long t0 = System.nanoTime();
                 Map<String, Double> metrics = new LinkedHashMap<>();
                 if (tasks != null) {
@@ -133,16 +142,11 @@ public final class EvalCommand implements Callable<Integer> {
                 } else {
                     metrics.put("Spearman ρ", TextTasks.spearman(pairs, b, e::embed));
                 }
-                rows.add(new Row(label, metrics, (System.nanoTime() - t0) / 1e9));
+                rows.add(new Row(c, metrics, (System.nanoTime() - t0) / 1e9));
                 p.step();
             }
         }
         return rows;
-    }
-
-    private TokenReducer textReducer(String label) {
-        String[] p = label.split(" ");
-        return Levels.reducer(p[0], Levels.textSchedule(Double.parseDouble(p[1])), false);
     }
 
     private List<StsPair> sts(Path file) throws IOException {
@@ -187,9 +191,9 @@ public final class EvalCommand implements Callable<Integer> {
             NDArray pixels = proc.batch(m, imgs);
             List<String> prompts = templates == null ? List.of("a photo of a {}.") : templates;
             int[] reference = null;
-            for (String label : labels(ms, ls)) {
-                ClipModel c = label.equals("unreduced") ? base : base.withReduction(Tower.VISION,
-                        TowerReduction.of(visionReducer(label)));
+            for (Config cfg : configs(ms, ls)) {
+                ClipModel c = cfg.method() == null ? base : base.withReduction(Tower.VISION,
+                        TowerReduction.of(Levels.reducer(cfg.method(), Levels.visionSchedule(cfg.level()), true)));
                 long t0 = System.nanoTime();
                 NDArray img = embedImages(c, pixels);
                 Map<String, Double> metrics = new LinkedHashMap<>();
@@ -224,7 +228,7 @@ public final class EvalCommand implements Callable<Integer> {
                         metrics.put("t→i R@" + k, recallTextToImage(sim, owned, k));
                     }
                 }
-                rows.add(new Row(label, metrics, (System.nanoTime() - t0) / 1e9));
+                rows.add(new Row(cfg, metrics, (System.nanoTime() - t0) / 1e9));
                 p.step();
             }
         }
@@ -238,11 +242,6 @@ public final class EvalCommand implements Callable<Integer> {
             parts.add(c.encodeImages(pixels.get(i + ":" + Math.min(n, i + batch))));
         }
         return NDArrays.concat(parts, 0);
-    }
-
-    private TokenReducer visionReducer(String label) {
-        String[] p = label.split(" ");
-        return Levels.reducer(p[0], Levels.visionSchedule(Double.parseDouble(p[1])), true);
     }
 
     private void readCaptions(List<BufferedImage> imgs, List<String> texts, List<List<Integer>> owned) throws IOException {
@@ -318,11 +317,11 @@ public final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
-    private static List<String> labels(List<String> ms, List<Double> ls) {
-        List<String> out = new ArrayList<>(List.of("unreduced"));
+    private static List<Config> configs(List<String> ms, List<Double> ls) {
+        List<Config> out = new ArrayList<>(List.of(Config.UNREDUCED));
         for (String m : ms) {
             for (double l : ls) {
-                out.add(m + " " + (l == Math.rint(l) ? Long.toString((long) l) : Double.toString(l)));
+                out.add(new Config(m, l));
             }
         }
         return out;
@@ -340,7 +339,7 @@ public final class EvalCommand implements Callable<Integer> {
         cols.forEach(c -> sb.append("---|"));
         sb.append("---|---|\n");
         for (Row r : rows) {
-            sb.append("| ").append(r.label()).append(" | ");
+            sb.append("| ").append(r.config().label()).append(" | ");
             r.metrics().values().forEach(v -> sb.append(String.format(Locale.ROOT, "%.4f | ", v)));
             sb.append(String.format(Locale.ROOT, "%.2f | %.2f |%n", r.seconds(), base / r.seconds()));
         }
@@ -348,7 +347,7 @@ public final class EvalCommand implements Callable<Integer> {
         Files.writeString(common.out.resolve("report.md"), sb.toString());
         Map<String, List<Row>> byMethod = new LinkedHashMap<>();
         for (Row r : rows.subList(1, rows.size())) {
-            byMethod.computeIfAbsent(r.label().split(" ")[0], k -> new ArrayList<>(List.of(rows.get(0)))).add(r);
+            byMethod.computeIfAbsent(r.config().method(), k -> new ArrayList<>(List.of(rows.get(0)))).add(r);
         }
         List<Charts.Series> series = new ArrayList<>();
         String metric = cols.get(0).equals("STS-B ρ") ? "nDCG@10" : cols.get(0);
