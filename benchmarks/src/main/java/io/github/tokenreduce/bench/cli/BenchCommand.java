@@ -1,8 +1,11 @@
 package io.github.tokenreduce.bench.cli;
 
+import io.github.tokenreduce.bench.report.BenchJson;
 import io.github.tokenreduce.bench.report.BenchReport;
 import io.github.tokenreduce.bench.workload.BenchRunner;
 import io.github.tokenreduce.bench.workload.Workload;
+import io.github.tokenreduce.djl.nn.CpuFeatures;
+import io.github.tokenreduce.djl.nn.Precision;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -57,6 +60,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the round order.")
     long seed;
 
+    @Option(names = "--precisions", split = ",", defaultValue = "fp32,auto", converter = PrecisionConverter.class,
+            description = "Precisions of the linear layers to time (fp32, bf16, int8, auto); float32 always runs as the "
+                    + "reference (default ${DEFAULT-VALUE}: auto is bf16 where the CPU has bfloat16 instructions).")
+    List<Precision> precisions;
+
     @Override
     public Integer call() throws Exception {
         common.apply();
@@ -70,29 +78,52 @@ public final class BenchCommand implements Callable<Integer> {
             try (Workload w = ModelArgs.workload(name, common.device(), batch, data, docs)) {
                 List<String> ms = methods == null ? w.defaultMethods() : methods;
                 List<Double> ls = levels == null ? w.defaultLevels() : levels;
-                long steps = (long) (warmup + rounds) * (1 + ms.size() * ls.size() + (w.peer().isPresent() ? 1 : 0));
+                List<Precision> ps = resolved(precisions, common.device());
+                long steps = (long) (warmup + rounds) * (ps.size() * (1 + ms.size() * ls.size())
+                        + (w.peer().isPresent() ? 1 : 0));
                 if (!common.quiet) {
                     System.err.println(w.describe());
                 }
                 try (Progress p = new Progress(name, steps, common.quiet)) {
-                    results.add(BenchRunner.run(w, ms, ls, warmup, rounds, seed, p));
+                    results.add(BenchRunner.run(w, ms, ls, ps, warmup, rounds, seed, p));
                 }
             }
         }
         Files.createDirectories(common.out);
-        String header = String.format("Measured %s on %s (%d cores, Java %s, %s), %d warm-up + %d timed rounds, "
+        String header = String.format("Measured %s on %s, %s (%d cores, Java %s, %s), %d warm-up + %d timed rounds, "
                         + "interleaved in random order.",
                 LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 16),
-                System.getProperty("os.name") + " " + System.getProperty("os.arch"),
+                CpuFeatures.current().model(), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 common.device().toString(), warmup, rounds);
         String md = BenchReport.markdown(results, header);
         Files.writeString(common.out.resolve("report.md"), md);
+        Files.writeString(common.out.resolve("results.json"), BenchJson.write(results, header));
         BenchReport.charts(results, common.out);
         if (!common.quiet) {
             System.out.println(md);
             System.out.println("report: " + common.out.resolve("report.md").toAbsolutePath());
         }
         return 0;
+    }
+
+    /** The distinct precisions that will actually run (auto and unsupported ones resolved), float32 first. */
+    static List<Precision> resolved(List<Precision> requested, ai.djl.Device device) {
+        List<Precision> out = new ArrayList<>(List.of(Precision.FP32));
+        for (Precision p : requested) {
+            Precision r = p.resolve(device);
+            if (!out.contains(r)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** picocli converter for {@link Precision#parse}. */
+    static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            return Precision.parse(value);
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.github.tokenreduce.bench.workload;
 import io.github.tokenreduce.bench.report.Interleaved;
 import io.github.tokenreduce.bench.report.ProcessStats;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.nn.Precision;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +17,7 @@ import java.util.Map;
 public final class BenchRunner {
 
     /** One configuration's measurement. */
-    public record Row(String label, String method, double level, double medianSeconds, double minSeconds,
+    public record Row(String label, String method, double level, Precision precision, double medianSeconds, double minSeconds,
             double maxSeconds, double itemsPerSecond, double speedup, double vsPeer, double gflops,
             double flopsIdeal, long peakRssBytes, long peakGrowthBytes, double faultsPerRun, int[] tokensPerLayer) {
 
@@ -38,26 +39,40 @@ public final class BenchRunner {
 
     private BenchRunner() {}
 
-    /** Runs {@code methods} × {@code levels} (plus unreduced and the peer, if any). */
-    public static Result run(Workload w, List<String> methods, List<Double> levels, int warmup, int rounds, long seed,
-            Interleaved.ProgressListener progress) {
-        Map<String, Workload.Forward> forwards = new LinkedHashMap<>();
-        Map<String, String> methodOf = new LinkedHashMap<>();
-        Map<String, Double> levelOf = new LinkedHashMap<>();
-        forwards.put("unreduced", w.prepare(null));
-        methodOf.put("unreduced", "unreduced");
-        levelOf.put("unreduced", 0.0);
+    /**
+     * Runs {@code methods} × {@code levels} (plus unreduced) at each of {@code precisions}, and the peer
+     * if any. Speed-ups are over the float32 unreduced model; float32 configurations keep their plain
+     * labels ("unreduced", "tome r=16"), others are prefixed with the precision ("bf16 tome r=16").
+     */
+    public static Result run(Workload w, List<String> methods, List<Double> levels, List<Precision> precisions,
+            int warmup, int rounds, long seed, Interleaved.ProgressListener progress) {
         for (String m : methods) {
             if (!w.methods().contains(m)) {
                 throw new IllegalArgumentException("method: " + m + " does not apply to " + w.describe() + "; try "
                         + w.methods());
             }
-            for (double level : levels) {
-                TokenReducer r = w.reducer(m, level);
-                String label = m + " " + format(level);
-                forwards.put(label, w.prepare(r));
-                methodOf.put(label, m);
-                levelOf.put(label, level);
+        }
+        Map<String, Workload.Forward> forwards = new LinkedHashMap<>();
+        Map<String, String> methodOf = new LinkedHashMap<>();
+        Map<String, Double> levelOf = new LinkedHashMap<>();
+        Map<String, Precision> precisionOf = new LinkedHashMap<>();
+        List<Precision> all = new ArrayList<>(List.of(Precision.FP32));
+        precisions.stream().filter(p -> !all.contains(p)).forEach(all::add);
+        for (Precision p : all) {
+            String prefix = p == Precision.FP32 ? "" : p.label() + " ";
+            forwards.put(prefix + "unreduced", w.prepare(null, p));
+            methodOf.put(prefix + "unreduced", "unreduced");
+            levelOf.put(prefix + "unreduced", 0.0);
+            precisionOf.put(prefix + "unreduced", p);
+            for (String m : methods) {
+                for (double level : levels) {
+                    TokenReducer r = w.reducer(m, level);
+                    String label = prefix + m + " " + format(level);
+                    forwards.put(label, w.prepare(r, p));
+                    methodOf.put(label, m);
+                    levelOf.put(label, level);
+                    precisionOf.put(label, p);
+                }
             }
         }
         ProcessStats.resetPeak();
@@ -80,12 +95,12 @@ public final class BenchRunner {
         List<Row> rows = new ArrayList<>();
         for (String k : forwards.keySet()) {
             Interleaved.Timing x = t.get(k);
-            rows.add(new Row(k, methodOf.get(k), levelOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
+            rows.add(new Row(k, methodOf.get(k), levelOf.get(k), precisionOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
                     base / x.median(), peerTiming == null ? Double.NaN : peerTiming.median() / x.median(),
                     flops.get(k) / 1e9, flops.get("unreduced") / flops.get(k), x.peakRssBytes(), x.peakGrowthBytes(), x.faultsPerRun(),
                     tokens.get(k)));
         }
-        Row peer = peerTiming == null ? null : new Row(w.peerName(), "peer", 0, peerTiming.median(), peerTiming.min(),
+        Row peer = peerTiming == null ? null : new Row(w.peerName(), "peer", 0, Precision.FP32, peerTiming.median(), peerTiming.min(),
                 peerTiming.max(), w.items() / peerTiming.median(), base / peerTiming.median(), 1, Double.NaN,
                 Double.NaN, peerTiming.peakRssBytes(), peerTiming.peakGrowthBytes(), peerTiming.faultsPerRun(), new int[0]);
         return new Result(w.describe(), w.unit(), w.items(), rows, peer, loaded, workingSet);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.blip.BlipConfig;
@@ -31,6 +32,7 @@ public final class BlipWorkload implements Workload {
 
     private final NDManager manager;
     private final BlipModel model;
+    private final PrecisionViews<BlipModel> precisions;
     private final String name;
     private final NDArray pixels;
     private final TextBatch texts;
@@ -38,6 +40,7 @@ public final class BlipWorkload implements Workload {
     private BlipWorkload(NDManager manager, BlipModel model, String name, int batch) {
         this.manager = manager;
         this.model = model;
+        this.precisions = new PrecisionViews<>(model, model::withPrecision);
         this.name = name;
         BlipConfig c = model.config();
         this.pixels = manager.randomNormal(new Shape(batch, 3, c.imageSize(), c.imageSize()));
@@ -117,8 +120,9 @@ public final class BlipWorkload implements Workload {
     }
 
     @Override
-    public Forward prepare(TokenReducer reducer) {
-        BlipModel m = reducer == null ? model : model.withReduction(
+    public Forward prepare(TokenReducer reducer, Precision precision) {
+        BlipModel p = precisions.get(precision);
+        BlipModel m = reducer == null ? p : p.withReduction(
                 reducer instanceof PumerReducer ? Tower.CROSS : Tower.VISION, TowerReduction.of(reducer));
         BlipConfig c = model.config();
         int visionIn = c.visionTokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);

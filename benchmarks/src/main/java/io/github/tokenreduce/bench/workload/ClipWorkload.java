@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.clip.ClipConfig;
 import io.github.tokenreduce.djl.clip.ClipModel;
@@ -23,6 +24,7 @@ public final class ClipWorkload extends ImageWorkload {
     private final ClipModel model;
     private final String name;
     private final Map<String, NDArray> peerWeights;
+    private final PrecisionViews<ClipModel> precisions;
     private OrtPeer peer;
 
     private ClipWorkload(NDManager manager, ClipModel model, String name, int batch, Map<String, NDArray> peerWeights) {
@@ -30,6 +32,7 @@ public final class ClipWorkload extends ImageWorkload {
         this.model = model;
         this.name = name;
         this.peerWeights = peerWeights;
+        this.precisions = new PrecisionViews<>(model, model::withPrecision);
     }
 
     /**
@@ -81,8 +84,9 @@ public final class ClipWorkload extends ImageWorkload {
     }
 
     @Override
-    public Forward prepare(TokenReducer reducer) {
-        ClipModel m = reducer == null ? model : model.withReduction(Tower.VISION, TowerReduction.of(reducer));
+    public Forward prepare(TokenReducer reducer, Precision precision) {
+        ClipModel p = precisions.get(precision);
+        ClipModel m = reducer == null ? p : p.withReduction(Tower.VISION, TowerReduction.of(reducer));
         ClipConfig c = model.config();
         int tokensIn = c.visionTokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
         return new Forward() {

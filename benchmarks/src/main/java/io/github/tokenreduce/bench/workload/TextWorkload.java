@@ -7,6 +7,7 @@ import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.bench.text.OrtSentenceEncoder;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Levels;
@@ -28,6 +29,7 @@ public final class TextWorkload implements Workload {
     private final BundledEncoder bundled;
     private final SentenceEncoder owner;
     private final SentenceEncoder encoder;
+    private final PrecisionViews<SentenceEncoder> precisions;
     private final OrtSentenceEncoder ort;
     private final List<SentenceEncoder.Chunk> chunks;
     private final int batch;
@@ -38,6 +40,7 @@ public final class TextWorkload implements Workload {
         this.bundled = bundled;
         this.owner = encoder;
         this.encoder = encoder.withBatchSize(batch);
+        this.precisions = new PrecisionViews<>(this.encoder, this.encoder::withPrecision);
         this.ort = ort;
         this.chunks = encoder.chunk(docs);
         this.batch = batch;
@@ -97,8 +100,9 @@ public final class TextWorkload implements Workload {
     }
 
     @Override
-    public Forward prepare(TokenReducer reducer) {
-        SentenceEncoder e = reducer == null ? encoder : encoder.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+    public Forward prepare(TokenReducer reducer, Precision precision) {
+        SentenceEncoder p = precisions.get(precision);
+        SentenceEncoder e = reducer == null ? p : p.withReduction(Tower.TEXT, TowerReduction.of(reducer));
         return new Forward() {
             private double flops;
 

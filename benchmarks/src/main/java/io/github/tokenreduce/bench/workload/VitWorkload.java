@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.github.tokenreduce.bench.report.Flops;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -17,11 +18,13 @@ import java.nio.file.Path;
 public final class VitWorkload extends ImageWorkload {
 
     private final VitModel model;
+    private final PrecisionViews<VitModel> precisions;
     private final String name;
 
     private VitWorkload(NDManager manager, VitModel model, String name, int batch) {
         super(manager, model, batch, model.config().imageSize());
         this.model = model;
+        this.precisions = new PrecisionViews<>(model, model::withPrecision);
         this.name = name;
     }
 
@@ -39,8 +42,9 @@ public final class VitWorkload extends ImageWorkload {
     }
 
     @Override
-    public Forward prepare(TokenReducer reducer) {
-        VitModel m = reducer == null ? model : model.withReduction(Tower.VISION, TowerReduction.of(reducer));
+    public Forward prepare(TokenReducer reducer, Precision precision) {
+        VitModel p = precisions.get(precision);
+        VitModel m = reducer == null ? p : p.withReduction(Tower.VISION, TowerReduction.of(reducer));
         VitConfig c = model.config();
         int tokensIn = c.tokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
         return new Forward() {

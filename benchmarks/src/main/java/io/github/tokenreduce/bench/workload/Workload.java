@@ -2,6 +2,7 @@ package io.github.tokenreduce.bench.workload;
 
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
 
 import java.util.List;
@@ -51,8 +52,13 @@ public interface Workload extends AutoCloseable {
     /** The schedule a level stands for. */
     Schedule schedule(String method, double level);
 
-    /** Prepares the model with {@code reducer} attached (null: unreduced). */
-    Forward prepare(TokenReducer reducer);
+    /** Prepares the model with {@code reducer} attached (null: unreduced), in float32. */
+    default Forward prepare(TokenReducer reducer) {
+        return prepare(reducer, Precision.FP32);
+    }
+
+    /** Prepares the model with {@code reducer} attached (null: unreduced), its linear layers in {@code precision}. */
+    Forward prepare(TokenReducer reducer, Precision precision);
 
     /** A peer runtime on the same inputs (ONNX Runtime Java where the model is an ONNX file). */
     default Optional<Runnable> peer() {

@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.nn.Matmuls;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.BertLayerWeights;
 import io.github.tokenreduce.djl.nn.BertLayers;
 import io.github.tokenreduce.djl.nn.FusionEncoder;
@@ -67,17 +69,20 @@ public final class SentenceEncoder implements AutoCloseable {
     private final long sep;
     private final TowerReduction reduction;
     private final int batchSize;
+    private final Matmuls matmuls;
 
     private record Weights(NDArray words, NDArray positions, NDArray types, LayerNormWeights ln,
             List<BertLayerWeights> layers, NDArray dictionary) {}
 
     private SentenceEncoder(NDManager manager, boolean owner, SentenceEncoderConfig config, Weights weights,
-            HuggingFaceTokenizer tokenizer, long cls, long sep, TowerReduction reduction, int batchSize) {
+            HuggingFaceTokenizer tokenizer, long cls, long sep, TowerReduction reduction, int batchSize,
+            Matmuls matmuls) {
         this.manager = manager;
         this.owner = owner;
         this.config = config;
         this.weights = weights;
-        this.encoder = new FusionEncoder(weights.layers(), Activation.GELU, false);
+        this.matmuls = matmuls;
+        this.encoder = new FusionEncoder(weights.layers(), Activation.GELU, false, matmuls);
         this.tokenizer = tokenizer;
         this.cls = cls;
         this.sep = sep;
@@ -110,7 +115,7 @@ public final class SentenceEncoder implements AutoCloseable {
                 throw new IllegalArgumentException("tokenizer: " + source + "'s tokenizer does not wrap text in [CLS] … [SEP] "
                         + "(special ids " + Arrays.toString(clsSep) + ")");
             }
-            return new SentenceEncoder(m, true, config, w, tok, clsSep[0], clsSep[1], null, 16);
+            return new SentenceEncoder(m, true, config, w, tok, clsSep[0], clsSep[1], null, 16, Matmuls.FP32);
         } catch (IOException | RuntimeException e) {
             if (tok != null) {
                 tok.close();
@@ -124,6 +129,24 @@ public final class SentenceEncoder implements AutoCloseable {
         return config;
     }
 
+    /**
+     * This model (same reductions, shared weights) with the linear layers of the encoder in
+     * {@code precision}: weights are prepared once here (bf16 copies or packed int8) and live until
+     * the model is closed, so keep the returned model rather than calling this per request. Norms,
+     * softmax and every reduction decision stay in float32. {@link Precision#AUTO} picks the fastest
+     * the device supports; a precision the CPU cannot run fast falls back to float32 with one log line.
+     */
+    public SentenceEncoder withPrecision(Precision precision) {
+        Matmuls mm = precision == matmuls.precision() ? matmuls
+                : Matmuls.prepare(precision, FusionEncoder.linears(weights.layers()));
+        return new SentenceEncoder(manager, false, config, weights, tokenizer, cls, sep, reduction, batchSize, mm);
+    }
+
+    /** The precision of this model's linear layers (never {@link Precision#AUTO}). */
+    public Precision precision() {
+        return matmuls.precision();
+    }
+
     /** This encoder with {@code reduction} at every layer ({@link Tower#TEXT}, the only site). */
     public SentenceEncoder withReduction(Tower site, TowerReduction reduction) {
         if (site != Tower.TEXT) {
@@ -131,12 +154,12 @@ public final class SentenceEncoder implements AutoCloseable {
         }
         TowerReduction r = reduction.requireNoCrossAttention("a sentence encoder (one modality)", "use BLIP or ViLT")
                 .resolve("TEXT site", config.layers(), config.width(), null, weights::dictionary);
-        return new SentenceEncoder(manager, false, config, weights, tokenizer, cls, sep, r, batchSize);
+        return new SentenceEncoder(manager, false, config, weights, tokenizer, cls, sep, r, batchSize, matmuls);
     }
 
     /** This encoder without reduction. */
     public SentenceEncoder withoutReduction() {
-        return new SentenceEncoder(manager, false, config, weights, tokenizer, cls, sep, null, batchSize);
+        return new SentenceEncoder(manager, false, config, weights, tokenizer, cls, sep, null, batchSize, matmuls);
     }
 
     /** This encoder running {@link #embed} in batches of {@code size} (default 16). */
@@ -144,7 +167,7 @@ public final class SentenceEncoder implements AutoCloseable {
         if (size < 1) {
             throw new IllegalArgumentException("batchSize: must be >= 1 but was " + size);
         }
-        return new SentenceEncoder(manager, false, config, weights, tokenizer, cls, sep, reduction, size);
+        return new SentenceEncoder(manager, false, config, weights, tokenizer, cls, sep, reduction, size, matmuls);
     }
 
     /**

@@ -12,6 +12,8 @@ import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.nn.Matmuls;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.FusionEncoder;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
@@ -25,6 +27,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * BLIP image-text retrieval (Li et al., 2022) block by block in DJL: a ViT image encoder and a BERT
@@ -55,15 +58,17 @@ public final class BlipModel implements AutoCloseable {
     private final VisionTower vision;
     private final FusionEncoder text;
     private final Map<Tower, TowerReduction> reductions;
+    private final Matmuls matmuls;
 
     private BlipModel(NDManager manager, boolean owner, BlipConfig config, BlipWeights weights,
-            Map<Tower, TowerReduction> reductions) {
+            Map<Tower, TowerReduction> reductions, Matmuls matmuls) {
         this.manager = manager;
         this.owner = owner;
         this.config = config;
         this.weights = weights;
-        this.vision = new VisionTower(weights.vision(), Activation.GELU);
-        this.text = new FusionEncoder(weights.textLayers(), Activation.GELU);
+        this.matmuls = matmuls;
+        this.vision = new VisionTower(weights.vision(), Activation.GELU, matmuls);
+        this.text = new FusionEncoder(weights.textLayers(), Activation.GELU, matmuls);
         this.reductions = reductions;
     }
 
@@ -72,7 +77,7 @@ public final class BlipModel implements AutoCloseable {
         NDManager m = NDManager.newBaseManager(device);
         try {
             BlipLoader.Loaded l = BlipLoader.load(path, m, device);
-            return new BlipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class));
+            return new BlipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class), Matmuls.FP32);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -82,11 +87,31 @@ public final class BlipModel implements AutoCloseable {
     /** Builds a model from tensors on {@code manager} (not owned by the model). */
     public static BlipModel of(Map<String, NDArray> tensors, NDManager manager) {
         BlipLoader.Loaded l = BlipLoader.fromTensors("(in memory)", tensors, null);
-        return new BlipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class));
+        return new BlipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class), Matmuls.FP32);
     }
 
     public BlipConfig config() {
         return config;
+    }
+
+    /**
+     * This model (same reductions, shared weights) with the linear layers of the image tower and the text/fusion encoder in
+     * {@code precision}: weights are prepared once here (bf16 copies or packed int8) and live until
+     * the model is closed, so keep the returned model rather than calling this per request. Norms,
+     * softmax and every reduction decision stay in float32. {@link Precision#AUTO} picks the fastest
+     * the device supports; a precision the CPU cannot run fast falls back to float32 with one log line.
+     */
+    public BlipModel withPrecision(Precision precision) {
+        Matmuls mm = precision == matmuls.precision() ? matmuls
+                : Matmuls.prepare(precision, Stream.concat(
+                        ReducingEncoder.linears(weights.vision().blocks()).stream(),
+                        FusionEncoder.linears(weights.textLayers()).stream()).toList());
+        return new BlipModel(manager, false, config, weights, reductions, mm);
+    }
+
+    /** The precision of this model's linear layers (never {@link Precision#AUTO}). */
+    public Precision precision() {
+        return matmuls.precision();
     }
 
     /** This model with {@code reduction} at {@code site} (replacing any before). */
@@ -109,7 +134,7 @@ public final class BlipModel implements AutoCloseable {
         Map<Tower, TowerReduction> next = new EnumMap<>(Tower.class);
         next.putAll(reductions);
         next.put(site, resolved);
-        return new BlipModel(manager, false, config, weights, next);
+        return new BlipModel(manager, false, config, weights, next, matmuls);
     }
 
     /**

@@ -10,6 +10,9 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.nn.KeyMasking;
+import io.github.tokenreduce.djl.nn.Matmuls;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
 import io.github.tokenreduce.djl.nn.VisionTower;
@@ -23,6 +26,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * CLIP (Radford et al., 2021) as an explicit DJL forward pass, block by block, with a reduction
@@ -53,6 +57,7 @@ public final class ClipModel implements AutoCloseable {
     private final ReducingEncoder text;
     private final Map<Tower, TowerReduction> reductions;
     private final TextPadding textPadding;
+    private final Matmuls matmuls;
 
     /** How the text tower treats the positions after end-of-text while a method is attached. */
     public enum TextPadding {
@@ -71,13 +76,14 @@ public final class ClipModel implements AutoCloseable {
     }
 
     private ClipModel(NDManager manager, boolean owner, ClipConfig config, ClipWeights weights,
-            Map<Tower, TowerReduction> reductions, TextPadding textPadding) {
+            Map<Tower, TowerReduction> reductions, TextPadding textPadding, Matmuls matmuls) {
         this.manager = manager;
         this.owner = owner;
         this.config = config;
         this.weights = weights;
-        this.vision = new VisionTower(weights.vision(), config.activation());
-        this.text = new ReducingEncoder(weights.textBlocks(), config.activation());
+        this.matmuls = matmuls;
+        this.vision = new VisionTower(weights.vision(), config.activation(), matmuls);
+        this.text = new ReducingEncoder(weights.textBlocks(), config.activation(), KeyMasking.WHEN_REDUCED, matmuls);
         this.reductions = reductions;
         this.textPadding = textPadding;
     }
@@ -92,7 +98,8 @@ public final class ClipModel implements AutoCloseable {
         NDManager m = NDManager.newBaseManager(device);
         try {
             ClipLoader.Loaded l = ClipLoader.load(path, m, device, activation);
-            return new ClipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class), TextPadding.MASKED);
+            return new ClipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class),
+                    TextPadding.MASKED, Matmuls.FP32);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -106,7 +113,28 @@ public final class ClipModel implements AutoCloseable {
     public static ClipModel of(Map<String, NDArray> tensors, NDManager manager, Activation activation) {
         ClipLoader.Loaded l = ClipLoader.fromTensors("(in memory)", tensors, null, manager,
                 manager.getDevice(), activation);
-        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class), TextPadding.MASKED);
+        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class),
+                TextPadding.MASKED, Matmuls.FP32);
+    }
+
+    /**
+     * This model (same reductions, shared weights) with the linear layers of both towers in
+     * {@code precision}: weights are prepared once here (bf16 copies or packed int8) and live until
+     * the model is closed, so keep the returned model rather than calling this per request. Norms,
+     * softmax and every reduction decision stay in float32. {@link Precision#AUTO} picks the fastest
+     * the device supports; a precision the CPU cannot run fast falls back to float32 with one log line.
+     */
+    public ClipModel withPrecision(Precision precision) {
+        Matmuls mm = precision == matmuls.precision() ? matmuls
+                : Matmuls.prepare(precision, Stream.concat(
+                        ReducingEncoder.linears(weights.vision().blocks()).stream(),
+                        ReducingEncoder.linears(weights.textBlocks()).stream()).toList());
+        return new ClipModel(manager, false, config, weights, reductions, textPadding, mm);
+    }
+
+    /** The precision of this model's linear layers (never {@link Precision#AUTO}). */
+    public Precision precision() {
+        return matmuls.precision();
     }
 
     /**
@@ -129,12 +157,12 @@ public final class ClipModel implements AutoCloseable {
         Map<Tower, TowerReduction> next = new EnumMap<>(Tower.class);
         next.putAll(reductions);
         next.put(tower, resolved);
-        return new ClipModel(manager, false, config, weights, next, textPadding);
+        return new ClipModel(manager, false, config, weights, next, textPadding, matmuls);
     }
 
     /** This model with no reduction. */
     public ClipModel withoutReduction() {
-        return new ClipModel(manager, false, config, weights, new EnumMap<>(Tower.class), textPadding);
+        return new ClipModel(manager, false, config, weights, new EnumMap<>(Tower.class), textPadding, matmuls);
     }
 
     /** This model with another text padding policy (default {@link TextPadding#MASKED}). */
@@ -142,7 +170,7 @@ public final class ClipModel implements AutoCloseable {
         if (policy == null) {
             throw new IllegalArgumentException("textPadding: must not be null");
         }
-        return new ClipModel(manager, false, config, weights, reductions, policy);
+        return new ClipModel(manager, false, config, weights, reductions, policy, matmuls);
     }
 
     /** The checkpoint's learned CrossGET cross-token offsets for {@code tower}, [L, C], if it has them. */

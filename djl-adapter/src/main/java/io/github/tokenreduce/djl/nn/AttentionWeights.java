@@ -10,6 +10,11 @@ import ai.djl.ndarray.NDList;
  */
 public record AttentionWeights(NDArray qkvT, NDArray qkvB, NDArray outT, NDArray outB, int heads) {
 
+    /** The two linear layers: fused q/k/v and the output projection. */
+    public java.util.List<LinearWeights> linears() {
+        return java.util.List.of(new LinearWeights(qkvT, qkvB), new LinearWeights(outT, outB));
+    }
+
     /** From separate {@code [out, in]} projections (Hugging Face naming). */
     public static AttentionWeights ofSeparate(NDArray q, NDArray qb, NDArray k, NDArray kb, NDArray v,
             NDArray vb, NDArray out, NDArray outB, int heads) {

@@ -25,6 +25,19 @@ public record BertLayerWeights(AttentionWeights self, LayerNormWeights selfLn, N
         NDArray crossKvT, NDArray crossKvB, NDArray crossOutT, NDArray crossOutB, LayerNormWeights crossLn,
         NDArray interT, NDArray interB, NDArray outT, NDArray outB, LayerNormWeights outLn) {
 
+    /** The layer's linear layers (self-attention, cross-attention when present, feed-forward). */
+    public java.util.List<LinearWeights> linears() {
+        java.util.List<LinearWeights> all = new java.util.ArrayList<>(self.linears());
+        if (hasCross()) {
+            all.add(new LinearWeights(crossQT, crossQB));
+            all.add(new LinearWeights(crossKvT, crossKvB));
+            all.add(new LinearWeights(crossOutT, crossOutB));
+        }
+        all.add(new LinearWeights(interT, interB));
+        all.add(new LinearWeights(outT, outB));
+        return all;
+    }
+
     /** Whether the layer can cross-attend. */
     public boolean hasCross() {
         return crossQT != null;

@@ -9,6 +9,14 @@ import ai.djl.ndarray.NDArray;
 public record BlockWeights(LayerNormWeights ln1, AttentionWeights attention, LayerNormWeights ln2,
         NDArray fc1T, NDArray fc1B, NDArray fc2T, NDArray fc2B, NDArray ls1, NDArray ls2) {
 
+    /** The block's linear layers (attention, then the feed-forward). */
+    public java.util.List<LinearWeights> linears() {
+        java.util.List<LinearWeights> all = new java.util.ArrayList<>(attention.linears());
+        all.add(new LinearWeights(fc1T, fc1B));
+        all.add(new LinearWeights(fc2T, fc2B));
+        return all;
+    }
+
     /** A block without LayerScale. */
     public BlockWeights(LayerNormWeights ln1, AttentionWeights attention, LayerNormWeights ln2,
             NDArray fc1T, NDArray fc1B, NDArray fc2T, NDArray fc2B) {

@@ -15,17 +15,18 @@ public final class CrossAttention {
     private CrossAttention() {}
 
     /**
+     * @param mm how the projections are computed
      * @param keyBias additive bias on image keys, [B, 1, 1, Li], or null
      */
-    public static Result forward(NDArray text, NDArray image, BertLayerWeights w, int heads, NDArray keyBias,
+    public static Result forward(Matmuls mm, NDArray text, NDArray image, BertLayerWeights w, int heads, NDArray keyBias,
             boolean internals) {
         long b = text.getShape().get(0);
         long lt = text.getShape().get(1);
         long li = image.getShape().get(1);
         long c = text.getShape().get(2);
         long d = c / heads;
-        NDArray q = Ops.linear(text, w.crossQT(), w.crossQB()).reshape(b, lt, heads, d).transpose(0, 2, 1, 3);
-        NDArray kv = Ops.linear(image, w.crossKvT(), w.crossKvB());
+        NDArray q = mm.linear(text, w.crossQT(), w.crossQB()).reshape(b, lt, heads, d).transpose(0, 2, 1, 3);
+        NDArray kv = mm.linear(image, w.crossKvT(), w.crossKvB());
         NDArray k = kv.get(":, :, 0:" + c).reshape(b, li, heads, d).transpose(0, 2, 1, 3);
         NDArray v = kv.get(":, :, " + c + ":").reshape(b, li, heads, d).transpose(0, 2, 1, 3);
         NDArray logits = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(d)));
@@ -34,7 +35,7 @@ public final class CrossAttention {
         }
         NDArray probs = logits.softmax(-1);
         NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, lt, c);
-        NDArray out = Ops.linear(ctx, w.crossOutT(), w.crossOutB());
+        NDArray out = mm.linear(ctx, w.crossOutT(), w.crossOutB());
         return new Result(out, internals ? probs : null, internals ? k.mean(new int[] {1}) : null);
     }
 }

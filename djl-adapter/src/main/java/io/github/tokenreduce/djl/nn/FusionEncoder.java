@@ -29,10 +29,11 @@ public final class FusionEncoder {
     private final List<BertLayerWeights> layers;
     private final Activation activation;
     private final boolean crossTokens;
+    private final Matmuls matmuls;
 
     /** Layers whose text tower carries a cross token (last) for methods that use one (BLIP). */
-    public FusionEncoder(List<BertLayerWeights> layers, Activation activation) {
-        this(layers, activation, true);
+    public FusionEncoder(List<BertLayerWeights> layers, Activation activation, Matmuls matmuls) {
+        this(layers, activation, true, matmuls);
     }
 
     /**
@@ -40,10 +41,17 @@ public final class FusionEncoder {
      *     one; without it such a method takes its guide from the guide token alone (a sentence
      *     encoder's [CLS]), and the sequence is not lengthened
      */
-    public FusionEncoder(List<BertLayerWeights> layers, Activation activation, boolean crossTokens) {
+    public FusionEncoder(List<BertLayerWeights> layers, Activation activation, boolean crossTokens,
+            Matmuls matmuls) {
         this.layers = List.copyOf(layers);
         this.activation = activation;
         this.crossTokens = crossTokens;
+        this.matmuls = matmuls;
+    }
+
+    /** The linear layers of {@code layers}, for {@link Matmuls#prepare}. */
+    public static List<LinearWeights> linears(List<BertLayerWeights> layers) {
+        return layers.stream().flatMap(l -> l.linears().stream()).toList();
     }
 
     public int layers() {
@@ -98,7 +106,7 @@ public final class FusionEncoder {
             want = new SelfAttention.Want(want.fullKeys(), true, want.probs(), want.summaryRow(), want.headNorms());
         }
         NDArray bias = AttentionBias.forLogits(text, tr != null && tr.proportionalAttention());
-        SelfAttention.Result att = SelfAttention.forward(x, w.self(), bias, want);
+        SelfAttention.Result att = SelfAttention.forward(matmuls, x, w.self(), bias, want);
         x = Ops.layerNorm(x.add(att.output()), w.selfLn());
         text = text.withHidden(x);
         NDArray textKeys = att.meanKeys();
@@ -115,7 +123,7 @@ public final class FusionEncoder {
         }
         if (image != null && w.hasCross()) {
             NDArray keyBias = AttentionBias.forLogits(image, imageProportional);
-            CrossAttention.Result ca = CrossAttention.forward(x, image.hidden(), w, w.self().heads(), keyBias,
+            CrossAttention.Result ca = CrossAttention.forward(matmuls, x, image.hidden(), w, w.self().heads(), keyBias,
                     crossActive);
             x = Ops.layerNorm(x.add(ca.output()), w.crossLn());
             text = text.withHidden(x);
@@ -125,7 +133,7 @@ public final class FusionEncoder {
                 x = text.hidden();
             }
         }
-        x = Ops.layerNorm(x.add(Ops.feedForward(x, w.interT(), w.interB(), activation, w.outT(), w.outB())),
+        x = Ops.layerNorm(x.add(matmuls.feedForward(x, w.interT(), w.interB(), activation, w.outT(), w.outB())),
                 w.outLn());
         return new TokenSet[] {text.withHidden(x), image};
     }

@@ -46,16 +46,24 @@ public final class ReducingEncoder {
     private final List<BlockWeights> blocks;
     private final Activation activation;
     private final KeyMasking masking;
+    private final Matmuls matmuls;
 
-    /** Blocks with no key mask until a method is attached ({@link KeyMasking#WHEN_REDUCED}). */
+    /** Blocks with no key mask until a method is attached ({@link KeyMasking#WHEN_REDUCED}), in float32. */
     public ReducingEncoder(List<BlockWeights> blocks, Activation activation) {
-        this(blocks, activation, KeyMasking.WHEN_REDUCED);
+        this(blocks, activation, KeyMasking.WHEN_REDUCED, Matmuls.FP32);
     }
 
-    public ReducingEncoder(List<BlockWeights> blocks, Activation activation, KeyMasking masking) {
+    /** Blocks whose linear layers run through {@code matmuls}. */
+    public ReducingEncoder(List<BlockWeights> blocks, Activation activation, KeyMasking masking, Matmuls matmuls) {
         this.blocks = List.copyOf(blocks);
         this.activation = activation;
         this.masking = masking;
+        this.matmuls = matmuls;
+    }
+
+    /** The linear layers of {@code blocks}, for {@link Matmuls#prepare}. */
+    public static List<LinearWeights> linears(List<BlockWeights> blocks) {
+        return blocks.stream().flatMap(b -> b.linears().stream()).toList();
     }
 
     /** Sees the token set after each block, inside that block's scope: copy what must outlive it. */
@@ -113,7 +121,7 @@ public final class ReducingEncoder {
         NDArray bias = bias(tokens, reducer, causal);
         boolean active = reducer != null && reducer.activeAt(l);
         NDArray softMask = masking == KeyMasking.PUMER_SOFTMAX ? tokens.keyMask() : null;
-        SelfAttention.Result att = SelfAttention.forward(Ops.layerNorm(x, w.ln1()), w.attention(), bias, softMask,
+        SelfAttention.Result att = SelfAttention.forward(matmuls, Ops.layerNorm(x, w.ln1()), w.attention(), bias, softMask,
                 want(reducer, active));
         x = x.add(scaled(att.output(), w.ls1()));
         tokens = tokens.withHidden(x);
@@ -121,7 +129,7 @@ public final class ReducingEncoder {
             tokens = reducer.reduce(tokens, inputs(tokens, att, reducer, reduction, w, l, blockInput), l).tokens();
             x = tokens.hidden();
         }
-        x = x.add(scaled(Ops.feedForward(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B(), activation, w.fc2T(),
+        x = x.add(scaled(matmuls.feedForward(Ops.layerNorm(x, w.ln2()), w.fc1T(), w.fc1B(), activation, w.fc2T(),
                 w.fc2B()), w.ls2()));
         return tokens.withHidden(x);
     }

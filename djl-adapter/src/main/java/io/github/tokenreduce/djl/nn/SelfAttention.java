@@ -39,31 +39,33 @@ public final class SelfAttention {
     private SelfAttention() {}
 
     /**
+     * @param mm how the q/k/v and output projections are computed
      * @param x [B, N, C] (already layer-normalised)
      * @param bias additive logit bias broadcastable to [B, H, N, N], or null
      */
-    public static Result forward(NDArray x, AttentionWeights w, NDArray bias, Want want) {
-        return forward(x, w, bias, null, want);
+    public static Result forward(Matmuls mm, NDArray x, AttentionWeights w, NDArray bias, Want want) {
+        return forward(mm, x, w, bias, null, want);
     }
 
     /**
-     * As {@link #forward(NDArray, AttentionWeights, NDArray, Want)}, normalising with PuMer's
+     * As {@link #forward(Matmuls, NDArray, AttentionWeights, NDArray, Want)}, normalising with PuMer's
      * differentiable masked softmax over {@code softMask} [B, N] when it is given
      * ({@link KeyMasking#PUMER_SOFTMAX}).
      */
-    public static Result forward(NDArray x, AttentionWeights w, NDArray bias, NDArray softMask, Want want) {
+    public static Result forward(Matmuls mm, NDArray x, AttentionWeights w, NDArray bias, NDArray softMask,
+            Want want) {
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long c = x.getShape().get(2);
         long perSample = 4 * Math.max(w.heads() * n * n, 3 * n * c);
         int slice = (int) Math.max(1, Math.min(b, SLICE_BYTES / Math.max(perSample, 1)));
         if (slice >= b) {
-            return slice(x, w, bias, softMask, want);
+            return slice(mm, x, w, bias, softMask, want);
         }
         Result[] parts = new Result[(int) ((b + slice - 1) / slice)];
         for (int i = 0; i < parts.length; i++) {
             String r = (long) i * slice + ":" + Math.min(b, (long) (i + 1) * slice);
-            parts[i] = slice(x.get(r), w, bias == null || bias.getShape().get(0) == 1 ? bias : bias.get(r),
+            parts[i] = slice(mm, x.get(r), w, bias == null || bias.getShape().get(0) == 1 ? bias : bias.get(r),
                     softMask == null ? null : softMask.get(r), want);
         }
         AttentionSummary summary = parts[0].summary() == null ? null : new AttentionSummary(
@@ -73,32 +75,41 @@ public final class SelfAttention {
                 concat(parts, Result::meanKeys), concat(parts, Result::probs), summary, concat(parts, Result::headNorms));
     }
 
-    private static Result slice(NDArray x, AttentionWeights w, NDArray bias, NDArray softMask, Want want) {
+    private static Result slice(Matmuls mm, NDArray x, AttentionWeights w, NDArray bias, NDArray softMask, Want want) {
+        if (softMask == null && !want.fullKeys() && !want.probs() && want.summaryRow() < 0 && !want.headNorms()) {
+            NDArray[] fused = mm.selfAttention(x, w, bias, want.meanKeys());
+            if (fused != null) {
+                return new Result(fused[0], null, null, fused[1], null, null, null);
+            }
+        }
         long b = x.getShape().get(0);
         long n = x.getShape().get(1);
         long c = x.getShape().get(2);
         int h = w.heads();
         long d = c / h;
-        NDArray qkv = Ops.linear(x, w.qkvT(), w.qkvB()); // [B, N, 3C]
+        NDArray qkv = mm.linear(x, w.qkvT(), w.qkvB()); // [B, N, 3C]
         NDArray q = qkv.get(":, :, 0:" + c);
         NDArray k = qkv.get(":, :, " + c + ":" + 2 * c);
         NDArray v = qkv.get(":, :, " + 2 * c + ":");
         NDArray qh = q.reshape(b, n, h, d).transpose(0, 2, 1, 3);
         NDArray kh = k.reshape(b, n, h, d).transpose(0, 2, 1, 3);
         NDArray vh = v.reshape(b, n, h, d).transpose(0, 2, 1, 3);
-        NDArray logits = qh.matMul(kh.transpose(0, 1, 3, 2));
-        logits.muli((float) (1.0 / Math.sqrt(d)));
-        if (bias != null) {
-            logits.addi(bias);
+        float scale = (float) (1.0 / Math.sqrt(d));
+        NDArray probs = null;
+        NDArray oh; // [B, H, N, d]
+        if (want.probs() || want.summaryRow() >= 0 || softMask != null) {
+            NDArray logits = Ops.attentionLogits(qh, kh, bias, scale);
+            probs = softMask == null ? logits.softmax(-1) : maskedSoftmax(logits, softMask);
+            logits.close();
+            oh = probs.matMul(vh);
+        } else {
+            oh = mm.attention(qh, kh, vh, bias, scale); // no probabilities needed: the kernels' own path
         }
-        NDArray probs = softMask == null ? logits.softmax(-1) : maskedSoftmax(logits, softMask);
-        logits.close();
-        NDArray oh = probs.matMul(vh); // [B, H, N, d]
         NDArray norms = want.headNorms() ? oh.square().sum(new int[] {3}).sqrt() : null;
         NDArray merged = oh.transpose(0, 2, 1, 3).reshape(b, n, c);
-        NDArray out = Ops.linear(merged, w.outT(), w.outB());
+        NDArray out = mm.linear(merged, w.outT(), w.outB());
         AttentionSummary summary = want.summaryRow() < 0 ? null : AttentionSummary.of(probs, want.summaryRow());
-        if (!want.probs()) {
+        if (probs != null && !want.probs()) {
             probs.close();
         }
         return new Result(out, want.fullKeys() ? k : null, want.fullKeys() ? q : null,

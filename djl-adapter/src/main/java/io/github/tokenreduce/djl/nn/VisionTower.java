@@ -22,9 +22,9 @@ public final class VisionTower {
     private final VisionWeights weights;
     private final ReducingEncoder encoder;
 
-    public VisionTower(VisionWeights weights, Activation activation) {
+    public VisionTower(VisionWeights weights, Activation activation, Matmuls matmuls) {
         this.weights = weights;
-        this.encoder = new ReducingEncoder(weights.blocks(), activation);
+        this.encoder = new ReducingEncoder(weights.blocks(), activation, KeyMasking.WHEN_REDUCED, matmuls);
     }
 
     public VisionWeights weights() {

@@ -11,6 +11,8 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.ModalitySpans;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.nn.Matmuls;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.KeyMasking;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
@@ -50,15 +52,17 @@ public final class ViltModel implements AutoCloseable {
     private final ReducingEncoder encoder;
     private final KeyMasking masking;
     private final TowerReduction reduction;
+    private final Matmuls matmuls;
 
     private ViltModel(NDManager manager, boolean owner, ViltConfig config, ViltWeights weights, KeyMasking masking,
-            TowerReduction reduction) {
+            TowerReduction reduction, Matmuls matmuls) {
         this.manager = manager;
         this.owner = owner;
         this.config = config;
         this.weights = weights;
         this.masking = masking;
-        this.encoder = new ReducingEncoder(weights.blocks(), Activation.GELU, masking);
+        this.matmuls = matmuls;
+        this.encoder = new ReducingEncoder(weights.blocks(), Activation.GELU, masking, matmuls);
         this.reduction = reduction;
     }
 
@@ -67,7 +71,7 @@ public final class ViltModel implements AutoCloseable {
         NDManager m = NDManager.newBaseManager(device);
         try {
             ViltLoader.Loaded l = ViltLoader.load(path, m, device);
-            return new ViltModel(m, true, l.config(), l.weights(), KeyMasking.ALWAYS, null);
+            return new ViltModel(m, true, l.config(), l.weights(), KeyMasking.ALWAYS, null, Matmuls.FP32);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -77,11 +81,29 @@ public final class ViltModel implements AutoCloseable {
     /** Builds a model from tensors on {@code manager} (not owned by the model). */
     public static ViltModel of(Map<String, NDArray> tensors, NDManager manager) {
         ViltLoader.Loaded l = ViltLoader.fromTensors("(in memory)", tensors, null, manager);
-        return new ViltModel(manager, false, l.config(), l.weights(), KeyMasking.ALWAYS, null);
+        return new ViltModel(manager, false, l.config(), l.weights(), KeyMasking.ALWAYS, null, Matmuls.FP32);
     }
 
     public ViltConfig config() {
         return config;
+    }
+
+    /**
+     * This model (same reductions, shared weights) with the linear layers of the encoder in
+     * {@code precision}: weights are prepared once here (bf16 copies or packed int8) and live until
+     * the model is closed, so keep the returned model rather than calling this per request. Norms,
+     * softmax and every reduction decision stay in float32. {@link Precision#AUTO} picks the fastest
+     * the device supports; a precision the CPU cannot run fast falls back to float32 with one log line.
+     */
+    public ViltModel withPrecision(Precision precision) {
+        Matmuls mm = precision == matmuls.precision() ? matmuls
+                : Matmuls.prepare(precision, ReducingEncoder.linears(weights.blocks()));
+        return new ViltModel(manager, false, config, weights, masking, reduction, mm);
+    }
+
+    /** The precision of this model's linear layers (never {@link Precision#AUTO}). */
+    public Precision precision() {
+        return matmuls.precision();
     }
 
     /**
@@ -96,7 +118,7 @@ public final class ViltModel implements AutoCloseable {
             throw new IllegalArgumentException("dictionary: ViLT has no projection to derive MADTP's training-free "
                     + "dictionary from; pass a dictionary [M, " + config.width() + "]");
         });
-        return new ViltModel(manager, false, config, weights, masking, resolved);
+        return new ViltModel(manager, false, config, weights, masking, resolved, matmuls);
     }
 
     /**
@@ -108,7 +130,7 @@ public final class ViltModel implements AutoCloseable {
             throw new IllegalArgumentException("masking: ViLT always masks padding; expected ALWAYS or PUMER_SOFTMAX, got "
                     + keyMasking);
         }
-        return new ViltModel(manager, false, config, weights, keyMasking, reduction);
+        return new ViltModel(manager, false, config, weights, keyMasking, reduction, matmuls);
     }
 
     /**

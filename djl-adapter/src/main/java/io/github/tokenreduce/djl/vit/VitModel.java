@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.djl.nn.Ops;
+import io.github.tokenreduce.djl.nn.Matmuls;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
 import io.github.tokenreduce.djl.nn.VisionTower;
 import io.github.tokenreduce.djl.site.Tower;
@@ -38,14 +40,16 @@ public final class VitModel implements AutoCloseable {
     private final VitWeights weights;
     private final VisionTower tower;
     private final TowerReduction reduction;
+    private final Matmuls matmuls;
 
     private VitModel(NDManager manager, boolean owner, VitConfig config, VitWeights weights,
-            TowerReduction reduction) {
+            TowerReduction reduction, Matmuls matmuls) {
         this.manager = manager;
         this.owner = owner;
         this.config = config;
         this.weights = weights;
-        this.tower = new VisionTower(weights.tower(), config.activation());
+        this.matmuls = matmuls;
+        this.tower = new VisionTower(weights.tower(), config.activation(), matmuls);
         this.reduction = reduction;
     }
 
@@ -59,7 +63,7 @@ public final class VitModel implements AutoCloseable {
         NDManager m = NDManager.newBaseManager(device);
         try {
             VitLoader.Loaded l = VitLoader.load(path, m, device, overrides);
-            return new VitModel(m, true, l.config(), l.weights(), null);
+            return new VitModel(m, true, l.config(), l.weights(), null, Matmuls.FP32);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -69,7 +73,7 @@ public final class VitModel implements AutoCloseable {
     /** Builds a model from tensors on {@code manager} (not owned by the model). */
     public static VitModel of(Map<String, NDArray> tensors, NDManager manager, VitLoader.Overrides overrides) {
         VitLoader.Loaded l = VitLoader.fromTensors("(in memory)", tensors, null, overrides, manager);
-        return new VitModel(manager, false, l.config(), l.weights(), null);
+        return new VitModel(manager, false, l.config(), l.weights(), null, Matmuls.FP32);
     }
 
     public VitConfig config() {
@@ -79,6 +83,24 @@ public final class VitModel implements AutoCloseable {
     /** Class names from {@code config.json}'s {@code id2label}, or empty. */
     public List<String> labels() {
         return config.labels();
+    }
+
+    /**
+     * This model (same reductions, shared weights) with the linear layers of the image tower in
+     * {@code precision}: weights are prepared once here (bf16 copies or packed int8) and live until
+     * the model is closed, so keep the returned model rather than calling this per request. Norms,
+     * softmax and every reduction decision stay in float32. {@link Precision#AUTO} picks the fastest
+     * the device supports; a precision the CPU cannot run fast falls back to float32 with one log line.
+     */
+    public VitModel withPrecision(Precision precision) {
+        Matmuls mm = precision == matmuls.precision() ? matmuls
+                : Matmuls.prepare(precision, ReducingEncoder.linears(weights.tower().blocks()));
+        return new VitModel(manager, false, config, weights, reduction, mm);
+    }
+
+    /** The precision of this model's linear layers (never {@link Precision#AUTO}). */
+    public Precision precision() {
+        return matmuls.precision();
     }
 
     /** This model with {@code reduction} at the {@link Tower#VISION} site (the only one). */
@@ -95,12 +117,12 @@ public final class VitModel implements AutoCloseable {
                     }
                     return weights.headT().transpose();
                 });
-        return new VitModel(manager, false, config, weights, resolved);
+        return new VitModel(manager, false, config, weights, resolved, matmuls);
     }
 
     /** This model with no reduction. */
     public VitModel withoutReduction() {
-        return new VitModel(manager, false, config, weights, null);
+        return new VitModel(manager, false, config, weights, null, matmuls);
     }
 
     /**

@@ -1,0 +1,128 @@
+package io.github.tokenreduce.djl.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+/**
+ * The low-precision kernels against DJL's float32 products on random data: each prepared path is
+ * close to float32 (bf16 relative error below 1e-2, int8 below 5e-2) but measurably not float32 (so
+ * the kernel, not a silent fallback, ran), its outputs are float32 (every reduction decision
+ * downstream runs in float32), and weights it did not prepare run exactly in float32.
+ */
+class PreparedMatmulsTest {
+
+    private static NDManager m;
+    private static NDArray x;
+    private static NDArray w1T;
+    private static NDArray b1;
+    private static NDArray w2T;
+    private static NDArray b2;
+
+    @BeforeAll
+    static void setUp() {
+        m = NDManager.newBaseManager();
+        m.getEngine().setRandomSeed(7);
+        x = m.randomNormal(new Shape(2, 9, 64));
+        w1T = m.randomNormal(new Shape(64, 256)).mul(0.125f);
+        b1 = m.randomNormal(new Shape(256)).mul(0.1f);
+        w2T = m.randomNormal(new Shape(256, 64)).mul(0.0625f);
+        b2 = m.randomNormal(new Shape(64)).mul(0.1f);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        m.close();
+    }
+
+    private static float relativeError(NDArray expected, NDArray actual) {
+        assertEquals(expected.getShape(), actual.getShape());
+        assertEquals(DataType.FLOAT32, actual.getDataType(), "low-precision kernels must hand back float32");
+        return expected.sub(actual).norm().getFloat() / expected.norm().getFloat();
+    }
+
+    private static Matmuls prepared(Precision p) {
+        return PreparedMatmuls.of(p, List.of(new LinearWeights(w1T, b1), new LinearWeights(w2T, b2),
+                new LinearWeights(w2T.transpose().duplicate(), null)));
+    }
+
+    @Test
+    void bf16LinearIsCloseToFloat32ButNotFloat32() {
+        float err = relativeError(Ops.linear(x, w1T, b1), prepared(Precision.BF16).linear(x, w1T, b1));
+        assertTrue(err < 1e-2 && err > 1e-5, "bf16 relative error " + err);
+    }
+
+    @Test
+    void int8LinearIsCloseToFloat32ButNotFloat32() {
+        float err = relativeError(Ops.linear(x, w1T, b1), prepared(Precision.INT8).linear(x, w1T, b1));
+        assertTrue(err < 5e-2 && err > 1e-4, "int8 relative error " + err);
+    }
+
+    @Test
+    void unpreparedWeightsAndOtherBiasesRunExactlyInFloat32() {
+        Matmuls bf16 = prepared(Precision.BF16);
+        NDArray other = m.randomNormal(new Shape(64, 32));
+        assertEquals(0f, relativeError(Ops.linear(x, other, null), bf16.linear(x, other, null)));
+        NDArray otherBias = b1.add(1f);
+        assertEquals(0f, relativeError(Ops.linear(x, w1T, otherBias), bf16.linear(x, w1T, otherBias)));
+    }
+
+    @Test
+    void bf16WithoutBiasAndInt8WithoutBias() {
+        Matmuls bf16 = PreparedMatmuls.of(Precision.BF16, List.of(new LinearWeights(w1T, null)));
+        Matmuls int8 = PreparedMatmuls.of(Precision.INT8, List.of(new LinearWeights(w1T, null)));
+        NDArray ref = Ops.linear(x, w1T, null);
+        assertTrue(relativeError(ref, bf16.linear(x, w1T, null)) < 1e-2);
+        assertTrue(relativeError(ref, int8.linear(x, w1T, null)) < 5e-2);
+    }
+
+    @Test
+    void feedForwardInOneBf16KernelMatchesFloat32ForBothActivations() {
+        for (Activation act : Activation.values()) {
+            NDArray ref = Matmuls.FP32.feedForward(x, w1T, b1, act, w2T, b2);
+            float err = relativeError(ref, prepared(Precision.BF16).feedForward(x, w1T, b1, act, w2T, b2));
+            assertTrue(err < 2e-2 && err > 1e-5, act + " feed-forward bf16 relative error " + err);
+        }
+    }
+
+    @Test
+    void attentionInBf16MatchesFloat32WithAndWithoutBias() {
+        NDArray q = m.randomNormal(new Shape(2, 4, 9, 16));
+        NDArray k = m.randomNormal(new Shape(2, 4, 9, 16));
+        NDArray v = m.randomNormal(new Shape(2, 4, 9, 16));
+        NDArray bias = m.randomNormal(new Shape(2, 1, 1, 9));
+        for (NDArray b : new NDArray[] {null, bias}) {
+            NDArray ref = Matmuls.FP32.attention(q, k, v, b, 0.25f);
+            float err = relativeError(ref, prepared(Precision.BF16).attention(q, k, v, b, 0.25f));
+            assertTrue(err < 2e-2 && err > 1e-5, "attention bf16 relative error " + err);
+        }
+    }
+
+    @Test
+    void fusedSelfAttentionMatchesTheComposedFloat32Sublayer() {
+        NDArray qkvT = m.randomNormal(new Shape(64, 192)).mul(0.125f);
+        NDArray qkvB = m.randomNormal(new Shape(192)).mul(0.1f);
+        NDArray outT = m.randomNormal(new Shape(64, 64)).mul(0.125f);
+        AttentionWeights w = new AttentionWeights(qkvT, qkvB, outT, null, 4);
+        Matmuls bf16 = PreparedMatmuls.of(Precision.BF16, w.linears());
+        NDArray bias = m.randomNormal(new Shape(2, 1, 1, 9));
+        SelfAttention.Want want = new SelfAttention.Want(false, true, false, -1, false);
+        SelfAttention.Result ref = SelfAttention.forward(Matmuls.FP32, x, w, bias, want);
+        SelfAttention.Result low = SelfAttention.forward(bf16, x, w, bias, want);
+        assertTrue(relativeError(ref.output(), low.output()) < 2e-2);
+        assertTrue(relativeError(ref.meanKeys(), low.meanKeys()) < 2e-2);
+        assertNull(low.probs());
+        assertNull(bf16.selfAttention(x, new AttentionWeights(qkvT.add(0f), qkvB, outT, null, 4), bias, false),
+                "weights it did not prepare are not fused");
+    }
+}
