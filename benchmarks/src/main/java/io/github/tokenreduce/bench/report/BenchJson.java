@@ -51,6 +51,7 @@ public final class BenchJson {
         o.put("min_s", row.minSeconds());
         o.put("max_s", row.maxSeconds());
         o.put("speedup", row.speedup());
+        o.put("speedup_in_precision", Double.isNaN(row.speedupInPrecision()) ? null : row.speedupInPrecision());
         o.put("vs_peer", Double.isNaN(row.vsPeer()) ? null : row.vsPeer());
         o.put("flops_ideal", Double.isNaN(row.flopsIdeal()) ? null : row.flopsIdeal());
         o.put("peak_rss_mb", row.peakRssBytes() >> 20);

@@ -1,6 +1,7 @@
 package io.github.tokenreduce.bench.report;
 
 import io.github.tokenreduce.bench.workload.BenchRunner;
+import io.github.tokenreduce.djl.nn.Precision;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +27,10 @@ public final class BenchReport {
             sb.append(String.format(Locale.ROOT, "Resident with the model loaded: %d MB. The first unreduced forward "
                     + "raised the peak by %d MB (its working set above the weights and inputs).%n%n",
                     r.loadedRssBytes() >> 20, r.workingSetBytes() >> 20));
+            if (r.rows().stream().anyMatch(row -> row.precision() != Precision.FP32)) {
+                sb.append("× unreduced is over the float32 unreduced forward; \"of ideal\" relates a configuration's "
+                        + "speed-up over the unreduced forward at its own precision to the FLOPs-ideal one.\n\n");
+            }
             sb.append("| configuration | median s | range s | ").append(r.unit()).append("/s | × unreduced | ")
                     .append(r.peer() == null ? "" : "× " + r.peer().label() + " | ")
                     .append("GFLOP | FLOPs-ideal × | of ideal | peak RSS | growth in a run | faults/run | tokens after each layer |\n");

@@ -18,12 +18,16 @@ public final class BenchRunner {
 
     /** One configuration's measurement. */
     public record Row(String label, String method, double level, Precision precision, double medianSeconds, double minSeconds,
-            double maxSeconds, double itemsPerSecond, double speedup, double vsPeer, double gflops,
+            double maxSeconds, double itemsPerSecond, double speedup, double speedupInPrecision, double vsPeer,
+            double gflops,
             double flopsIdeal, long peakRssBytes, long peakGrowthBytes, double faultsPerRun, int[] tokensPerLayer) {
 
-        /** Measured speed-up over the FLOPs-ideal one (1 = at the FLOPs limit). */
+        /**
+         * Measured speed-up over the unreduced model at the same precision, against the FLOPs-ideal one
+         * (1 = at the FLOPs limit).
+         */
         public double efficiency() {
-            return flopsIdeal == 0 ? Double.NaN : speedup / flopsIdeal;
+            return flopsIdeal == 0 ? Double.NaN : speedupInPrecision / flopsIdeal;
         }
     }
 
@@ -95,13 +99,15 @@ public final class BenchRunner {
         List<Row> rows = new ArrayList<>();
         for (String k : forwards.keySet()) {
             Interleaved.Timing x = t.get(k);
+            Precision p = precisionOf.get(k);
+            double samePrecision = t.get((p == Precision.FP32 ? "" : p.label() + " ") + "unreduced").median();
             rows.add(new Row(k, methodOf.get(k), levelOf.get(k), precisionOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
-                    base / x.median(), peerTiming == null ? Double.NaN : peerTiming.median() / x.median(),
+                    base / x.median(), samePrecision / x.median(), peerTiming == null ? Double.NaN : peerTiming.median() / x.median(),
                     flops.get(k) / 1e9, flops.get("unreduced") / flops.get(k), x.peakRssBytes(), x.peakGrowthBytes(), x.faultsPerRun(),
                     tokens.get(k)));
         }
         Row peer = peerTiming == null ? null : new Row(w.peerName(), "peer", 0, Precision.FP32, peerTiming.median(), peerTiming.min(),
-                peerTiming.max(), w.items() / peerTiming.median(), base / peerTiming.median(), 1, Double.NaN,
+                peerTiming.max(), w.items() / peerTiming.median(), base / peerTiming.median(), Double.NaN, 1, Double.NaN,
                 Double.NaN, peerTiming.peakRssBytes(), peerTiming.peakGrowthBytes(), peerTiming.faultsPerRun(), new int[0]);
         return new Result(w.describe(), w.unit(), w.items(), rows, peer, loaded, workingSet);
     }

@@ -9,6 +9,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -130,6 +131,7 @@ final class TorchKernels {
     NDArray linearInt8(NDArray x, IValue packed) {
         IValue in = IValue.from((PtNDArray) x);
         try {
+            JniUtils.setGraphExecutorOptimize(false);
             return tensor(IValueUtils.runMethod(block, "linear_int8", in, packed), x);
         } finally {
             in.close(); // not packed: the caller's
@@ -154,6 +156,9 @@ final class TorchKernels {
         System.arraycopy(tensors, 0, in, 0, tensors.length);
         System.arraycopy(scalars, 0, in, tensors.length, scalars.length);
         try {
+            // No profiling executor: it re-specialises the methods for every new token count (each
+            // reduced layer has its own) instead of running them; DJL sets this per call too.
+            JniUtils.setGraphExecutorOptimize(false);
             return IValueUtils.runMethod(block, method, in);
         } finally {
             for (IValue v : in) {
