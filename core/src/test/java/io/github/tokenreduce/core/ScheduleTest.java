@@ -41,6 +41,7 @@ class ScheduleTest {
         assertTrue(d.isDynamic());
         assertTrue(d.activeAt(5));
         assertTrue(!d.activeAt(3));
+        assertTrue(!Schedule.constant(1).isDynamic());
     }
 
     @Test
