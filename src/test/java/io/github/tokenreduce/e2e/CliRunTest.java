@@ -177,7 +177,7 @@ class CliRunTest {
     void calibrateWritesASpecThatMeetsTheFidelityBudget() throws Exception {
         Path out = tmp.resolve("calibrate");
         // the calibration inputs are random pixels drawn from the engine's generator: seeded, they can be drawn again
-        long seed = 20261202;
+        int seed = 20261202;
         Engine.getInstance().setRandomSeed(seed);
         ok("calibrate", clip.toString(), "--budget", "fidelity=0.995", "--methods", "tome", "--batch", "2", "-q",
                 "--out", out.toString());
