@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.tokenreduce.core.ReducerSpec;
@@ -123,38 +124,45 @@ class CliRunTest {
         String md = Files.readString(out.resolve("report.md"));
         double[] unreduced = metrics(md, "unreduced");
         double[] tome = metrics(md, "tome 8");
-        assertEquals(1.0, unreduced[1], 1e-9, "the unreduced model agrees with itself");
-        // the same accuracies computed here with the library: CLIP zero-shot over the six images
-        assertEquals(accuracy(null), unreduced[0], 1e-9, "unreduced top-1");
-        assertEquals(accuracy(ToMeReducer.builder().schedule(Schedule.constant(8)).build()), tome[0], 1e-9,
-                "tome r=8 top-1");
+        // the same figures computed here with the library: CLIP zero-shot over the six images
+        long[] plain = predictions(null);
+        long[] reduced = predictions(ToMeReducer.builder().schedule(Schedule.constant(8)).build());
+        assertEquals(accuracy(plain), unreduced[0], 1e-9, "unreduced top-1");
+        assertEquals(accuracy(reduced), tome[0], 1e-9, "tome r=8 top-1");
+        int agree = 0;
+        for (int i = 0; i < plain.length; i++) {
+            agree += plain[i] == reduced[i] ? 1 : 0;
+        }
+        assertEquals(agree / (double) plain.length, tome[1], 1e-9, "tome r=8 agreement with the unreduced predictions");
         assertNotNull(ImageIO.read(out.resolve("eval-accuracy.png").toFile()));
     }
 
-    /** Top-1 of CLIP zero-shot over {@link #images} with "a photo of a {class}.", reduced by {@code tome} or not. */
-    private static double accuracy(ToMeReducer tome) throws Exception {
+    /** Share of {@code pred} equal to the class folder of each image (blue_square: 0, red_square: 1, three each). */
+    private static double accuracy(long[] pred) {
+        int correct = 0;
+        for (int i = 0; i < pred.length; i++) {
+            correct += pred[i] == i / 3 ? 1 : 0;
+        }
+        return correct / (double) pred.length;
+    }
+
+    /** CLIP zero-shot predictions over {@link #images} with "a photo of a {class}.", reduced by {@code tome} or not. */
+    private static long[] predictions(ToMeReducer tome) throws Exception {
         try (ClipModel base = ClipModel.load(clip, Device.cpu()); ClipTokenizer tok = ClipTokenizer.load(clip, 77);
                 NDManager m = NDManager.newBaseManager()) {
             ClipModel c = tome == null ? base : base.withReduction(Tower.VISION, TowerReduction.of(tome));
             ClipImageProcessor proc = new ClipImageProcessor(224);
             List<BufferedImage> imgs = new ArrayList<>();
-            List<Integer> truth = new ArrayList<>();
             List<String> classes = List.of("blue square", "red square"); // sorted folder order
             for (int k = 0; k < classes.size(); k++) {
                 for (int i = 0; i < 3; i++) {
                     imgs.add(ImageIO.read(images.resolve(classes.get(k).replace(' ', '_')).resolve("img" + i + ".png")
                             .toFile()));
-                    truth.add(k);
                 }
             }
             NDArray img = c.encodeImages(proc.batch(m, imgs));
             NDArray txt = c.encodeTexts(m, tok.encode(classes.stream().map(s -> "a photo of a " + s + ".").toList()));
-            long[] pred = img.matMul(txt.transpose()).argMax(1).toLongArray();
-            int correct = 0;
-            for (int i = 0; i < pred.length; i++) {
-                correct += pred[i] == truth.get(i) ? 1 : 0;
-            }
-            return correct / (double) pred.length;
+            return img.matMul(txt.transpose()).argMax(1).toLongArray();
         }
     }
 
@@ -168,6 +176,9 @@ class CliRunTest {
     @Test
     void calibrateWritesASpecThatMeetsTheFidelityBudget() throws Exception {
         Path out = tmp.resolve("calibrate");
+        // the calibration inputs are random pixels drawn from the engine's generator: seeded, they can be drawn again
+        int seed = 20261202;
+        Engine.getInstance().setRandomSeed(seed);
         ok("calibrate", clip.toString(), "--budget", "fidelity=0.995", "--methods", "tome", "--batch", "2", "-q",
                 "--out", out.toString());
         ReducerSpec spec = ReducerSpec.read(out.resolve("schedule.json"));
@@ -180,20 +191,22 @@ class CliRunTest {
             assertTrue(Double.parseDouble(c[5].trim()) >= 0.995, "a row meeting the budget has cosine >= 0.995: " + row);
             cheapest = Math.min(cheapest, Double.parseDouble(c[3].trim()));
         }
-        Matcher chosen = Pattern.compile("Chosen: \\*\\*tome ([^*]+)\\*\\*: ([0-9.]+) GFLOP").matcher(md);
+        Matcher chosen = Pattern.compile("Chosen: \\*\\*tome ([^*]+)\\*\\*: ([0-9.]+) GFLOP.*mean cosine ([0-9.]+)")
+                .matcher(md);
         assertTrue(chosen.find(), md);
         assertEquals(spec.schedule().toString(), chosen.group(1), "schedule.json holds the chosen schedule");
         assertEquals(cheapest, Double.parseDouble(chosen.group(2)), 0.051, "the cheapest row that meets the budget");
-        // the written spec, applied with the library to other inputs, keeps the outputs within the budget
+        // the written spec, applied with the library to the calibration inputs drawn again, keeps the mean cosine
+        // to the unreduced outputs at the budget asked for, and at the figure the report gives
         try (ClipModel base = ClipModel.load(clip, Device.cpu()); NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(11);
-            NDArray pixels = m.randomNormal(new ai.djl.ndarray.types.Shape(3, 3, 224, 224));
+            m.getEngine().setRandomSeed(seed);
+            NDArray pixels = m.randomNormal(new ai.djl.ndarray.types.Shape(2, 3, 224, 224));
             NDArray a = base.encodeImages(pixels);
             NDArray b = base.withReduction(Tower.VISION, TowerReduction.of(spec.reducer())).encodeImages(pixels);
-            float[] cos = a.mul(b).sum(new int[] {1}).div(a.norm(new int[] {1}).mul(b.norm(new int[] {1}))).toFloatArray();
-            for (float c : cos) {
-                assertTrue(c >= 0.99f, "cosine to the unreduced model with the calibrated spec: " + c);
-            }
+            double mean = a.mul(b).sum(new int[] {1}).div(a.norm(new int[] {1}).mul(b.norm(new int[] {1}))).mean()
+                    .getFloat();
+            assertTrue(mean >= 0.995, "mean cosine to the unreduced model with the calibrated spec: " + mean);
+            assertEquals(Double.parseDouble(chosen.group(3)), mean, 1e-4, "the mean cosine the report gives");
             assertTrue(spec.schedule().removals(0, 197) > 0, "the spec reduces: " + spec.schedule());
         }
     }

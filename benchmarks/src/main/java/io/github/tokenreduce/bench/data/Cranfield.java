@@ -50,9 +50,9 @@ public record Cranfield(Map<Integer, String> docs, List<String> queries, List<Ma
             if (f.length != 3) {
                 throw new IllegalArgumentException("cranqrel line " + line + ": '" + row + "', expected query doc code");
             }
-            int q = Integer.parseInt(f[0]);
-            int doc = Integer.parseInt(f[1]);
-            int code = Integer.parseInt(f[2]);
+            int q = number(f[0], "cranqrel", line);
+            int doc = number(f[1], "cranqrel", line);
+            int code = number(f[2], "cranqrel", line);
             if (q < 1 || q > queries.size()) {
                 throw new IllegalArgumentException("cranqrel line " + line + ": query " + q + " outside 1.."
                         + queries.size());
@@ -70,14 +70,20 @@ public record Cranfield(Map<Integer, String> docs, List<String> queries, List<Ma
         Map<String, String> current = null;
         String field = null;
         StringBuilder text = new StringBuilder();
+        int lineNo = 0;
         for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            lineNo++;
             String line = raw.replace("\r", "");
             if (line.startsWith(".I ")) {
                 if (current != null && field != null) {
                     current.put(field, text.toString());
                 }
                 current = new LinkedHashMap<>();
-                out.put(Integer.parseInt(line.substring(3).trim()), current);
+                int id = number(line.substring(3).trim(), file.getFileName().toString(), lineNo);
+                if (out.put(id, current) != null) {
+                    throw new IllegalArgumentException(file.getFileName() + " line " + lineNo + ": record .I " + id
+                            + " appears twice");
+                }
                 field = null;
                 text.setLength(0);
             } else if (line.length() == 2 && line.charAt(0) == '.' && Character.isUpperCase(line.charAt(1))) {
@@ -94,5 +100,13 @@ public record Cranfield(Map<Integer, String> docs, List<String> queries, List<Ma
             current.put(field, text.toString());
         }
         return out;
+    }
+
+    private static int number(String s, String file, int line) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + " line " + line + ": '" + s + "' is not a whole number");
+        }
     }
 }

@@ -18,7 +18,9 @@ import java.util.function.Function;
 /**
  * The real-data text tasks of {@code shared/data}: Spearman on STS-B dev and on SICK (trial +
  * train), nDCG@10 and Recall@100 on Cranfield (queries and documents both embedded by the model
- * under test, with e5's "query: " / "passage: " prefixes). Each unique text is embedded once.
+ * under test, with e5's "query: " / "passage: " prefixes). Each unique text is embedded once. A
+ * query without a judged document is left out of the means; documents with equal similarity rank
+ * in file order.
  */
 public final class TextTasks {
 
@@ -35,7 +37,8 @@ public final class TextTasks {
     /**
      * Reads the tasks from {@code data} ({@code shared/data}).
      *
-     * @param limit at most this many pairs per STS set, queries and documents (for quick runs; 0: all)
+     * @param limit at most this many pairs per STS set, queries and documents (for quick runs; 0: all); the
+     *        judgements keep only the documents kept
      */
     public static TextTasks read(Path data, int limit) throws IOException {
         List<StsPair> stsb = StsDatasets.stsb(data.resolve("stsb/stsb-en-dev.csv"));
@@ -48,7 +51,13 @@ public final class TextTasks {
             Map<Integer, String> docs = new LinkedHashMap<>();
             cran.docs().entrySet().stream().limit(limit).forEach(e -> docs.put(e.getKey(), e.getValue()));
             int q = Math.min(limit, cran.queries().size());
-            cran = new Cranfield(docs, cran.queries().subList(0, q), cran.judgements().subList(0, q));
+            List<Map<Integer, Integer>> judged = new ArrayList<>();
+            for (Map<Integer, Integer> j : cran.judgements().subList(0, q)) { // only documents still indexed
+                Map<Integer, Integer> kept = new LinkedHashMap<>(j);
+                kept.keySet().retainAll(docs.keySet());
+                judged.add(kept);
+            }
+            cran = new Cranfield(docs, cran.queries().subList(0, q), judged);
         }
         return new TextTasks(stsb, sick, cran);
     }
@@ -95,6 +104,10 @@ public final class TextTasks {
             ndcg += Metrics.ndcg(ranking, cranfield.judgements().get(i), 10);
             recall += Metrics.recall(ranking, cranfield.judgements().get(i), 100);
             judged++;
+        }
+        if (judged == 0) {
+            throw new IllegalArgumentException("Cranfield: none of the " + q.length
+                    + " queries has a judged document among the " + d.length + " indexed");
         }
         return new Scores(s1, s2, ndcg / judged, recall / judged);
     }

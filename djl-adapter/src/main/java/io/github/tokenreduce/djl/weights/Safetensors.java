@@ -5,12 +5,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.util.JsonUtils;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
 import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -31,6 +36,7 @@ import java.util.Map;
 public final class Safetensors {
 
     private static final long MAX_HEADER = 100L << 20;
+    private static final int MAX_DEPTH = 64;
 
     private Safetensors() {}
 
@@ -50,15 +56,7 @@ public final class Safetensors {
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, 8);
-            JsonObject header;
-            try {
-                header = JsonUtils.GSON.fromJson(new String(hb.array(), StandardCharsets.UTF_8), JsonObject.class);
-            } catch (JsonParseException | IllegalStateException e) {
-                throw corrupt(file, "header is not valid JSON: " + e.getMessage());
-            }
-            if (header == null) {
-                throw corrupt(file, "empty header");
-            }
+            JsonObject header = header(file, new String(hb.array(), StandardCharsets.UTF_8));
             long dataStart = 8 + headerLen;
             long dataLen = size - dataStart;
             Map<String, NDArray> out = new LinkedHashMap<>();
@@ -86,11 +84,14 @@ public final class Safetensors {
             var shapeArr = o.getAsJsonArray("shape");
             dims = new long[shapeArr.size()];
             for (int i = 0; i < dims.length; i++) {
-                dims[i] = shapeArr.get(i).getAsLong();
+                dims[i] = whole(shapeArr.get(i));
             }
             var offsets = o.getAsJsonArray("data_offsets");
-            begin = offsets.get(0).getAsLong();
-            end = offsets.get(1).getAsLong();
+            if (offsets.size() != 2) {
+                throw new IllegalStateException("two data_offsets expected");
+            }
+            begin = whole(offsets.get(0));
+            end = whole(offsets.get(1));
         } catch (RuntimeException ex) {
             throw corrupt(file, "tensor '" + name + "' has a malformed header entry: " + spec);
         }
@@ -102,15 +103,29 @@ public final class Safetensors {
                     + " (expected F32, F16, BF16, F64, I64 or I32)");
         };
         long count = 1;
-        for (long d : dims) {
-            if (d < 0) {
-                throw corrupt(file, "tensor '" + name + "' has a negative dimension in " + new Shape(dims));
+        boolean empty = false;
+        long bytes;
+        try {
+            for (long d : dims) {
+                if (d < 0) {
+                    throw corrupt(file, "tensor '" + name + "' has a negative dimension in " + new Shape(dims));
+                }
+                empty |= d == 0;
+                count = Math.multiplyExact(count, Math.max(d, 1)); // overflow is checked with the zeros left out too
             }
-            count *= d;
+            bytes = Math.multiplyExact(count, width);
+        } catch (ArithmeticException ex) {
+            throw corrupt(file, "tensor '" + name + "' " + dtype + " " + new Shape(dims) + " has a size that overflows "
+                    + "64 bits; expected a shape whose " + width + "-byte elements fit the data section of " + dataLen
+                    + " bytes");
         }
-        if (begin < 0 || end < begin || end - begin != count * width) {
+        if (empty) {
+            count = 0;
+            bytes = 0;
+        }
+        if (begin < 0 || end < begin || end - begin != bytes) {
             throw corrupt(file, "tensor '" + name + "' " + dtype + " " + new Shape(dims) + " needs "
-                    + count * width + " bytes but its offsets are [" + begin + ", " + end + ")");
+                    + bytes + " bytes but its offsets are [" + begin + ", " + end + ")");
         }
         if (end > dataLen) {
             throw corrupt(file, "truncated: tensor '" + name + "' needs bytes [" + begin + ", " + end
@@ -133,6 +148,89 @@ public final class Safetensors {
         };
         arr.setName(name);
         return device.equals(arr.getDevice()) ? arr : arr.toDevice(device, false);
+    }
+
+    /** A whole number that fits 64 bits (else the entry is malformed). */
+    private static long whole(JsonElement e) {
+        if (!(e.getAsJsonPrimitive().getAsNumber() instanceof Long l)) {
+            throw new IllegalStateException(e + " is not a whole number of 64 bits");
+        }
+        return l;
+    }
+
+    /**
+     * The JSON header, parsed strictly: one object, no content after it, and no name twice in any
+     * object (a JSON library keeps the last silently; here a tensor named twice is an error).
+     */
+    private static JsonObject header(Path file, String json) {
+        try (JsonReader r = new JsonReader(new StringReader(json))) {
+            if (r.peek() != JsonToken.BEGIN_OBJECT) {
+                throw corrupt(file, "header is not a JSON object but starts with " + r.peek());
+            }
+            JsonObject header = value(file, r, "", 0).getAsJsonObject();
+            boolean trailing;
+            try {
+                trailing = r.peek() != JsonToken.END_DOCUMENT;
+            } catch (IOException more) { // a strict reader refuses a second value
+                trailing = true;
+            }
+            if (trailing) {
+                throw corrupt(file, "header has content after its JSON object");
+            }
+            return header;
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            throw corrupt(file, "header is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static JsonElement value(Path file, JsonReader r, String path, int depth) throws IOException {
+        if (depth > MAX_DEPTH) {
+            throw corrupt(file, "header nests deeper than " + MAX_DEPTH + " levels at " + r.getPath());
+        }
+        switch (r.peek()) {
+            case BEGIN_OBJECT -> {
+                JsonObject o = new JsonObject();
+                r.beginObject();
+                while (r.hasNext()) {
+                    String name = r.nextName();
+                    if (o.has(name)) {
+                        throw corrupt(file, "header names " + (path.isEmpty() ? "tensor '" + name + "'"
+                                : "'" + name + "' in '" + path + "'") + " twice; expected each name once");
+                    }
+                    o.add(name, value(file, r, path.isEmpty() ? name : path + "." + name, depth + 1));
+                }
+                r.endObject();
+                return o;
+            }
+            case BEGIN_ARRAY -> {
+                JsonArray a = new JsonArray();
+                r.beginArray();
+                while (r.hasNext()) {
+                    a.add(value(file, r, path, depth + 1));
+                }
+                r.endArray();
+                return a;
+            }
+            case STRING -> {
+                return new JsonPrimitive(r.nextString());
+            }
+            case NUMBER -> {
+                String n = r.nextString();
+                try {
+                    return new JsonPrimitive(Long.parseLong(n));
+                } catch (NumberFormatException notWhole) {
+                    return new JsonPrimitive(new BigDecimal(n));
+                }
+            }
+            case BOOLEAN -> {
+                return new JsonPrimitive(r.nextBoolean());
+            }
+            case NULL -> {
+                r.nextNull();
+                return JsonNull.INSTANCE;
+            }
+            default -> throw corrupt(file, "header: unexpected " + r.peek() + " at " + r.getPath());
+        }
     }
 
     /** Converts IEEE half or bfloat16 values to float32 in Java. */

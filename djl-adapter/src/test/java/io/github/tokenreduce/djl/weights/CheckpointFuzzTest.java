@@ -37,7 +37,7 @@ class CheckpointFuzzTest {
     @Test
     void mutatedTorchCheckpointsFailCleanly() throws Exception {
         Path dir = Shared.dir().resolve("fixtures/pth");
-        int n = fuzz(List.of(dir.resolve("state_dict.pth"), dir.resolve("legacy.pth"), dir.resolve("pytorch_model.bin")),
+        Tally tally = fuzz(List.of(dir.resolve("state_dict.pth"), dir.resolve("legacy.pth"), dir.resolve("pytorch_model.bin")),
                 file -> {
                     try (NDManager m = NDManager.newBaseManager()) {
                         TorchCheckpoint c = TorchCheckpoint.read(file);
@@ -45,31 +45,44 @@ class CheckpointFuzzTest {
                         c.values();
                     }
                 });
-        assertTrue(n >= 1000, n + " mutants");
+        assertRejectedEnough(tally);
     }
 
     @Test
     void mutatedSafetensorsFailCleanly() throws Exception {
         Path dir = Shared.dir().resolve("fixtures");
-        int n = fuzz(List.of(dir.resolve("pth/expected.safetensors"), dir.resolve("merge/crossget_text.safetensors"),
+        Tally tally = fuzz(List.of(dir.resolve("pth/expected.safetensors"), dir.resolve("merge/crossget_text.safetensors"),
                 dir.resolve("vit-tome/tiny-vit-s16/inputs.safetensors")), file -> {
                     try (NDManager m = NDManager.newBaseManager()) {
                         WeightFiles.load(file, m, Device.cpu());
                     }
                 });
-        assertTrue(n >= 1000, n + " mutants");
+        assertRejectedEnough(tally);
     }
+
+    /**
+     * The mutants reached the checks: every truncation (a quarter of them) at least must be rejected, so a
+     * reader that accepted everything, or a mutator that changed nothing, fails here.
+     */
+    private static void assertRejectedEnough(Tally t) {
+        assertTrue(t.rejected() >= t.total() / 4, t + ": fewer rejected than there were truncations");
+        assertTrue(t.loaded() + t.rejected() == t.total(), t.toString());
+    }
+
+    /** How the mutants ended: loaded, or rejected with a clear exception. */
+    record Tally(int loaded, int rejected, int total) {}
 
     interface Reader {
         void read(Path file) throws Exception;
     }
 
-    private static int fuzz(List<Path> goods, Reader reader) throws Exception {
+    private static Tally fuzz(List<Path> goods, Reader reader) throws Exception {
         Random rnd = new Random(20261128);
         List<String> failures = new ArrayList<>();
-        int[] count = {0};
+        int[] count = {0, 0, 0}; // loaded, rejected, total
         assertTimeoutPreemptively(Duration.ofMinutes(3), () -> {
             for (Path good : goods) {
+                reader.read(good); // the control: the unmutated file loads
                 byte[] original = Files.readAllBytes(good);
                 for (int k = 0; k < MUTANTS_PER_FILE; k++) {
                     byte[] mutant = mutate(original, rnd, k);
@@ -78,7 +91,9 @@ class CheckpointFuzzTest {
                     long t0 = System.nanoTime();
                     try {
                         reader.read(f);
+                        count[0]++;
                     } catch (IllegalArgumentException | IOException e) {
+                        count[1]++;
                         if (e.getMessage() == null || e.getMessage().isBlank()) {
                             failures.add(good.getFileName() + " #" + k + ": " + e.getClass().getName() + " without a message");
                         }
@@ -88,14 +103,14 @@ class CheckpointFuzzTest {
                     if (System.nanoTime() - t0 > 5_000_000_000L) {
                         failures.add(good.getFileName() + " #" + k + ": took over 5 s");
                     }
-                    count[0]++;
+                    count[2]++;
                 }
             }
         });
         if (!failures.isEmpty()) {
             fail(failures.size() + " mutants failed badly, e.g. " + failures.subList(0, Math.min(5, failures.size())));
         }
-        return count[0];
+        return new Tally(count[0], count[1], count[2]);
     }
 
     private static String suffix(Path p) {

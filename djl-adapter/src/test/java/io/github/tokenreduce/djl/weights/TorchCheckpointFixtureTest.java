@@ -20,13 +20,23 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 
 /**
  * {@code shared/fixtures/pth}: every file {@code expected.json} lists is loaded (to exactly
@@ -102,8 +112,6 @@ class TorchCheckpointFixtureTest {
     }
 
     private static void reject(String file, JsonObject spec) throws Exception {
-        Path pwned = Path.of("/tmp/pwned");
-        boolean existed = Files.exists(pwned);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TorchCheckpoint.read(DIR.resolve(file)));
         String msg = e.getMessage();
@@ -120,15 +128,73 @@ class TorchCheckpointFixtureTest {
             assertTrue(any, msg);
         }
         if (spec.has("must_not_create")) {
-            assertEquals(existed, Files.exists(pwned), "nothing may run");
+            // the fixture's own path may exist already; its command aimed at a path that cannot shows whether it ran
+            Path target = fresh();
+            Path aimed = aimedAt(DIR.resolve(file), spec.get("must_not_create").getAsString(), target);
+            assertThrows(IllegalArgumentException.class, () -> TorchCheckpoint.read(aimed));
+            assertFalse(Files.exists(target), "nothing may run");
         }
     }
 
     @Test
-    void maliciousFileNamesTheGlobalBeforeAnythingRuns() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TorchCheckpoint.read(DIR.resolve("malicious.pth")));
+    void maliciousFileNamesTheGlobalBeforeAnythingRuns() throws Exception {
+        Path target = fresh();
+        Path aimed = aimedAt(DIR.resolve("malicious.pth"), "/tmp/pwned", target);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TorchCheckpoint.read(aimed));
         assertTrue(e.getMessage().contains("forbidden pickle global os.system"), e.getMessage());
-        assertFalse(Files.exists(Path.of("/tmp/pwned")));
+        assertFalse(Files.exists(target), "the command ran: " + target + " exists");
+    }
+
+    /** A path in a new temporary folder, which does not exist. */
+    private static Path fresh() throws IOException {
+        Path dir = Files.createTempDirectory("tokenreduce-pwn");
+        dir.toFile().deleteOnExit();
+        return dir.resolve("pwned-" + UUID.randomUUID());
+    }
+
+    /**
+     * A copy of the zip checkpoint {@code source} whose pickled command string has {@code path}
+     * replaced by {@code target} (the BINUNICODE opcode's length rewritten to match).
+     */
+    private static Path aimedAt(Path source, String path, Path target) throws IOException {
+        Path out = target.resolveSibling("aimed.pth");
+        try (ZipFile in = new ZipFile(source.toFile());
+                ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+            boolean aimed = false;
+            for (ZipEntry e : Collections.list(in.entries())) {
+                byte[] b;
+                try (InputStream s = in.getInputStream(e)) {
+                    b = s.readAllBytes();
+                }
+                if (e.getName().endsWith("data.pkl")) {
+                    b = retarget(b, path, target.toString());
+                    aimed = true;
+                }
+                zip.putNextEntry(new ZipEntry(e.getName()));
+                zip.write(b);
+                zip.closeEntry();
+            }
+            assertTrue(aimed, source + " has no data.pkl");
+        }
+        return out;
+    }
+
+    private static byte[] retarget(byte[] pkl, String path, String target) {
+        String text = new String(pkl, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf(path);
+        assertTrue(at > 0, "the pickle does not name " + path);
+        for (int j = at - 5; j >= Math.max(0, at - 1000); j--) {
+            ByteBuffer len = ByteBuffer.wrap(pkl, j + 1, 4).order(ByteOrder.LITTLE_ENDIAN);
+            int n = len.getInt();
+            if (pkl[j] == 'X' && n >= 0 && j + 5 + n >= at + path.length() && j + 5 + n <= pkl.length) {
+                String old = new String(pkl, j + 5, n, StandardCharsets.UTF_8);
+                byte[] now = old.replace(path, target).getBytes(StandardCharsets.UTF_8);
+                ByteBuffer b = ByteBuffer.allocate(pkl.length - n + now.length).order(ByteOrder.LITTLE_ENDIAN);
+                b.put(pkl, 0, j + 1).putInt(now.length).put(now).put(pkl, j + 5 + n, pkl.length - j - 5 - n);
+                assertTrue(new String(b.array(), StandardCharsets.ISO_8859_1).contains(target));
+                return b.array();
+            }
+        }
+        throw new AssertionError("no BINUNICODE string holds " + path);
     }
 }
