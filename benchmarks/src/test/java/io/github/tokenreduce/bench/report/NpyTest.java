@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,28 +29,23 @@ public class NpyTest {
     @TempDir
     Path tmp;
 
-    /** The array in {@code file}: header checked (format 1.0, f4, C order), N × D values after it. */
+    /** The array in {@code file} as numpy.load reads it: header checked (1.0, f4, C order), then N × D values. */
     public static float[][] read(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        assertEquals((byte) 0x93, bytes[0]);
-        assertEquals("NUMPY", new String(bytes, 1, 5, StandardCharsets.US_ASCII));
-        assertEquals(1, bytes[6], "format 1.0");
-        int headerLen = (bytes[8] & 0xff) | (bytes[9] & 0xff) << 8;
-        assertEquals(0, (10 + headerLen) % 64, "header padded to 64 bytes");
-        String header = new String(bytes, 10, headerLen, StandardCharsets.US_ASCII);
-        assertTrue(header.endsWith("\n") && header.contains("'descr': '<f4'")
-                && header.contains("'fortran_order': False"), header);
-        Matcher shape = Pattern.compile("'shape': \\((\\d+), (\\d+)\\)").matcher(header);
-        assertTrue(shape.find(), header);
-        int n = Integer.parseInt(shape.group(1));
-        int d = Integer.parseInt(shape.group(2));
-        assertTrue(bytes.length >= 10 + headerLen + 4L * n * d, "the data the header declares is there");
-        ByteBuffer b = ByteBuffer.wrap(bytes, 10 + headerLen, 4 * n * d).order(ByteOrder.LITTLE_ENDIAN);
-        float[][] out = new float[n][d];
+        ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] magic = new byte[8];
+        all.get(magic);
+        assertArrayEquals(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}, magic, "format 1.0");
+        byte[] header = new byte[Short.toUnsignedInt(all.getShort())];
+        all.get(header);
+        assertEquals(0, all.position() % 64, "header padded to 64 bytes");
+        String h = new String(header, StandardCharsets.US_ASCII);
+        Matcher m = Pattern.compile("^\\{'descr': '<f4', 'fortran_order': False, 'shape': \\((\\d+), (\\d+)\\), \\} *\n$")
+                .matcher(h);
+        assertTrue(m.matches(), h);
+        float[][] out = new float[Integer.parseInt(m.group(1))][Integer.parseInt(m.group(2))];
+        FloatBuffer values = all.asFloatBuffer();
         for (float[] row : out) {
-            for (int j = 0; j < d; j++) {
-                row[j] = b.getFloat();
-            }
+            values.get(row);
         }
         return out;
     }
