@@ -222,8 +222,8 @@ public final class EmbedCommand implements Callable<Integer> {
     private void skip(EmbedOutput out, String id, String reason) throws IOException {
         out.skip(id, reason);
         if (strict) {
-            throw new IllegalArgumentException(reason + " (--strict; the " + out.rows() + " rows before it are in "
-                    + common.out + ", and --resume continues)");
+            throw new IllegalArgumentException(reason + " (--strict; " + out.rows() + " rows are in " + common.out
+                    + ", and --resume continues)");
         }
     }
 }

@@ -132,9 +132,9 @@ final class EmbedOutput implements Closeable {
         npy.append(rows);
     }
 
-    /** Records an input that could not be embedded. */
+    /** Records an input that could not be embedded (line breaks in its id or the reason become spaces). */
     void skip(String id, String reason) throws IOException {
-        errors.write(id + "\t" + reason.replace('\n', ' ').replace('\r', ' ') + "\n");
+        errors.write(oneLine(id) + "\t" + oneLine(reason) + "\n");
         errors.flush();
         skipped++;
     }
@@ -142,6 +142,10 @@ final class EmbedOutput implements Closeable {
     /** Rows in {@code embeddings.npy}, this run's and those resumed. */
     long rows() {
         return npy.rows();
+    }
+
+    private static String oneLine(String s) {
+        return s.replace('\n', ' ').replace('\r', ' ');
     }
 
     /** What the folder holds now. */
