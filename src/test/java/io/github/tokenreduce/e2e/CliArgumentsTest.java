@@ -63,6 +63,7 @@ class CliArgumentsTest {
         "calibrate random-clip --budget drop=1               | 1 | --budget drop needs labelled data",
         "embed all-minilm-l6-v2 --input /no/such/file.txt    | 1 | is not a file",
         "embed all-minilm-l6-v2 --input x --level 0.5        | 1 | --level: needs --method",
+        "eval all-minilm-l6-v2 --task sts --warmup 0         | 1 | --warmup and --rounds must each be >= 1 (a first evaluation is never timed) but were 0 and 3",
     })
     void badArgumentsNameWhatWasWrong(String line, int code, String message) {
         Outcome o = run(line.trim().split("\\s+"));

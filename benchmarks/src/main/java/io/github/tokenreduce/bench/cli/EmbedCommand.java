@@ -1,6 +1,5 @@
 package io.github.tokenreduce.bench.cli;
 
-import io.github.tokenreduce.bench.report.Npy;
 import io.github.tokenreduce.core.ReducerSpec;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
@@ -13,11 +12,12 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,18 +27,30 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code tokenreduce embed}: embeddings of a folder of images (CLIP image tower) or of a text file,
- * one text per line (a bundled sentence encoder), with a reduced model; writes
+ * one text per line (a bundled sentence encoder), with a reduced model; writes, batch by batch,
  * {@code embeddings.npy} (float32 [N, D], unit rows) and {@code ids.txt} (file names or line numbers,
- * one per row).
+ * one per row) through {@link EmbedOutput}. An input that cannot be read or decoded is skipped and
+ * listed in {@code errors.txt} (exit code {@value #SKIPPED}), or with {@code --strict} stops the run;
+ * {@code --resume} continues a run that stopped.
  */
 @Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Embeds a folder of images with a CLIP model, or a text file (one text per line) with a bundled "
             + "sentence encoder, reduced by --spec (a schedule.json from calibrate) or --method/--level.",
-            "Writes embeddings.npy (float32, one unit-length row per input) and ids.txt (file name or line number)."})
+            "Writes embeddings.npy (float32, one unit-length row per input) and ids.txt (file name or line number) "
+                + "as it goes, and errors.txt: each input skipped because it could not be read or decoded (id, tab, "
+                + "reason).",
+            "Exit code 0: every input embedded; 3: some were skipped; 1: a failure (with --strict, the first input "
+                + "that cannot be embedded); 2: a usage error."})
 public final class EmbedCommand implements Callable<Integer> {
+
+    /** The exit code of a run that skipped inputs (listed in errors.txt). */
+    public static final int SKIPPED = 3;
 
     @Mixin
     CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A CLIP folder/file (images) or a bundled encoder (text).")
     String model;
@@ -55,6 +67,13 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--prefix", defaultValue = "passage",
             description = "Text role for encoders that prefix it (e5): passage, query or none (default ${DEFAULT-VALUE}).")
     String prefix;
+
+    @Option(names = "--strict", description = "Stop at the first input that cannot be read or decoded (exit code 1).")
+    boolean strict;
+
+    @Option(names = "--resume", description = "Keep the rows already in --out and embed only the inputs ids.txt lacks "
+            + "(same model and options as the run that wrote them).")
+    boolean resume;
 
     /** How the model is reduced: a spec file, or a method and level. */
     static final class Reduction {
@@ -78,14 +97,17 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--level: needs --method");
         }
         BundledEncoder text = ModelArgs.bundled(model);
-        List<String> ids = new ArrayList<>();
-        float[][] rows = text != null ? embedText(text, ids) : embedImages(ids);
-        Files.createDirectories(common.out);
-        Npy.write(common.out.resolve("embeddings.npy"), rows);
-        Files.write(common.out.resolve("ids.txt"), ids, StandardCharsets.UTF_8);
+        EmbedOutput.Summary s = text != null ? embedText(text) : embedImages();
         if (!common.quiet) {
-            System.out.printf(Locale.ROOT, "%d embeddings of dimension %d written to %s%n", rows.length,
-                    rows.length == 0 ? 0 : rows[0].length, common.out.resolve("embeddings.npy").toAbsolutePath());
+            System.out.printf(Locale.ROOT, "%d embeddings of dimension %d in %s (%d this run%s)%n", s.rows(),
+                    s.columns(), common.out.resolve(EmbedOutput.EMBEDDINGS).toAbsolutePath(), s.rows() - s.resumed(),
+                    s.resumed() > 0 ? ", " + s.resumed() + " resumed" : "");
+        }
+        if (s.skipped() > 0) {
+            spec.commandLine().getErr().printf(Locale.ROOT, "tokenreduce embed: %d input%s skipped, listed in %s%n",
+                    s.skipped(), s.skipped() == 1 ? "" : "s", common.out.resolve(EmbedOutput.ERRORS).toAbsolutePath());
+            spec.commandLine().getErr().flush();
+            return SKIPPED;
         }
         return 0;
     }
@@ -106,7 +128,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 isText ? Levels.textSchedule(l) : Levels.visionSchedule(l), !isText);
     }
 
-    private float[][] embedText(BundledEncoder b, List<String> ids) throws IOException {
+    private EmbedOutput.Summary embedText(BundledEncoder b) throws IOException {
         if (!Files.isRegularFile(input)) {
             throw new IllegalArgumentException("--input: a sentence encoder embeds a text file (one text per line); "
                     + input + " is not a file");
@@ -118,29 +140,38 @@ public final class EmbedCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--prefix: expected passage, query or none but got '"
                     + prefix + "'");
         };
-        List<String> lines = Files.readAllLines(input, StandardCharsets.UTF_8);
-        List<String> texts = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (!lines.get(i).isBlank()) {
-                texts.add(role + lines.get(i));
-                ids.add(Integer.toString(i + 1));
-            }
-        }
         TokenReducer r = reducer(true);
-        float[][] out = new float[texts.size()][];
+        int lines = TextLines.count(input);
         try (SentenceEncoder base = b.load(common.device()).withBatchSize(batch);
-                Progress p = new Progress("embed", (texts.size() + batch - 1) / batch, common.quiet)) {
+                EmbedOutput out = EmbedOutput.open(common.out, resume);
+                TextLines in = TextLines.open(input);
+                Progress p = new Progress("embed", lines, common.quiet)) {
             SentenceEncoder e = r == null ? base : base.withReduction(Tower.TEXT, TowerReduction.of(r));
-            for (int i = 0; i < texts.size(); i += batch) {
-                float[][] part = e.embed(texts.subList(i, Math.min(texts.size(), i + batch)));
-                System.arraycopy(part, 0, out, i, part.length);
+            List<String> ids = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
+            for (TextLines.Line l = in.next(); l != null; l = in.next()) {
+                String id = Integer.toString(l.number());
+                if (l.error() != null) {
+                    skip(out, id, l.error());
+                } else if (!l.text().isBlank() && !out.done(id)) {
+                    ids.add(id);
+                    texts.add(role + l.text());
+                }
                 p.step();
+                if (texts.size() == batch) {
+                    out.add(ids, e.embed(texts));
+                    ids.clear();
+                    texts.clear();
+                }
             }
+            if (!texts.isEmpty()) {
+                out.add(ids, e.embed(texts));
+            }
+            return out.summary();
         }
-        return out;
     }
 
-    private float[][] embedImages(List<String> ids) throws IOException {
+    private EmbedOutput.Summary embedImages() throws IOException {
         Path dir = Path.of(model);
         if (!Files.exists(dir)) {
             throw new IllegalArgumentException("model: '" + model + "' is neither a bundled encoder nor an existing path");
@@ -154,20 +185,45 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--input: no PNG/JPEG/GIF/BMP images in " + input);
         }
         TokenReducer r = reducer(false);
-        List<float[]> out = new ArrayList<>();
         try (ClipModel base = ClipModel.load(dir, common.device());
-                Progress p = new Progress("embed", (files.size() + batch - 1) / batch, common.quiet)) {
-            ClipModel c = r == null ? base : base.withReduction(Tower.VISION, TowerReduction.of(r));
-            for (int i = 0; i < files.size(); i += batch) {
-                List<BufferedImage> imgs = new ArrayList<>();
-                for (Path f : files.subList(i, Math.min(files.size(), i + batch))) {
-                    imgs.add(Images.read(f));
-                    ids.add(input.relativize(f).toString());
+                EmbedOutput out = EmbedOutput.open(common.out, resume)) {
+            List<Path> todo = files.stream().filter(f -> !out.done(id(f))).toList();
+            try (Progress p = new Progress("embed", todo.size(), common.quiet)) {
+                ClipModel c = r == null ? base : base.withReduction(Tower.VISION, TowerReduction.of(r));
+                for (int i = 0; i < todo.size(); i += batch) {
+                    List<BufferedImage> imgs = new ArrayList<>();
+                    List<String> ids = new ArrayList<>();
+                    for (Path f : todo.subList(i, Math.min(todo.size(), i + batch))) {
+                        String id = id(f);
+                        try {
+                            if (id.indexOf('\n') >= 0 || id.indexOf('\r') >= 0) {
+                                throw new IllegalArgumentException("image " + f + " has a line break in its name, "
+                                        + "which ids.txt cannot hold");
+                            }
+                            imgs.add(Images.read(f));
+                            ids.add(id);
+                        } catch (IOException | RuntimeException e) {
+                            skip(out, id, Images.whyUnreadable(f, e));
+                        }
+                        p.step();
+                    }
+                    out.add(ids, c.embed(imgs));
                 }
-                out.addAll(List.of(c.embed(imgs)));
-                p.step();
             }
+            return out.summary();
         }
-        return out.toArray(new float[0][]);
+    }
+
+    private String id(Path file) {
+        return input.relativize(file).toString();
+    }
+
+    /** Lists an input that cannot be embedded in errors.txt, or with --strict stops the run. */
+    private void skip(EmbedOutput out, String id, String reason) throws IOException {
+        out.skip(id, reason);
+        if (strict) {
+            throw new IllegalArgumentException(reason + " (--strict; " + out.rows() + " rows are in " + common.out
+                    + ", and --resume continues)");
+        }
     }
 }

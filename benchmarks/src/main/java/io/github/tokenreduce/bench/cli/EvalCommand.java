@@ -10,6 +10,8 @@ import com.google.gson.JsonObject;
 import io.github.tokenreduce.bench.data.StsDatasets;
 import io.github.tokenreduce.bench.data.StsPair;
 import io.github.tokenreduce.bench.report.Charts;
+import io.github.tokenreduce.bench.report.Interleaved;
+import io.github.tokenreduce.bench.report.Speedups;
 import io.github.tokenreduce.bench.text.TextTasks;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
@@ -30,19 +32,26 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code tokenreduce eval}: accuracy of each method and level against the unreduced model, with its speed-up. */
+/**
+ * {@code tokenreduce eval}: accuracy of each method and level against the unreduced model, with its
+ * speed-up: every configuration's evaluation is warmed up, then timed in interleaved rounds
+ * ({@link Speedups}), so one that reduces nothing on the data reports about 1.
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures each method at each level against the unreduced model on labelled data:",
             "  zeroshot   CLIP image classification over a folder of class sub-folders (prompt templates)",
             "  retrieval  CLIP image-text retrieval over an image folder and a COCO/Flickr Karpathy captions JSON",
             "  text       a bundled sentence encoder on STS-B dev, SICK and Cranfield (the shared data folder)",
             "  sts        a bundled sentence encoder on one STS file (STS-B .csv or SICK .txt)",
+            "Each configuration's evaluation runs --warmup times untimed, then --rounds timed rounds interleaved in "
+                + "random order; the speed-up is the ratio of median times.",
             "Writes report.md and a chart of accuracy against speed-up."})
 public final class EvalCommand implements Callable<Integer> {
 
@@ -85,6 +94,17 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = "Batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--warmup", defaultValue = "1",
+            description = "Untimed evaluations of each configuration first (>= 1; default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "Timed evaluations of each configuration, interleaved (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the round order.")
+    long seed;
+
     /** A method at a level, or the unreduced model (method null). */
     record Config(String method, double level) {
         static final Config UNREDUCED = new Config(null, 0);
@@ -95,12 +115,16 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** One configuration's metrics and wall time. */
-    record Row(Config config, Map<String, Double> metrics, double seconds) {}
+    /** One configuration's metrics and the timing of its evaluation. */
+    record Row(Config config, Map<String, Double> metrics, Speedups.Entry time) {}
 
     @Override
     public Integer call() throws Exception {
         common.apply();
+        if (warmup < 1 || rounds < 1) {
+            throw new IllegalArgumentException("--warmup and --rounds must each be >= 1 (a first evaluation is never "
+                    + "timed) but were " + warmup + " and " + rounds);
+        }
         Task t;
         try {
             t = Task.valueOf(task.toUpperCase(Locale.ROOT));
@@ -123,30 +147,40 @@ public final class EvalCommand implements Callable<Integer> {
                     + "(all-minilm-l6-v2, bge-small-en-v1.5, e5-small-v2), which the " + task + " task needs");
         }
         List<Double> ls = levels == null ? List.of(0.9, 0.8, 0.7) : levels;
-        List<Row> rows = new ArrayList<>();
+        List<Config> cs = configs(ms, ls);
+        Map<Config, Map<String, Double>> metrics = new HashMap<>();
         try (SentenceEncoder base = b.load(common.device()).withBatchSize(batch);
-                Progress p = new Progress("eval " + task, 1 + (long) ms.size() * ls.size(), common.quiet)) {
+                Progress p = new Progress("eval " + task, steps(cs), common.quiet)) {
             TextTasks tasks = t == Task.TEXT ? TextTasks.read(data, limit) : null;
             List<StsPair> pairs = t == Task.STS ? sts(data) : null;
-            for (Config c : configs(ms, ls)) {
+            List<Interleaved.Contender> runs = new ArrayList<>();
+            for (Config c : cs) {
                 SentenceEncoder e = c.method() == null ? base : base.withReduction(Tower.TEXT,
                         TowerReduction.of(Levels.reducer(c.method(), Levels.textSchedule(c.level()), false)));
-                long t0 = System.nanoTime();
-                Map<String, Double> metrics = new LinkedHashMap<>();
-                if (tasks != null) {
-                    TextTasks.Scores s = tasks.score(b, e::embed);
-                    metrics.put("STS-B ρ", s.stsb());
-                    metrics.put("SICK ρ", s.sick());
-                    metrics.put("nDCG@10", s.ndcg10());
-                    metrics.put("R@100", s.recall100());
-                } else {
-                    metrics.put("Spearman ρ", TextTasks.spearman(pairs, b, e::embed));
-                }
-                rows.add(new Row(c, metrics, (System.nanoTime() - t0) / 1e9));
-                p.step();
+                runs.add(new Interleaved.Contender(c.label(), () -> metrics.put(c, tasks != null
+                        ? scores(tasks.score(b, e::embed))
+                        : Map.of("Spearman ρ", TextTasks.spearman(pairs, b, e::embed)))));
             }
+            return rows(cs, metrics, Speedups.measure(runs, warmup, rounds, seed, p));
         }
-        return rows;
+    }
+
+    private static Map<String, Double> scores(TextTasks.Scores s) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("STS-B ρ", s.stsb());
+        m.put("SICK ρ", s.sick());
+        m.put("nDCG@10", s.ndcg10());
+        m.put("R@100", s.recall100());
+        return m;
+    }
+
+    private long steps(List<Config> cs) {
+        return (long) (warmup + rounds) * cs.size();
+    }
+
+    private static List<Row> rows(List<Config> cs, Map<Config, Map<String, Double>> metrics,
+            Map<String, Speedups.Entry> times) {
+        return cs.stream().map(c -> new Row(c, metrics.get(c), times.get(c.label()))).toList();
     }
 
     private List<StsPair> sts(Path file) throws IOException {
@@ -163,11 +197,11 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--images: the " + task + " task needs an image folder");
         }
         List<Double> ls = levels == null ? List.of(8.0, 16.0) : levels;
-        List<Row> rows = new ArrayList<>();
+        List<Config> cs = configs(ms, ls);
         try (ClipModel base = ClipModel.load(dir, common.device());
                 ClipTokenizer tok = ClipTokenizer.load(dir, base.config().context());
                 NDManager m = NDManager.newBaseManager();
-                Progress p = new Progress("eval " + task, 1 + (long) ms.size() * ls.size(), common.quiet)) {
+                Progress p = new Progress("eval " + task, steps(cs), common.quiet)) {
             ClipImageProcessor proc = new ClipImageProcessor(base.config().imageSize());
             List<String> texts = new ArrayList<>();
             List<BufferedImage> imgs = new ArrayList<>();
@@ -190,49 +224,72 @@ public final class EvalCommand implements Callable<Integer> {
             }
             NDArray pixels = proc.batch(m, imgs);
             List<String> prompts = templates == null ? List.of("a photo of a {}.") : templates;
-            int[] reference = null;
-            for (Config cfg : configs(ms, ls)) {
+            Map<Config, Map<String, Double>> metrics = new HashMap<>();
+            Map<Config, int[]> predictions = new HashMap<>();
+            List<Interleaved.Contender> runs = new ArrayList<>();
+            for (Config cfg : cs) {
                 ClipModel c = cfg.method() == null ? base : base.withReduction(Tower.VISION,
                         TowerReduction.of(Levels.reducer(cfg.method(), Levels.visionSchedule(cfg.level()), true)));
-                long t0 = System.nanoTime();
-                NDArray img = embedImages(c, pixels);
-                Map<String, Double> metrics = new LinkedHashMap<>();
-                if (t == Task.ZEROSHOT) {
-                    NDList classEmb = new NDList();
-                    for (String cls : classes) {
-                        List<String> filled = prompts.stream().map(x -> x.replace("{}", cls)).toList();
-                        NDArray e = c.encodeTexts(m, tok.encode(filled));
-                        NDArray mean = e.mean(new int[] {0}, true);
-                        classEmb.add(mean.div(mean.norm()));
+                runs.add(new Interleaved.Contender(cfg.label(), () -> {
+                    try (NDManager run = m.newSubManager()) {
+                        run.tempAttachAll(pixels); // what the evaluation creates is freed with run
+                        NDArray img = embedImages(c, pixels);
+                        if (t == Task.ZEROSHOT) {
+                            int[] pred = zeroShot(c, tok, run, img, classes, prompts);
+                            predictions.put(cfg, pred);
+                            metrics.put(cfg, new LinkedHashMap<>(Map.of("top-1", accuracy(pred, truth))));
+                        } else {
+                            metrics.put(cfg, retrieval(img.matMul(c.encodeTexts(run, tok.encode(texts)).transpose()),
+                                    owned));
+                        }
                     }
-                    int[] pred = argmaxRows(img.matMul(NDArrays.concat(classEmb, 0).transpose()));
-                    int correct = 0;
-                    int agree = 0;
-                    for (int i = 0; i < pred.length; i++) {
-                        correct += pred[i] == truth.get(i) ? 1 : 0;
-                        agree += reference != null && pred[i] == reference[i] ? 1 : 0;
-                    }
-                    if (reference == null) {
-                        reference = pred;
-                        agree = pred.length;
-                    }
-                    metrics.put("top-1", (double) correct / pred.length);
-                    metrics.put("agreement", (double) agree / pred.length);
-                } else {
-                    NDArray txt = c.encodeTexts(m, tok.encode(texts));
-                    NDArray sim = img.matMul(txt.transpose());
-                    for (int k : new int[] {1, 5, 10}) {
-                        metrics.put("i→t R@" + k, recallImageToText(sim, owned, k));
-                    }
-                    for (int k : new int[] {1, 5, 10}) {
-                        metrics.put("t→i R@" + k, recallTextToImage(sim, owned, k));
-                    }
-                }
-                rows.add(new Row(cfg, metrics, (System.nanoTime() - t0) / 1e9));
-                p.step();
+                }));
             }
+            Map<String, Speedups.Entry> times = Speedups.measure(runs, warmup, rounds, seed, p);
+            int[] reference = predictions.get(Config.UNREDUCED);
+            predictions.forEach((cfg, pred) -> metrics.get(cfg).put("agreement", agreement(pred, reference)));
+            return rows(cs, metrics, times);
         }
-        return rows;
+    }
+
+    /** The class each image's embedding is nearest to, among the mean prompt embedding of each class. */
+    private static int[] zeroShot(ClipModel c, ClipTokenizer tok, NDManager run, NDArray img, List<String> classes,
+            List<String> prompts) {
+        NDList classEmb = new NDList();
+        for (String cls : classes) {
+            List<String> filled = prompts.stream().map(x -> x.replace("{}", cls)).toList();
+            NDArray mean = c.encodeTexts(run, tok.encode(filled)).mean(new int[] {0}, true);
+            classEmb.add(mean.div(mean.norm()));
+        }
+        return argmaxRows(img.matMul(NDArrays.concat(classEmb, 0).transpose()));
+    }
+
+    private static double accuracy(int[] pred, List<Integer> truth) {
+        int correct = 0;
+        for (int i = 0; i < pred.length; i++) {
+            correct += pred[i] == truth.get(i) ? 1 : 0;
+        }
+        return (double) correct / pred.length;
+    }
+
+    private static double agreement(int[] pred, int[] reference) {
+        int agree = 0;
+        for (int i = 0; i < pred.length; i++) {
+            agree += pred[i] == reference[i] ? 1 : 0;
+        }
+        return (double) agree / pred.length;
+    }
+
+    /** Recall@1/5/10 both ways of an image × text similarity matrix. */
+    private static Map<String, Double> retrieval(NDArray sim, List<List<Integer>> owned) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int k : new int[] {1, 5, 10}) {
+            out.put("i→t R@" + k, recallImageToText(sim, owned, k));
+        }
+        for (int k : new int[] {1, 5, 10}) {
+            out.put("t→i R@" + k, recallTextToImage(sim, owned, k));
+        }
+        return out;
     }
 
     private NDArray embedImages(ClipModel c, NDArray pixels) {
@@ -317,10 +374,11 @@ public final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
+    /** The unreduced model, then each method at each level (each once). */
     private static List<Config> configs(List<String> ms, List<Double> ls) {
         List<Config> out = new ArrayList<>(List.of(Config.UNREDUCED));
-        for (String m : ms) {
-            for (double l : ls) {
+        for (String m : ms.stream().distinct().toList()) {
+            for (double l : ls.stream().distinct().toList()) {
                 out.add(new Config(m, l));
             }
         }
@@ -329,19 +387,22 @@ public final class EvalCommand implements Callable<Integer> {
 
     private void report(Task t, List<Row> rows) throws IOException {
         Files.createDirectories(common.out);
-        double base = rows.get(0).seconds();
         List<String> cols = new ArrayList<>(rows.get(0).metrics().keySet());
         StringBuilder sb = new StringBuilder("# tokenreduce eval: ").append(t.name().toLowerCase(Locale.ROOT))
-                .append("\n\nModel: ").append(model).append(". Speed-up: wall time of this evaluation against the "
-                        + "unreduced model's (all of it, including what the method leaves whole).\n\n| configuration | ");
+                .append("\n\nModel: ").append(model).append(String.format(Locale.ROOT, ". Speed-up: median wall time "
+                        + "of the unreduced model's whole evaluation (including what a method leaves whole) over this "
+                        + "configuration's; each evaluated %d time(s) untimed, then %d timed rounds interleaved in random "
+                        + "order (seed %d).%n%n| configuration | ", warmup, rounds, seed));
         cols.forEach(c -> sb.append(c).append(" | "));
-        sb.append("time s | speed-up |\n|---|");
+        sb.append("time s (median) | range s | speed-up |\n|---|");
         cols.forEach(c -> sb.append("---|"));
-        sb.append("---|---|\n");
+        sb.append("---|---|---|\n");
         for (Row r : rows) {
             sb.append("| ").append(r.config().label()).append(" | ");
             r.metrics().values().forEach(v -> sb.append(String.format(Locale.ROOT, "%.4f | ", v)));
-            sb.append(String.format(Locale.ROOT, "%.2f | %.2f |%n", r.seconds(), base / r.seconds()));
+            Speedups.Entry e = r.time();
+            sb.append(String.format(Locale.ROOT, "%.2f | %.2f–%.2f | %.2f |%n", e.medianSeconds(), e.minSeconds(),
+                    e.maxSeconds(), e.speedup()));
         }
         sb.append("\n![accuracy vs speed-up](eval-accuracy.png)\n");
         Files.writeString(common.out.resolve("report.md"), sb.toString());
@@ -351,7 +412,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<Charts.Series> series = new ArrayList<>();
         String metric = cols.get(0).equals("STS-B ρ") ? "nDCG@10" : cols.get(0);
-        byMethod.forEach((k, v) -> series.add(new Charts.Series(k, v.stream().map(r -> base / r.seconds()).toList(),
+        byMethod.forEach((k, v) -> series.add(new Charts.Series(k, v.stream().map(r -> r.time().speedup()).toList(),
                 v.stream().map(r -> r.metrics().get(metric)).toList())));
         Charts.xy(common.out.resolve("eval-accuracy.png"), metric + " vs speed-up", "speed-up × unreduced", metric, series,
                 true);

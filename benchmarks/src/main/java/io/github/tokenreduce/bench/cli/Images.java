@@ -43,6 +43,19 @@ final class Images {
         return ImageDecoder.read(file);
     }
 
+    /** Why {@code file} could not be read ({@link IOException}) or decoded (any other exception), in one line. */
+    static String whyUnreadable(Path file, Exception e) {
+        if (e instanceof IOException) {
+            String m = e.getMessage();
+            return "image " + file + " cannot be read: " + e.getClass().getSimpleName()
+                    + (m == null || m.equals(file.toString()) ? "" : " " + m);
+        }
+        if (e instanceof IllegalArgumentException && e.getMessage() != null) {
+            return e.getMessage(); // the decoder's, naming the file
+        }
+        return "image " + file + " cannot be decoded: " + e;
+    }
+
     static boolean isImage(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png") || n.endsWith(".bmp") || n.endsWith(".gif");

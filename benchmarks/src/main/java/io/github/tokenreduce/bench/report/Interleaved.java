@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.LongSupplier;
 
 /**
  * Times several contenders side by side in one run: warm-up rounds, then rounds in which every
@@ -42,6 +43,12 @@ public final class Interleaved {
     /** Runs {@code warmup} untimed and {@code rounds} timed interleaved rounds (seeded order). */
     public static Map<String, Timing> run(List<Contender> contenders, int warmup, int rounds, long seed,
             ProgressListener progress) {
+        return run(contenders, warmup, rounds, seed, progress, System::nanoTime);
+    }
+
+    /** {@link #run(List, int, int, long, ProgressListener)} timed by {@code nanos} (a fake clock in tests). */
+    static Map<String, Timing> run(List<Contender> contenders, int warmup, int rounds, long seed,
+            ProgressListener progress, LongSupplier nanos) {
         Random rnd = new Random(seed);
         Map<String, List<Double>> times = new LinkedHashMap<>();
         Map<String, Long> peak = new LinkedHashMap<>();
@@ -60,9 +67,9 @@ public final class Interleaved {
                 ProcessStats.resetPeak();
                 long rss0 = ProcessStats.rss();
                 long f0 = ProcessStats.minorFaults();
-                long t0 = System.nanoTime();
+                long t0 = nanos.getAsLong();
                 c.run().run();
-                double s = (System.nanoTime() - t0) / 1e9;
+                double s = (nanos.getAsLong() - t0) / 1e9;
                 long f = ProcessStats.minorFaults() - f0;
                 if (round >= warmup) {
                     times.get(c.name()).add(s);
