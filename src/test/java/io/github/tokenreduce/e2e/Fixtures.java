@@ -14,16 +14,21 @@ import io.github.tokenreduce.djl.weights.Safetensors;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Finds the reference fixtures in {@code ../shared/fixtures} and compares with them. Every test
+ * Finds the reference fixtures in {@code ../shared/fixtures} and in this repository's
+ * {@code src/test/resources/fixtures} (cases made here with the shared generators; README inside)
+ * and compares with them. Every test
  * discovers its cases here (folders, weight namings, the cases inside {@code fixture.json}), so a
  * new case dropped into a fixture folder is tested with no code change.
  */
@@ -46,12 +51,43 @@ final class Fixtures {
         throw new IllegalStateException("shared/fixtures not found; set -Dtokenreduce.shared");
     }
 
-    /** Every case folder of a fixture family (a folder holding {@code expected.safetensors}); at least one. */
+    /**
+     * Every case folder of a fixture family (a folder holding {@code expected.safetensors}): the
+     * shared ones, then this repository's ({@code fixtures/<family>} on the test class path, if any);
+     * at least one.
+     */
     static List<Path> cases(String family) {
         Path root = shared().resolve("fixtures").resolve(family);
-        List<Path> out = list(root).filter(p -> Files.isRegularFile(p.resolve("expected.safetensors"))).toList();
-        assertTrue(!out.isEmpty(), "no case folder with expected.safetensors under " + root);
+        List<Path> out = new ArrayList<>(caseFolders(root));
+        Path own = repository(family);
+        if (own != null) {
+            out.addAll(caseFolders(own));
+        }
+        assertTrue(!out.isEmpty(), "no case folder with expected.safetensors under " + root
+                + (own == null ? "" : " or " + own));
         return out;
+    }
+
+    /** A case folder's name for test display: {@code shared:<name>} or {@code repo:<name>}. */
+    static String name(Path caseDir) {
+        return (caseDir.startsWith(shared()) ? "shared:" : "repo:") + caseDir.getFileName();
+    }
+
+    /** This repository's folder of a fixture family (test resources), or null if it has none. */
+    private static Path repository(String family) {
+        URL url = Fixtures.class.getResource("/fixtures/" + family);
+        if (url == null) {
+            return null;
+        }
+        try {
+            return Paths.get(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("test resource fixtures/" + family + ": not a folder: " + url, e);
+        }
+    }
+
+    private static List<Path> caseFolders(Path root) {
+        return list(root).filter(p -> Files.isRegularFile(p.resolve("expected.safetensors"))).toList();
     }
 
     /** The weight variants of a case: its sub-folders holding {@code model.safetensors}. */

@@ -1,6 +1,8 @@
 package io.github.tokenreduce.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -17,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -55,6 +58,22 @@ class SentenceEncoderOrtTest {
                 NDManager m = NDManager.newBaseManager()) {
             List<SentenceEncoder.Chunk> chunks = ours.chunk(texts);
             assertTrue(chunks.size() > texts.size(), "the long text is split");
+            // cut as a truncating tokenizer would: one chunk a text, the first 126 word pieces
+            List<SentenceEncoder.Chunk> cut = ours.chunk(texts, 126);
+            assertEquals(texts.size(), cut.size(), "one chunk a text");
+            for (int c = 0, t = 0; t < texts.size(); t++) {
+                while (chunks.get(c).text() != t) {
+                    c++;
+                }
+                long[] whole = chunks.get(c).ids();
+                long[] first = cut.get(t).ids();
+                int n = Math.min(whole.length - 2, 126);
+                assertEquals(n, cut.get(t).weight(), "text " + t + ": word pieces kept");
+                assertArrayEquals(Arrays.copyOf(whole, n + 1), Arrays.copyOf(first, n + 1),
+                        "text " + t + ": [CLS] and the first pieces");
+                assertEquals(whole[whole.length - 1], first[first.length - 1], "text " + t + ": [SEP] last");
+            }
+            assertThrows(IllegalArgumentException.class, () -> ours.chunk(texts, 0));
             // pooled vectors of one ragged batch
             List<long[]> rows = new ArrayList<>();
             for (int i = 0; i < 16; i++) {

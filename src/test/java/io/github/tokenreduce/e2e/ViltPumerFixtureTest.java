@@ -11,6 +11,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.pumer.ImageMerge;
+import io.github.tokenreduce.core.pumer.PruneScore;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.djl.nn.KeyMasking;
 import io.github.tokenreduce.djl.site.Tower;
@@ -26,8 +27,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * PuMer inside ViLT as the PuMer authors run it ({@code shared/fixtures/vilt-pumer}): every case of
- * every folder's {@code fixture.json} (reduce layers, prune / merge / text ratios, merge style),
+ * PuMer inside ViLT as the PuMer authors run it ({@code shared/fixtures/vilt-pumer} and this
+ * repository's {@code src/test/resources/fixtures/vilt-pumer}): every case of every folder's
+ * {@code fixture.json} (reduce layers, prune / merge / text ratios, merge style, mean- or first-head
+ * score),
  * with the authors' masked softmax and {@link PumerReducer.Builder#asAuthors()}: VQA logits, rank
  * score, pooler and last hidden state to 1e-4, the mask after every block to 1e-6 and the token
  * counts exactly; and the unreduced logits of the same model.
@@ -40,10 +43,11 @@ class ViltPumerFixtureTest {
         for (Path dir : Fixtures.cases("vilt-pumer")) {
             JsonObject fixture = Fixtures.json(dir.resolve("fixture.json"));
             for (Path weights : Fixtures.weights(dir)) {
-                tests.add(DynamicTest.dynamicTest(dir.getFileName() + "/" + weights.getFileName() + "/unreduced",
+                String at = Fixtures.name(dir) + "/" + weights.getFileName() + "/";
+                tests.add(DynamicTest.dynamicTest(at + "unreduced",
                         () -> unreduced(dir, weights)));
                 for (Map.Entry<String, JsonElement> c : fixture.getAsJsonObject("cases").entrySet()) {
-                    tests.add(DynamicTest.dynamicTest(dir.getFileName() + "/" + weights.getFileName() + "/" + c.getKey(),
+                    tests.add(DynamicTest.dynamicTest(at + c.getKey(),
                             () -> reduced(dir, weights, c.getKey(), c.getValue().getAsJsonObject())));
                 }
             }
@@ -63,7 +67,6 @@ class ViltPumerFixtureTest {
 
     private static void reduced(Path dir, Path weights, String name, JsonObject c) throws Exception {
         JsonObject spec = c.getAsJsonObject("spec");
-        assertEquals("mh", spec.get("sim_method").getAsString(), "only the mean-head score is implemented");
         JsonArray layers = spec.getAsJsonArray("reduce_layers");
         int[] at = new int[layers.size()];
         for (int i = 0; i < at.length; i++) {
@@ -72,6 +75,7 @@ class ViltPumerFixtureTest {
         PumerReducer pumer = PumerReducer.builder().asAuthors().layers(at)
                 .pruneRatio(spec.get("prune_r").getAsDouble()).mergeRatio(spec.get("merge_r").getAsDouble())
                 .textMergeRatio(spec.get("merge_text").getAsDouble())
+                .pruneScore(PruneScore.fromSimMethod(spec.get("sim_method").getAsString()))
                 .imageMerge(ImageMerge.valueOf(spec.get("merge_style").getAsString().toUpperCase(java.util.Locale.ROOT)))
                 .build();
         try (NDManager m = NDManager.newBaseManager(); ViltModel plain = ViltModel.load(weights, Device.cpu())) {

@@ -1,6 +1,7 @@
 package io.github.tokenreduce.langchain4j;
 
 import ai.djl.Device;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.DimensionAwareEmbeddingModel;
@@ -13,17 +14,26 @@ import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A drop-in replacement for langchain4j's in-process embedding models
  * ({@code AllMiniLmL6V2EmbeddingModel}, {@code BgeSmallEnV15EmbeddingModel},
  * {@code E5SmallV2EmbeddingModel}): the same ONNX file and tokenizer from the same Maven jar, the same
- * chunking (510 word pieces), pooling, chunk averaging and L2 normalisation, and the same token
- * usage, run block by block on DJL's PyTorch engine with a token-reduction method attached (or
- * none). Thread-safe; {@link #close()} frees the weights.
+ * cut of long texts, pooling and L2 normalisation, and the same token usage, run block by block on
+ * DJL's PyTorch engine with a token-reduction method attached (or none). Thread-safe;
+ * {@link #close()} frees the weights.
+ *
+ * <p>Long texts: langchain4j's code splits word pieces into chunks of 510, but its tokenizer, loaded
+ * with only padding switched off, has already truncated the text to its maximum length with [CLS]
+ * and [SEP]: the tokenizer file's own 128 for all-MiniLM-L6-v2 (126 word pieces), DJL's default
+ * model maximum 512 for bge-small-en-v1.5 and e5-small-v2 (510). So langchain4j embeds a text's first
+ * 126 or 510 word pieces and never chunks; this model cuts at the same place ({@link #keptPieces}).
+ * Neither adds e5's "query: " / "passage: " prefixes: give them in the text.
  *
  * <pre>{@code
  * EmbeddingModel model = TokenReducedEmbeddingModel.allMiniLmL6V2(   // the measured default: CrossGET,
@@ -36,11 +46,14 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
     private final BundledEncoder model;
     private final SentenceEncoder encoder;
     private final SentenceEncoder owner;
+    private final int keptPieces;
 
-    private TokenReducedEmbeddingModel(BundledEncoder model, SentenceEncoder owner, SentenceEncoder encoder) {
+    private TokenReducedEmbeddingModel(BundledEncoder model, SentenceEncoder owner, SentenceEncoder encoder,
+            int keptPieces) {
         this.model = model;
         this.owner = owner;
         this.encoder = encoder;
+        this.keptPieces = keptPieces;
         this.dimension = encoder.config().width();
     }
 
@@ -61,6 +74,7 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
 
     /** Any bundled model with {@code reducer} (or none) on {@code device}. */
     public static TokenReducedEmbeddingModel of(BundledEncoder model, TokenReducer reducer, Device device) {
+        int kept = keptPieces(model);
         SentenceEncoder loaded;
         try {
             loaded = model.load(device);
@@ -68,7 +82,23 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
             throw new UncheckedIOException("cannot load " + model.modelName(), e);
         }
         SentenceEncoder used = reducer == null ? loaded : loaded.withReduction(Tower.TEXT, TowerReduction.of(reducer));
-        return new TokenReducedEmbeddingModel(model, loaded, used);
+        return new TokenReducedEmbeddingModel(model, loaded, used, kept);
+    }
+
+    /**
+     * How many word pieces of a text langchain4j's own model embeds: its tokenizer, loaded as
+     * langchain4j loads it ({@code padding=false}, everything else from the tokenizer file), truncates
+     * to its maximum length, [CLS] and [SEP] included; {@link Integer#MAX_VALUE} if it does not
+     * truncate.
+     */
+    public static int keptPieces(BundledEncoder model) {
+        try (InputStream in = model.open(model.tokenizerResource());
+                HuggingFaceTokenizer langchain4js = HuggingFaceTokenizer.newInstance(in, Map.of("padding", "false"))) {
+            return "DO_NOT_TRUNCATE".equals(langchain4js.getTruncation()) ? Integer.MAX_VALUE
+                    : Math.max(langchain4js.getMaxLength() - 2, 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + model.tokenizerResource(), e);
+        }
     }
 
     @Override
@@ -80,7 +110,7 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
         for (TextSegment s : segments) {
             texts.add(s.text());
         }
-        List<SentenceEncoder.Chunk> chunks = encoder.chunk(texts);
+        List<SentenceEncoder.Chunk> chunks = encoder.chunk(texts, keptPieces);
         float[][] vectors = SentenceEncoder.combine(texts.size(), chunks, encoder.pool(chunks));
         List<Embedding> out = new ArrayList<>(vectors.length);
         for (float[] v : vectors) {

@@ -40,12 +40,7 @@ class TokenReducedEmbeddingModelTest {
             Response<List<Embedding>> b = ours.embedAll(SEGMENTS);
             assertEquals(a.tokenUsage().inputTokenCount(), b.tokenUsage().inputTokenCount(), "token usage");
             for (int i = 0; i < SEGMENTS.size(); i++) {
-                float[] x = a.content().get(i).vector();
-                float[] y = b.content().get(i).vector();
-                double worst = 0;
-                for (int j = 0; j < x.length; j++) {
-                    worst = Math.max(worst, Math.abs(x[j] - y[j]));
-                }
+                double worst = maxAbsDiff(a.content().get(i).vector(), b.content().get(i).vector());
                 assertTrue(worst < 1e-4, name + " segment " + i + " differs by " + worst);
             }
             float[] single = ours.embed("A man is playing a guitar.").content().vector();
@@ -94,6 +89,16 @@ class TokenReducedEmbeddingModelTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TokenReducedEmbeddingModel.allMiniLmL6V2(PumerReducer.builder().build()));
         assertTrue(e.getMessage().contains("one modality"), e.getMessage());
+    }
+
+    /** The largest absolute difference of two same-length vectors. */
+    static double maxAbsDiff(float[] x, float[] y) {
+        assertEquals(x.length, y.length, "vector lengths");
+        double worst = 0;
+        for (int j = 0; j < x.length; j++) {
+            worst = Math.max(worst, Math.abs(x[j] - y[j]));
+        }
+        return worst;
     }
 
     private static double dot(float[] a, float[] b) {

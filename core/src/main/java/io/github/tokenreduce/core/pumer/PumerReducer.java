@@ -43,7 +43,10 @@ import java.util.Set;
  * top-scored kept token being protected in the merge instead ({@link Builder#imageClsPrunable}), and
  * kept image padding merges with real image tokens ({@link Builder#imagePaddingMerges}).
  * Under {@code asAuthors()} a layer whose prune count rounds to 0 is also left whole, as in the
- * authors' {@code Block.forward}. {@link ImageMerge#TIP} sums image groups (the authors' "tip"). Use {@link #reduce} on a single-stream set with
+ * authors' {@code Block.forward}. {@link ImageMerge#TIP} sums image groups (the authors' "tip"), and
+ * {@link PruneScore#FIRST_HEAD} scores image tokens by the first attention head alone (the authors'
+ * {@code sim_method="fh"}); both are independent of {@code asAuthors()}, which keeps the mean-head
+ * score and ToMe merge of the released ViLT runs. Use {@link #reduce} on a single-stream set with
  * {@link ModalitySpans}, or {@link #reduceImage}/{@link #reduceText} on separate sets (BLIP/METER
  * cross-attention).
  */
@@ -59,6 +62,7 @@ public final class PumerReducer implements CrossModalReducer {
     private final ImageMerge imageMerge;
     private final boolean skipWithoutPruning;
     private final boolean imagePaddingMerges;
+    private final PruneScore pruneScore;
 
     private PumerReducer(Builder b) {
         this.schedule = b.schedule;
@@ -71,6 +75,7 @@ public final class PumerReducer implements CrossModalReducer {
         this.imageMerge = b.imageMerge;
         this.skipWithoutPruning = b.skipWithoutPruning;
         this.imagePaddingMerges = b.imagePaddingMerges;
+        this.pruneScore = b.score;
     }
 
     public static Builder builder() {
@@ -123,7 +128,7 @@ public final class PumerReducer implements CrossModalReducer {
             NDArray imageKeys) {
         int li = image.length();
         Checks.shape("imageKeys", imageKeys, new long[] {image.batch(), li, -1}, "[B, Li, c]");
-        NDArray score = TextInformedPruning.scores(textToImage, textMask, votes);
+        NDArray score = TextInformedPruning.scores(textToImage, textMask, votes, pruneScore);
         Checks.shape("crossAttention", score, new long[] {image.batch(), li},
                 "[B, H, Lt, Li] with Li = " + li);
         NDArray protMask = imageClsPrunable ? image.protectedMask().zerosLike() : image.protectedMask();
@@ -195,7 +200,7 @@ public final class PumerReducer implements CrossModalReducer {
     @Override
     public String toString() {
         return "PuMer(prune=" + pruneRatio + ", merge=" + mergeRatio + ", text=" + textMergeRatio
-                + ", " + imageMerge + ", votes=" + votes + (imageClsPrunable ? ", CLS prunable" : "") + ", "
+                + ", " + imageMerge + ", " + pruneScore + ", votes=" + votes + (imageClsPrunable ? ", CLS prunable" : "") + ", "
                 + schedule + ")";
     }
 
@@ -214,6 +219,7 @@ public final class PumerReducer implements CrossModalReducer {
         private ImageMerge imageMerge = ImageMerge.TOME;
         private boolean skipWithoutPruning;
         private boolean imagePaddingMerges;
+        private PruneScore score = PruneScore.MEAN_HEAD;
 
         /**
          * Everything the authors' code does that the defaults do not: padding rows vote, the image
@@ -255,6 +261,16 @@ public final class PumerReducer implements CrossModalReducer {
         /** How kept image tokens merge (default {@link ImageMerge#TOME}). */
         public Builder imageMerge(ImageMerge m) {
             imageMerge = Checks.notNull("imageMerge", m);
+            return this;
+        }
+
+        /**
+         * Which heads the image score reads (default {@link PruneScore#MEAN_HEAD}, the released
+         * ViLT runs; {@link PruneScore#FIRST_HEAD} is the authors' {@code sim_method="fh"} and needs
+         * the per-head text-to-image attention).
+         */
+        public Builder pruneScore(PruneScore s) {
+            score = Checks.notNull("pruneScore", s);
             return this;
         }
 

@@ -4,6 +4,8 @@ import static io.github.tokenreduce.core.testing.Arrays3.tokens;
 import static io.github.tokenreduce.core.testing.Arrays3.unit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -70,5 +72,57 @@ class PumerHandWorkedTest {
             assertArrayEquals(new float[] {0.85f, 0.65f},
                     TextInformedPruning.scores(att, mask, TextVotes.ALL_ROWS).toFloatArray(), 1e-6f);
         }
+    }
+
+    @Test
+    void firstHeadScoreReadsHeadZeroOnly() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // two heads over 2 text rows (second one padding) and 2 image tokens: head 0 prefers image
+            // token 1, head 1 (and so the head mean) prefers image token 0
+            NDArray att = m.create(new float[] {0.2f, 0.8f, 0.5f, 0.5f, 0.9f, 0.1f, 0.5f, 0.5f},
+                    new Shape(1, 2, 2, 2));
+            NDArray mask = m.create(new float[] {1, 0}, new Shape(1, 2));
+            assertArrayEquals(new float[] {0.2f, 0.8f}, TextInformedPruning.scores(att, mask,
+                    TextVotes.REAL_TEXT, PruneScore.FIRST_HEAD).toFloatArray(), 1e-6f);
+            assertArrayEquals(new float[] {0.55f, 0.45f}, TextInformedPruning.scores(att, mask,
+                    TextVotes.REAL_TEXT, PruneScore.MEAN_HEAD).toFloatArray(), 1e-6f);
+            // the authors' vote: the padding row of head 0 counts too, over the real length 1
+            assertArrayEquals(new float[] {0.7f, 1.3f}, TextInformedPruning.scores(att, mask,
+                    TextVotes.ALL_ROWS, PruneScore.FIRST_HEAD).toFloatArray(), 1e-6f);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TextInformedPruning.scores(att.mean(new int[] {1}), mask, TextVotes.REAL_TEXT,
+                            PruneScore.FIRST_HEAD));
+            assertTrue(e.getMessage().contains("per-head"), e.getMessage());
+        }
+    }
+
+    @Test
+    void firstHeadPruningKeepsWhatHeadZeroPrefers() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[][] x = {{0, 0}, {10, 100}, {11, 110}, {12, 120}};
+            float[][] keys = {unit(4, 0), unit(4, 1), unit(4, 2), unit(4, 3)};
+            TokenSet t = TokenSet.builder(tokens(m, x)).spans(ModalitySpans.textThenImage(1, 3)).build();
+            // one text row, two heads over 3 image tokens: head 0 ranks 2 > 1 > 0, the head mean 0 > 2 > 1
+            NDArray t2i = m.create(new float[] {0.1f, 0.3f, 0.6f, 0.9f, 0.05f, 0.05f}, new Shape(1, 2, 1, 3));
+            SiteInputs in = SiteInputs.builder().metric(tokens(m, keys)).crossAttention(t2i).build();
+            PumerReducer.Builder b = PumerReducer.builder().pruneRatio(0.34).mergeRatio(0).textMergeRatio(0)
+                    .layers(0);
+            // prune round(0.34·3) = 1 token; kept in score order
+            assertArrayEquals(new float[] {0, 0, 12, 120, 11, 110},
+                    b.pruneScore(PruneScore.FIRST_HEAD).build().reduce(t, in, 0).tokens().hidden().toFloatArray());
+            assertArrayEquals(new float[] {0, 0, 10, 100, 12, 120},
+                    b.pruneScore(PruneScore.MEAN_HEAD).build().reduce(t, in, 0).tokens().hidden().toFloatArray());
+        }
+    }
+
+    @Test
+    void simMethodNamesTheAuthorsUse() {
+        assertEquals(PruneScore.FIRST_HEAD, PruneScore.fromSimMethod("fh"));
+        assertEquals(PruneScore.FIRST_HEAD, PruneScore.fromSimMethod("first_head"));
+        assertEquals(PruneScore.MEAN_HEAD, PruneScore.fromSimMethod("MH"));
+        assertEquals(PruneScore.MEAN_HEAD, PruneScore.fromSimMethod("mean_head"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PruneScore.fromSimMethod("km"));
+        assertTrue(e.getMessage().contains("\"km\""), e.getMessage());
     }
 }

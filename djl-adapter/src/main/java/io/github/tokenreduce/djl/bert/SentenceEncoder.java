@@ -41,10 +41,12 @@ import java.util.regex.Pattern;
  * DJL, read from its ONNX export, with a reduction site in every layer after the attention
  * sub-layer and before the feed-forward (the same BERT code as BLIP's text encoder).
  *
- * <p>{@link #embed} works as langchain4j's {@code OnnxBertBiEncoder}: word pieces split into chunks
- * of at most 510 (never inside a word), each chunk wrapped in [CLS] … [SEP] and pooled, the chunks
- * averaged weighted by their token counts, the result L2-normalised. The tokenizer file's own
- * truncation and padding are overridden. Batches are length-bucketed and ragged (key mask).
+ * <p>{@link #embed} follows the code of langchain4j's {@code OnnxBertBiEncoder}: word pieces split
+ * into chunks of at most 510 (never inside a word), each chunk wrapped in [CLS] … [SEP] and pooled,
+ * the chunks averaged weighted by their token counts, the result L2-normalised. The tokenizer file's
+ * own truncation and padding are overridden, so every word piece counts. (langchain4j's tokenizer
+ * keeps its truncation and so never chunks: the langchain4j module cuts texts as it does, with
+ * {@link #chunk(List, int)}.) Batches are length-bucketed and ragged (key mask).
  * Pooling stays exact under reduction ({@link SentenceEncoderConfig.Pooling}). Methods: ToMe,
  * CrossGET (guided by [CLS]; no cross token is added, as nothing was trained for one) and MADTP
  * (training-free dictionary: the 64 strongest output directions of the last feed-forward layer,
@@ -188,8 +190,20 @@ public final class SentenceEncoder implements AutoCloseable {
      */
     public record Chunk(int text, long[] ids, int weight) {}
 
-    /** The texts' chunks; an empty or blank text is an error. */
+    /** The texts' chunks, every word piece kept; an empty or blank text is an error. */
     public List<Chunk> chunk(List<String> texts) {
+        return chunk(texts, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The chunks of each text's first {@code maxPieces} word pieces (all of them when fewer), as a
+     * tokenizer that truncates to {@code maxPieces + 2} tokens with [CLS] and [SEP] keeps them;
+     * {@code maxPieces <= 510} gives one chunk per text. An empty or blank text is an error.
+     */
+    public List<Chunk> chunk(List<String> texts, int maxPieces) {
+        if (maxPieces < 1) {
+            throw new IllegalArgumentException("maxPieces: must be >= 1 but was " + maxPieces);
+        }
         List<Chunk> chunks = new ArrayList<>();
         for (int t = 0; t < texts.size(); t++) {
             String text = texts.get(t);
@@ -197,7 +211,8 @@ public final class SentenceEncoder implements AutoCloseable {
                 throw new IllegalArgumentException("texts: text " + t + " is empty or whitespace only; cannot embed it");
             }
             Encoding e = tokenizer.encode(text, false, false);
-            for (int[] range : partition(e.getTokens())) {
+            String[] pieces = e.getTokens();
+            for (int[] range : partition(pieces.length > maxPieces ? Arrays.copyOf(pieces, maxPieces) : pieces)) {
                 long[] ids = new long[range[1] - range[0] + 2];
                 ids[0] = cls;
                 System.arraycopy(e.getIds(), range[0], ids, 1, range[1] - range[0]);
