@@ -56,33 +56,39 @@ class CalibrateTextTest {
         assertTrue(Files.readString(out.resolve("report.md")).contains("cannot tell configurations apart"));
     }
 
-    /** On passages, MADTP keep 0.5 falls under the fidelity floor and is never chosen; the choice is the cheapest that meets both. */
+    /**
+     * On passages, MADTP keep 0.5 (mean cosine about 0.46) is within a loose drop budget and the
+     * cheapest configuration, but falls under the fidelity floor (0.85) and is not chosen; the choice
+     * is the cheapest that meets both.
+     */
     @Test
     void passagesChooseTheCheapestAboveTheFidelityFloor() throws IOException {
         Path out = tmp.resolve("austen");
-        CliArgumentsTest.Outcome o = CliArgumentsTest.run("calibrate", "all-minilm-l6-v2", "--budget", "drop=1",
+        CliArgumentsTest.Outcome o = CliArgumentsTest.run("calibrate", "all-minilm-l6-v2", "--budget", "drop=30",
                 "--data", Fixtures.shared().resolve("data/austen/austen_passages300.jsonl").toString(), "--limit", "48",
                 "--methods", "crossget,madtp", "--levels", "0.8,0.5", "--docs", "4", "--rounds", "1", "-q",
                 "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         String md = Files.readString(out.resolve("report.md"));
-        String[] madtp = row(md, "madtp", "0.5");
-        assertTrue(Double.parseDouble(madtp[5].trim()) < 0.95, "MADTP keep 0.5 is far from the unreduced model: " + md);
-        assertEquals("no", madtp[8].trim(), md);
         double base = Double.parseDouble(row(md, "unreduced", "0")[6].trim());
+        String[] madtp = row(md, "madtp", "0.5");
+        assertTrue(Double.parseDouble(madtp[5].trim()) < 0.85, "MADTP keep 0.5 is far from the unreduced model: " + md);
+        assertTrue((base - Double.parseDouble(madtp[6].trim())) * 100 <= 30, "only the floor rules it out: " + md);
+        assertEquals("no", madtp[8].trim(), md);
         double cheapest = Double.MAX_VALUE;
         for (String line : md.lines().filter(l -> l.startsWith("| ") && l.endsWith("| yes |")).toList()) {
             String[] c = line.split("\\|");
-            assertTrue(Double.parseDouble(c[5].trim()) >= 0.95, "a row that meets keeps cosine >= 0.95: " + line);
-            assertTrue((base - Double.parseDouble(c[6].trim())) * 100 <= 1 + 1e-9, "and loses <= 1 point: " + line);
+            assertTrue(Double.parseDouble(c[5].trim()) >= 0.85, "a row that meets keeps cosine >= 0.85: " + line);
+            assertTrue((base - Double.parseDouble(c[6].trim())) * 100 <= 30 + 1e-9, "and loses <= 30 points: " + line);
             cheapest = Math.min(cheapest, Double.parseDouble(c[3].trim()));
         }
         Matcher chosen = Pattern.compile("Chosen: \\*\\*(\\S+) ([^*]+)\\*\\*: ([0-9.]+) GFLOP").matcher(md);
         assertTrue(chosen.find(), md);
         assertEquals(cheapest, Double.parseDouble(chosen.group(3)), 0.051, "the cheapest row that meets: " + md);
+        assertTrue(cheapest > Double.parseDouble(madtp[3].trim()), "MADTP keep 0.5 was the cheapest: " + md);
         ReducerSpec spec = ReducerSpec.read(out.resolve("schedule.json"));
         assertEquals(chosen.group(2), spec.schedule().toString(), "schedule.json holds the chosen schedule");
-        assertFalse(spec.method().equals("madtp") && spec.schedule().toString().contains("0.5"), md);
+        assertEquals(chosen.group(1), spec.method(), md);
     }
 
     /** The report row of {@code method} whose schedule mentions {@code level}, split on '|'. */

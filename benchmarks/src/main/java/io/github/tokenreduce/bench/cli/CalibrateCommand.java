@@ -84,7 +84,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--knn", defaultValue = "5", description = "k of the k-NN label accuracy (default ${DEFAULT-VALUE}).")
     int knn;
 
-    @Option(names = "--min-cosine", defaultValue = "0.95", description = "Fidelity floor under latency and drop budgets: "
+    @Option(names = "--min-cosine", defaultValue = "0.85", description = "Fidelity floor under latency and drop budgets: "
             + "the least mean cosine to the unreduced outputs a choice keeps (default ${DEFAULT-VALUE}).")
     double minCosine;
 

@@ -6,6 +6,7 @@ import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.MatchMasks;
+import io.github.tokenreduce.core.util.PerSampleClamp;
 import io.github.tokenreduce.core.util.StableOrder;
 import io.github.tokenreduce.core.util.Tensors;
 
@@ -91,22 +92,16 @@ public final class CompleteGraphMatcher {
         NDArray real = keyMask.gt(0f).toType(DataType.FLOAT32, false);
         int[] len = MatchMasks.countPositive(real);
         int[] p = MatchMasks.countPositive(protectedMask.gt(0f).toType(DataType.FLOAT32, false).mul(real));
-        int[] applied = new int[(int) batch];
-        int[] counts = new int[(int) batch];
-        boolean any = false;
+        int[] limit = new int[(int) batch];
         for (int s = 0; s < batch; s++) {
-            Checks.nonNegative("r[" + s + "]", r[s]);
-            applied[s] = Math.max(0, Math.min(r[s], (len[s] - p[s]) / 2));
-            counts[s] = len[s] - applied[s];
-            any |= applied[s] > 0;
+            limit[s] = (len[s] - p[s]) / 2;
         }
-        if (!any) {
+        PerSampleClamp c = PerSampleClamp.of(r, limit, len);
+        if (c == null) {
             return MergePlan.identity(metric, (int) batch, n);
         }
-        boolean same = Arrays.stream(applied).allMatch(a -> a == applied[0])
-                && Arrays.stream(r).allMatch(x -> x == r[0]);
-        return plan(metric, importance, protectedMask, keyMask, applied, counts, true, same ? r[0] : -1,
-                same ? applied[0] : -1, tie);
+        return plan(metric, importance, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(),
+                c.appliedAll(), tie);
     }
 
     /** The plan for per-sample removal counts; with {@code dropPadding} padding is never a source and gets no slot. */

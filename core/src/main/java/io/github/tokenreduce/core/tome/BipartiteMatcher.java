@@ -8,6 +8,7 @@ import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.MatchMasks;
+import io.github.tokenreduce.core.util.PerSampleClamp;
 import io.github.tokenreduce.core.util.StableOrder;
 import io.github.tokenreduce.core.util.Tensors;
 
@@ -100,24 +101,16 @@ public final class BipartiteMatcher {
         int[] p = MatchMasks.countPositive(realProt);
         int[] pa = MatchMasks.countPositive(realProt.get(":, 0::2"));
         int[] pb = MatchMasks.countPositive(realProt.get(":, 1::2"));
-        int[] applied = new int[(int) batch];
-        int[] counts = new int[(int) batch];
-        boolean any = false;
+        int[] limit = new int[(int) batch];
         for (int s = 0; s < batch; s++) {
-            Checks.nonNegative("r[" + s + "]", r[s]);
             int freeB = len[s] / 2 - pb[s];
-            int limit = freeB <= 0 ? 0 : Math.min((len[s] - p[s]) / 2, (len[s] + 1) / 2 - pa[s]);
-            applied[s] = Math.max(0, Math.min(r[s], limit));
-            counts[s] = len[s] - applied[s];
-            any |= applied[s] > 0;
+            limit[s] = freeB <= 0 ? 0 : Math.min((len[s] - p[s]) / 2, (len[s] + 1) / 2 - pa[s]);
         }
-        if (!any) {
+        PerSampleClamp c = PerSampleClamp.of(r, limit, len);
+        if (c == null) {
             return MergePlan.identity(metric, (int) batch, n);
         }
-        boolean same = Arrays.stream(applied).allMatch(a -> a == applied[0])
-                && Arrays.stream(r).allMatch(x -> x == r[0]);
-        return plan(metric, protectedMask, keyMask, applied, counts, true, same ? r[0] : -1, same ? applied[0] : -1,
-                tie);
+        return plan(metric, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(), c.appliedAll(), tie);
     }
 
     /**
