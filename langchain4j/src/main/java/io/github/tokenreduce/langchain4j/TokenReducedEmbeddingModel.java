@@ -10,6 +10,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.site.Defaults;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
@@ -36,8 +37,9 @@ import java.util.Map;
  * Neither adds e5's "query: " / "passage: " prefixes: give them in the text.
  *
  * <pre>{@code
- * EmbeddingModel model = TokenReducedEmbeddingModel.allMiniLmL6V2(   // the measured default: CrossGET,
- *         Levels.reducer("crossget", Levels.textSchedule(0.8), false)); // keep 80% per layer, >= 64 tokens
+ * EmbeddingModel model = TokenReducedEmbeddingModel.withDefaults(BundledEncoder.ALL_MINILM_L6_V2);
+ *         // the model's documented default (Defaults: CrossGET keep 0.8, >= 64 tokens); for another
+ *         // accuracy budget, calibrate on your own labelled data (tokenreduce calibrate --budget drop=1)
  * Embedding e = model.embed("a sentence").content();
  * }</pre>
  */
@@ -70,6 +72,11 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
     /** e5-small-v2 (mean pooling) with {@code reducer}, or none when null. Prefix texts with "query: " / "passage: ". */
     public static TokenReducedEmbeddingModel e5SmallV2(TokenReducer reducer) {
         return of(BundledEncoder.E5_SMALL_V2, reducer, Device.cpu());
+    }
+
+    /** A bundled model with its documented default reduction ({@link Defaults}), on the CPU. */
+    public static TokenReducedEmbeddingModel withDefaults(BundledEncoder model) {
+        return of(model, Defaults.textSpec(model, Defaults.AUTO, null).reducer(), Device.cpu());
     }
 
     /** Any bundled model with {@code reducer} (or none) on {@code device}. */

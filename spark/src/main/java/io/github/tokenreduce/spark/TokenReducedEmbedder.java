@@ -1,9 +1,8 @@
 package io.github.tokenreduce.spark;
 
 import io.github.tokenreduce.core.ReducerSpec;
-import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
-import io.github.tokenreduce.djl.site.Levels;
+import io.github.tokenreduce.djl.site.Defaults;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -84,10 +83,11 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
         this.outputCol = new Param<>(uid, "outputCol", "embedding column, array<float>");
         this.errorCol = new Param<>(uid, "errorCol",
                 "error column: null, or why the row has no embedding");
-        this.method = new Param<>(uid, "method", "none, tome, crossget or madtp",
-                ParamValidators.inArray(new String[] {"none", "tome", "crossget", "madtp"}));
+        this.method = new Param<>(uid, "method", "none, auto (the model's documented default), tome, crossget or madtp",
+                ParamValidators.inArray(new String[] {"none", "auto", "tome", "crossget", "madtp"}));
         this.level = new DoubleParam(uid, "level",
-                "reduction level: r for images (default 16), share of tokens kept per layer for texts (default 0.8)");
+                "reduction level: r for images (default 16), share of tokens kept per layer for texts (default: the "
+                + "model's documented level)");
         this.scheduleFile = new Param<>(uid, "scheduleFile",
                 "a reducer spec (schedule.json from tokenreduce calibrate), read on the driver; overrides method");
         this.batchSize = new IntParam(uid, "batchSize", "rows per forward", ParamValidators.gtEq(1));
@@ -267,11 +267,11 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
                 throw new UncheckedIOException("scheduleFile: cannot read " + f, e);
             }
         } else if (!getOrDefault(method).equals("none")) {
-            boolean images = kind == EmbedderConfig.Kind.CLIP_IMAGE;
-            boolean text = kind == EmbedderConfig.Kind.SENTENCE;
-            double l = isSet(level) ? (double) getOrDefault(level) : text ? 0.8 : 16;
-            Schedule s = text ? Levels.textSchedule(l) : Levels.visionSchedule(l);
-            spec = new ReducerSpec(getOrDefault(method), s, images, 1f).toJson().toString();
+            Double l = isSet(level) ? (Double) getOrDefault(level) : null;
+            ReducerSpec s = kind == EmbedderConfig.Kind.SENTENCE
+                    ? Defaults.textSpec(BundledEncoder.byName(required(model)).orElseThrow(), getOrDefault(method), l)
+                    : Defaults.visionSpec(getOrDefault(method), l, kind == EmbedderConfig.Kind.CLIP_IMAGE);
+            spec = s.toJson().toString();
         }
         return new EmbedderConfig(required(model), kind, spec, (Integer) getOrDefault(batchSize),
                 getOrDefault(device).toLowerCase(Locale.ROOT), (Integer) getOrDefault(threads));

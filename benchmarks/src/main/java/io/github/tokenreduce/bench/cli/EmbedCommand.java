@@ -5,7 +5,7 @@ import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
-import io.github.tokenreduce.djl.site.Levels;
+import io.github.tokenreduce.djl.site.Defaults;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.ArgGroup;
@@ -80,11 +80,13 @@ public final class EmbedCommand implements Callable<Integer> {
         @Option(names = "--spec", description = "A reducer spec (schedule.json written by calibrate).")
         Path spec;
 
-        @Option(names = "--method", description = "tome, crossget or madtp, with --level.")
+        @Option(names = "--method", description = "auto (the model's documented default), tome, crossget or madtp; "
+                + "--level optional.")
         String method;
     }
 
-    @Option(names = "--level", description = "With --method: r for CLIP (default 16), share kept for text (default 0.8).")
+    @Option(names = "--level", description = "With --method: r for CLIP (default 16), share kept for text (default: the "
+            + "model's documented level, Defaults).")
     Double level;
 
     @Override
@@ -112,8 +114,8 @@ public final class EmbedCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The reducer the options name, or null for the unreduced model. */
-    private TokenReducer reducer(boolean isText) throws IOException {
+    /** The reducer the options name for a sentence encoder ({@code text}) or CLIP (null), or null for the unreduced model. */
+    private TokenReducer reducer(BundledEncoder text) throws IOException {
         if (reduction == null) {
             return null;
         }
@@ -123,9 +125,8 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             return ReducerSpec.read(reduction.spec).reducer();
         }
-        double l = level != null ? level : isText ? 0.8 : 16;
-        return Levels.reducer(reduction.method.toLowerCase(Locale.ROOT),
-                isText ? Levels.textSchedule(l) : Levels.visionSchedule(l), !isText);
+        return (text != null ? Defaults.textSpec(text, reduction.method, level)
+                : Defaults.visionSpec(reduction.method, level, true)).reducer();
     }
 
     private EmbedOutput.Summary embedText(BundledEncoder b) throws IOException {
@@ -140,7 +141,7 @@ public final class EmbedCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--prefix: expected passage, query or none but got '"
                     + prefix + "'");
         };
-        TokenReducer r = reducer(true);
+        TokenReducer r = reducer(b);
         int lines = TextLines.count(input);
         try (SentenceEncoder base = b.load(common.device()).withBatchSize(batch);
                 EmbedOutput out = EmbedOutput.open(common.out, resume);
@@ -184,7 +185,7 @@ public final class EmbedCommand implements Callable<Integer> {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("--input: no PNG/JPEG/GIF/BMP images in " + input);
         }
-        TokenReducer r = reducer(false);
+        TokenReducer r = reducer(null);
         try (ClipModel base = ClipModel.load(dir, common.device());
                 EmbedOutput out = EmbedOutput.open(common.out, resume)) {
             List<Path> todo = files.stream().filter(f -> !out.done(id(f))).toList();

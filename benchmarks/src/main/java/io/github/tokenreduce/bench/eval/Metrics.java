@@ -151,4 +151,51 @@ public final class Metrics {
         }
         return sum / a.length;
     }
+
+    /**
+     * Leave-one-out k-nearest-neighbour accuracy: each row's label predicted by a majority vote of
+     * its {@code k} most cosine-similar other rows (a tie goes to the label of the nearer
+     * neighbour), as a share of rows predicted right.
+     */
+    public static double knnAccuracy(float[][] rows, List<String> labels, int k) {
+        if (rows.length != labels.size() || rows.length < 2) {
+            throw new IllegalArgumentException("knnAccuracy: need at least 2 rows and one label per row, got " + rows.length
+                    + " rows and " + labels.size() + " labels");
+        }
+        if (k < 1 || k >= rows.length) {
+            throw new IllegalArgumentException("knnAccuracy: k must be in [1, " + (rows.length - 1) + "] but was " + k);
+        }
+        double[] norm = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            norm[i] = Math.max(Math.sqrt(dot(rows[i], rows[i])), 1e-12);
+        }
+        int right = 0;
+        for (int i = 0; i < rows.length; i++) {
+            final int self = i;
+            double[] sim = new double[rows.length];
+            Integer[] order = new Integer[rows.length - 1];
+            for (int j = 0, o = 0; j < rows.length; j++) {
+                if (j != i) {
+                    sim[j] = dot(rows[i], rows[j]) / (norm[i] * norm[j]);
+                    order[o++] = j;
+                }
+            }
+            java.util.Arrays.sort(order, (a, b) -> a.equals(b) ? 0
+                    : sim[a] != sim[b] ? Double.compare(sim[b], sim[a]) : Integer.compare(a, b));
+            Map<String, Integer> votes = new java.util.LinkedHashMap<>(); // in order of first (nearest) appearance
+            for (int n = 0; n < k; n++) {
+                votes.merge(labels.get(order[n]), 1, Integer::sum);
+            }
+            String best = null;
+            for (Map.Entry<String, Integer> e : votes.entrySet()) {
+                if (best == null || e.getValue() > votes.get(best)) {
+                    best = e.getKey();
+                }
+            }
+            if (labels.get(self).equals(best)) {
+                right++;
+            }
+        }
+        return right / (double) rows.length;
+    }
 }

@@ -6,6 +6,7 @@ import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.MatchMasks;
+import io.github.tokenreduce.core.util.PerSampleClamp;
 import io.github.tokenreduce.core.util.StableOrder;
 import io.github.tokenreduce.core.util.Tensors;
 
@@ -59,6 +60,54 @@ public final class CompleteGraphMatcher {
         if (applied <= 0) {
             return MergePlan.identity(metric, (int) batch, n);
         }
+        int[] perSample = new int[(int) batch];
+        Arrays.fill(perSample, applied);
+        int[] counts = new int[(int) batch];
+        Arrays.fill(counts, n - applied);
+        return plan(metric, importance, protectedMask, keyMask, perSample, counts, false, r, applied, tie);
+    }
+
+    /**
+     * Plans one step in which sample b removes {@code r[b]} of its own real tokens, clamped to
+     * {@code (n_b - #protected_b) // 2}: padding neither merges nor survives, each sample's output
+     * is its real tokens in their original order, padded to the largest count with invalid slots.
+     * The result does not depend on the batch.
+     *
+     * @param keyMask [B, N], 0 for padding (required)
+     * @param r tokens each sample removes, {@code >= 0}
+     */
+    public static MergePlan matchPerSample(NDArray metric, NDArray importance, NDArray protectedMask,
+            NDArray keyMask, int[] r, TieBreak tie) {
+        long batch = protectedMask.getShape().get(0);
+        int n = (int) protectedMask.getShape().get(1);
+        Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
+        Checks.shape("importance", importance, new long[] {batch, n}, "[B, N]");
+        Checks.shape("keyMask", keyMask, new long[] {batch, n}, "[B, N]");
+        Checks.finite("metric", metric);
+        Checks.finite("importance", importance);
+        if (r.length != batch) {
+            throw new IllegalArgumentException("r: got " + r.length + " counts for batch " + batch
+                    + "; expected one per sample");
+        }
+        NDArray real = keyMask.gt(0f).toType(DataType.FLOAT32, false);
+        int[] len = MatchMasks.countPositive(real);
+        int[] p = MatchMasks.countPositive(protectedMask.gt(0f).toType(DataType.FLOAT32, false).mul(real));
+        int[] limit = new int[(int) batch];
+        for (int s = 0; s < batch; s++) {
+            limit[s] = (len[s] - p[s]) / 2;
+        }
+        PerSampleClamp c = PerSampleClamp.of(r, limit, len);
+        if (c == null) {
+            return MergePlan.identity(metric, (int) batch, n);
+        }
+        return plan(metric, importance, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(),
+                c.appliedAll(), tie);
+    }
+
+    /** The plan for per-sample removal counts; with {@code dropPadding} padding is never a source and gets no slot. */
+    private static MergePlan plan(NDArray metric, NDArray importance, NDArray protectedMask, NDArray keyMask,
+            int[] applied, int[] counts, boolean dropPadding, int requested, int appliedAll, TieBreak tie) {
+        int n = (int) protectedMask.getShape().get(1);
         NDArray mn = Tensors.normalize(metric);
         NDArray sim = mn.matMul(mn.transpose(0, 2, 1));
         // Exactly symmetric, so a mutually-best pair ties exactly whatever the GEMM kernel rounds.
@@ -72,14 +121,24 @@ public final class CompleteGraphMatcher {
         NDArray later = rank.expandDims(1).gt(rank.expandDims(2)); // [b, i, j]: rank(j) > rank(i)
         NDArray bestLater = Tensors.where(later, sim, Tensors.NEG).max(new int[] {2});
         NDArray sigma = importance.sub(bestLater);
-        NDArray isSource = StableOrder.ascendingRanks(sigma, tie).lt((long) applied);
+        NDArray real = dropPadding ? keyMask.gt(0f) : null;
+        if (dropPadding) {
+            sigma = Tensors.where(real, sigma, -2 * Tensors.NEG); // padding ranks after every real token
+        }
+        NDArray appliedCol = importance.getManager().create(applied).toType(DataType.INT64, false)
+                .toDevice(importance.getDevice(), false).reshape(applied.length, 1);
+        NDArray isSource = StableOrder.ascendingRanks(sigma, tie).lt(appliedCol);
         NDArray isDest = isSource.logicalNot();
 
         NDArray dest = Tensors.argMaxFirst(Tensors.where(isDest.expandDims(1), sim, Tensors.NEG), 2);
         NDArray destSlot = isDest.toType(DataType.INT64, false).cumSum(1).sub(1L);
         NDArray slots = Tensors.select(isSource, destSlot.gather(dest, 1), destSlot);
-        int[] counts = new int[(int) batch];
-        Arrays.fill(counts, n - applied);
-        return MergePlan.fromAssignment(slots, isDest, counts, applied, r, applied);
+        NDArray anchors = isDest;
+        if (dropPadding) {
+            slots = Tensors.select(real, slots, slots.zerosLike().sub(1L));
+            anchors = isDest.logicalAnd(real);
+        }
+        int maxSources = Arrays.stream(applied).max().orElse(0);
+        return MergePlan.fromAssignment(slots, anchors, counts, maxSources, requested, appliedAll);
     }
 }

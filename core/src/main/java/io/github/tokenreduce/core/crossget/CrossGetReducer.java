@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.core.KeyMetric;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.Reduction;
+import io.github.tokenreduce.core.RemovalCount;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
@@ -29,12 +30,14 @@ public final class CrossGetReducer implements TokenReducer {
     private final EnsembleMode mode;
     private final boolean proportional;
     private final TieBreak tie;
+    private final RemovalCount removalCount;
 
     private CrossGetReducer(Builder b) {
         this.schedule = b.schedule;
         this.mode = b.mode;
         this.proportional = b.proportional;
         this.tie = b.tie;
+        this.removalCount = b.removalCount;
     }
 
     public static Builder builder() {
@@ -44,6 +47,11 @@ public final class CrossGetReducer implements TokenReducer {
     @Override
     public Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer) {
         int r = schedule.removals(layer, tokens.length());
+        int[] perSample = null;
+        if (removalCount == RemovalCount.PER_SAMPLE && schedule.activeAt(layer)) {
+            perSample = RemovalCount.perSample(schedule, layer, tokens);
+            r = java.util.Arrays.stream(perSample).max().orElse(0);
+        }
         if (r <= 0) {
             return Reduction.unchanged(tokens);
         }
@@ -51,8 +59,11 @@ public final class CrossGetReducer implements TokenReducer {
         NDArray importance = inputs.importance() != null ? inputs.importance()
                 : CrossGuidedImportance.cosine(metric,
                         Checks.present("guide", inputs.guide(), "[B, c]"));
-        MergePlan plan = CompleteGraphMatcher.match(metric, importance, tokens.protectedMask(),
-                tokens.keyMask(), Math.min(r, tokens.length()), tie);
+        MergePlan plan = perSample != null
+                ? CompleteGraphMatcher.matchPerSample(metric, importance, tokens.protectedMask(), tokens.keyMask(),
+                        perSample, tie)
+                : CompleteGraphMatcher.match(metric, importance, tokens.protectedMask(),
+                        tokens.keyMask(), Math.min(r, tokens.length()), tie);
         NDArray hidden = ensemble(plan, tokens.hidden(), tokens.sizes(), importance);
         return new Reduction(tokens.apply(plan, hidden, null), plan);
     }
@@ -109,7 +120,7 @@ public final class CrossGetReducer implements TokenReducer {
 
     @Override
     public String toString() {
-        return "CrossGET(" + schedule + ", " + mode + ", propAttn=" + proportional + ")";
+        return "CrossGET(" + schedule + ", " + mode + ", propAttn=" + proportional + ", " + removalCount + ")";
     }
 
     /** Builder: schedule (default off), ensemble mode (default AUTHORS), proportional attention (on). */
@@ -118,6 +129,7 @@ public final class CrossGetReducer implements TokenReducer {
         private EnsembleMode mode = EnsembleMode.AUTHORS;
         private boolean proportional = true;
         private TieBreak tie = TieBreak.INDEX;
+        private RemovalCount removalCount = RemovalCount.PER_SAMPLE;
 
         public Builder schedule(Schedule s) {
             if (s == null || s.isDynamic()) {
@@ -133,6 +145,15 @@ public final class CrossGetReducer implements TokenReducer {
 
         public Builder ensembleMode(EnsembleMode m) {
             mode = Checks.notNull("ensembleMode", m);
+            return this;
+        }
+
+        /**
+         * Per-sample removal counts from each sample's real tokens (default: a sample's result does
+         * not depend on its batch) or one count from the padded batch, as the authors' code.
+         */
+        public Builder removalCount(RemovalCount c) {
+            removalCount = Checks.notNull("removalCount", c);
             return this;
         }
 

@@ -6,6 +6,7 @@ import io.github.tokenreduce.core.AttentionSummary;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.OrderPolicy;
 import io.github.tokenreduce.core.Reduction;
+import io.github.tokenreduce.core.RemovalCount;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
@@ -26,8 +27,9 @@ import java.util.Set;
  * by {@link TokenImportanceScore}, and one fused token {@code Σ TIS_j x_j / (Σ TIS_j + 1e-8)} of
  * the rest (the authors' weights); padding tokens are dropped. {@code K_b} comes from the
  * {@link DynamicThreshold} with temperature T (a dynamic schedule) or from a fixed schedule
- * ({@code K_b = n_b - r - 1}). A sample is left whole when {@code K_b < 1} or {@code n_b - K_b <= 1}
- * (§2.4 skip rule).
+ * ({@code K_b = n_b - r_b - 1}, with {@code r_b} from the sample's own real tokens under
+ * {@link KeepCount#PER_SAMPLE}, from the padded length under {@link KeepCount#BATCH_MAX}). A sample
+ * is left whole when {@code K_b < 1} or {@code n_b - K_b <= 1} (§2.4 skip rule).
  *
  * <p>The dictionary scores {@code G = X·Dᵀ} come from the block input
  * ({@link SiteInputs#blockInput()}, before attention), as in the authors' ViT and text encoder,
@@ -63,6 +65,11 @@ public final class MadtpReducer implements TokenReducer {
     @Override
     public Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer) {
         int fixedR = schedule.removals(layer, tokens.length());
+        int[] perSampleR = null;
+        if (!schedule.isDynamic() && keepCount == KeepCount.PER_SAMPLE && schedule.activeAt(layer)) {
+            perSampleR = RemovalCount.perSample(schedule, layer, tokens); // each sample's r from its own tokens
+            fixedR = java.util.Arrays.stream(perSampleR).max().orElse(0);
+        }
         if (!schedule.activeAt(layer) || (!schedule.isDynamic() && fixedR <= 0)
                 || (schedule.isDynamic() && temperature == 0f)) {
             return Reduction.unchanged(tokens);
@@ -98,7 +105,7 @@ public final class MadtpReducer implements TokenReducer {
         int[] keep = schedule.isDynamic()
                 ? DynamicThreshold.keepCounts(tis,
                         DynamicThreshold.threshold(g, tis, candF, temperature), candF)
-                : fixedKeep(candCount, fixedR);
+                : fixedKeep(candCount, perSampleR != null ? perSampleR : uniform(candCount.length, fixedR));
         if (keepCount == KeepCount.BATCH_MAX) {
             int k = java.util.Arrays.stream(keep).max().orElse(0);
             int most = java.util.Arrays.stream(candCount).max().orElse(0);
@@ -148,12 +155,18 @@ public final class MadtpReducer implements TokenReducer {
         return MergePlan.fromAssignment(slots, anchors, counts, maxSources, -1, -1);
     }
 
-    private static int[] fixedKeep(int[] candCount, int r) {
+    private static int[] fixedKeep(int[] candCount, int[] r) {
         int[] keep = new int[candCount.length];
         for (int s = 0; s < keep.length; s++) {
-            keep[s] = Math.max(candCount[s] - Math.min(r, candCount[s]) - 1, 0);
+            keep[s] = Math.max(candCount[s] - Math.min(r[s], candCount[s]) - 1, 0);
         }
         return keep;
+    }
+
+    private static int[] uniform(int n, int r) {
+        int[] out = new int[n];
+        java.util.Arrays.fill(out, r);
+        return out;
     }
 
     private static NDArray column(int[] values, NDArray like) {

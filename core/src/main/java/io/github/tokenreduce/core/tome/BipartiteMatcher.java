@@ -8,6 +8,7 @@ import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.MatchMasks;
+import io.github.tokenreduce.core.util.PerSampleClamp;
 import io.github.tokenreduce.core.util.StableOrder;
 import io.github.tokenreduce.core.util.Tensors;
 
@@ -61,14 +62,68 @@ public final class BipartiteMatcher {
             throw new IllegalArgumentException("r: cannot remove " + r + " tokens from N = " + n
                     + " (metric " + metric.getShape() + "); expected 0 <= r <= N");
         }
-        int na = (n + 1) / 2;
-        int nb = n / 2;
         NDArray protA = protectedMask.get(":, 0::2");
         NDArray protB = protectedMask.get(":, 1::2");
         int applied = clamp(r, n, protectedMask, protA, protB);
         if (applied == 0) {
             return MergePlan.identity(metric, (int) batch, n);
         }
+        int[] perSample = new int[(int) batch];
+        Arrays.fill(perSample, applied);
+        int[] counts = new int[(int) batch];
+        Arrays.fill(counts, n - applied);
+        return plan(metric, protectedMask, keyMask, perSample, counts, false, r, applied, tie);
+    }
+
+    /**
+     * Plans one merge step in which sample b removes {@code r[b]} of its own real tokens (clamped
+     * to what it can take): padding neither merges nor survives, each sample's output is its real
+     * tokens in the order it would have alone, padded to the largest count with invalid slots. A
+     * sample that removes nothing keeps its order. The result does not depend on the batch.
+     *
+     * @param keyMask [B, N], 0 for padding (required)
+     * @param r tokens each sample removes, {@code >= 0}
+     */
+    public static MergePlan matchPerSample(NDArray metric, NDArray protectedMask, NDArray keyMask, int[] r,
+            TieBreak tie) {
+        long batch = protectedMask.getShape().get(0);
+        int n = (int) protectedMask.getShape().get(1);
+        Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
+        Checks.shape("keyMask", keyMask, new long[] {batch, n}, "[B, N]");
+        Checks.finite("metric", metric);
+        if (r.length != batch) {
+            throw new IllegalArgumentException("r: got " + r.length + " counts for batch " + batch
+                    + "; expected one per sample");
+        }
+        NDArray real = keyMask.gt(0f).toType(DataType.FLOAT32, false);
+        NDArray realProt = protectedMask.gt(0f).toType(DataType.FLOAT32, false).mul(real);
+        int[] len = MatchMasks.countPositive(real);
+        int[] p = MatchMasks.countPositive(realProt);
+        int[] pa = MatchMasks.countPositive(realProt.get(":, 0::2"));
+        int[] pb = MatchMasks.countPositive(realProt.get(":, 1::2"));
+        int[] limit = new int[(int) batch];
+        for (int s = 0; s < batch; s++) {
+            int freeB = len[s] / 2 - pb[s];
+            limit[s] = freeB <= 0 ? 0 : Math.min((len[s] - p[s]) / 2, (len[s] + 1) / 2 - pa[s]);
+        }
+        PerSampleClamp c = PerSampleClamp.of(r, limit, len);
+        if (c == null) {
+            return MergePlan.identity(metric, (int) batch, n);
+        }
+        return plan(metric, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(), c.appliedAll(), tie);
+    }
+
+    /**
+     * The plan for per-sample removal counts; with {@code dropPadding} padding rows never rank as
+     * sources, padding tokens get no slot, and samples that remove nothing keep their order.
+     */
+    private static MergePlan plan(NDArray metric, NDArray protectedMask, NDArray keyMask, int[] applied,
+            int[] counts, boolean dropPadding, int requested, int appliedAll, TieBreak tie) {
+        int n = (int) protectedMask.getShape().get(1);
+        int na = (n + 1) / 2;
+        int nb = n / 2;
+        NDArray protA = protectedMask.get(":, 0::2");
+        NDArray protB = protectedMask.get(":, 1::2");
         NDArray mn = Tensors.normalize(metric);
         NDArray a = mn.get(":, 0::2, :");
         NDArray b = mn.get(":, 1::2, :");
@@ -77,30 +132,55 @@ public final class BipartiteMatcher {
                 keyMask == null ? null : keyMask.get(":, 0::2"),
                 keyMask == null ? null : keyMask.get(":, 1::2"));
 
-        // A protected A row has no edge; it ranks below every other row (ToMe's -inf row).
-        NDArray nodeMax = Tensors.where(protA.gt(0f).logicalNot(), scores.max(new int[] {2}), 2 * Tensors.NEG);
+        NDArray isProtA = protA.gt(0f);
+        NDArray isProtB = protB.gt(0f);
+        NDArray realA = dropPadding ? keyMask.get(":, 0::2").gt(0f) : null;
+        NDArray realB = dropPadding ? keyMask.get(":, 1::2").gt(0f) : null;
+        // A protected (or, when dropped, padding) A row has no edge; it ranks below every other row.
+        NDArray noEdge = dropPadding ? isProtA.logicalOr(realA.logicalNot()) : isProtA;
+        NDArray nodeMax = Tensors.where(noEdge.logicalNot(), scores.max(new int[] {2}), 2 * Tensors.NEG);
         NDArray nodeIdx = Tensors.argMaxFirst(scores, 2, TIE_TOLERANCE);
-        NDArray isSrcA = StableOrder.descendingRanks(nodeMax, tie).lt((long) applied);
+        NDArray appliedCol = column(applied, nodeMax);
+        NDArray isSrcA = StableOrder.descendingRanks(nodeMax, tie).lt(appliedCol);
         // Output: protected tokens by index, then unmerged A by index, then B (ToMe's order; with a
         // class token and a distillation token this is ToMe's [cls, dist, unm[1:], dst[1:]]).
         NDArray prot = protectedMask.gt(0f);
-        NDArray isProtA = protA.gt(0f);
-        NDArray isProtB = protB.gt(0f);
         NDArray protSlot = cumSlot(prot, null);
         NDArray protCount = count(prot);
         NDArray unmergedA = isSrcA.logicalNot().logicalAnd(isProtA.logicalNot());
         NDArray freeB = isProtB.logicalNot();
+        if (dropPadding) {
+            unmergedA = unmergedA.logicalAnd(realA);
+            freeB = freeB.logicalAnd(realB);
+        }
         NDArray slotFreeB = cumSlot(freeB, protCount.add(count(unmergedA)));
-        NDArray slotB = Tensors.select(isProtB, protSlot.get(":, 1::2"), slotFreeB);
+        NDArray none = slotFreeB.zerosLike().sub(1L);
+        NDArray slotB = Tensors.select(isProtB, protSlot.get(":, 1::2"),
+                dropPadding ? Tensors.select(realB, slotFreeB, none) : slotFreeB);
+        NDArray slotUnmergedA = cumSlot(unmergedA, protCount);
         NDArray slotA = Tensors.select(isProtA, protSlot.get(":, 0::2"),
-                Tensors.select(isSrcA, slotB.gather(nodeIdx, 1), cumSlot(unmergedA, protCount)));
-        NDArray anchorA = isSrcA.logicalNot();
+                Tensors.select(isSrcA, slotB.gather(nodeIdx, 1),
+                        dropPadding ? Tensors.select(realA, slotUnmergedA, slotUnmergedA.zerosLike().sub(1L))
+                                : slotUnmergedA));
+        NDArray anchorA = dropPadding ? isSrcA.logicalNot().logicalAnd(realA) : isSrcA.logicalNot();
         NDArray anchorB = slotB.gte(0L);
         NDArray slots = interleave(slotA, slotB, na, nb);
         NDArray anchors = interleave(anchorA, anchorB, na, nb);
-        int[] counts = new int[(int) batch];
-        Arrays.fill(counts, n - applied);
-        return MergePlan.fromAssignment(slots, anchors, counts, applied, r, applied);
+        if (dropPadding) {
+            // a sample that removes nothing keeps its real tokens in their order, as it would alone
+            NDArray real = keyMask.gt(0f);
+            NDArray acts = appliedCol.gt(0L);
+            NDArray idx = Tensors.arange(slots, n).expandDims(0).broadcast(slots.getShape());
+            slots = Tensors.select(acts, slots, Tensors.select(real, idx, idx.zerosLike().sub(1L)));
+            anchors = Tensors.select(acts, anchors, real);
+        }
+        int maxSources = Arrays.stream(applied).max().orElse(0);
+        return MergePlan.fromAssignment(slots, anchors, counts, maxSources, requested, appliedAll);
+    }
+
+    private static NDArray column(int[] values, NDArray like) {
+        return like.getManager().create(values).toType(DataType.INT64, false)
+                .toDevice(like.getDevice(), false).reshape(values.length, 1);
     }
 
     /** Largest r' <= r that every sample can take in one step. */

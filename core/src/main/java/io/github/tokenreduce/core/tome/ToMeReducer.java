@@ -3,6 +3,7 @@ package io.github.tokenreduce.core.tome;
 import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.Reduction;
+import io.github.tokenreduce.core.RemovalCount;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
@@ -29,11 +30,13 @@ public final class ToMeReducer implements TokenReducer {
     private final Schedule schedule;
     private final boolean proportional;
     private final TieBreak tie;
+    private final RemovalCount removalCount;
 
     private ToMeReducer(Builder b) {
         this.schedule = b.schedule;
         this.proportional = b.proportional;
         this.tie = b.tie;
+        this.removalCount = b.removalCount;
     }
 
     public static Builder builder() {
@@ -43,12 +46,19 @@ public final class ToMeReducer implements TokenReducer {
     @Override
     public Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer) {
         int r = schedule.removals(layer, tokens.length());
+        int[] perSample = null;
+        if (removalCount == RemovalCount.PER_SAMPLE && schedule.activeAt(layer)) {
+            perSample = RemovalCount.perSample(schedule, layer, tokens);
+            r = java.util.Arrays.stream(perSample).max().orElse(0);
+        }
         if (r <= 0) {
             return Reduction.unchanged(tokens);
         }
         NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
-        MergePlan plan = BipartiteMatcher.match(metric, tokens.protectedMask(), tokens.keyMask(),
-                Math.min(r, tokens.length()), tie);
+        MergePlan plan = perSample != null
+                ? BipartiteMatcher.matchPerSample(metric, tokens.protectedMask(), tokens.keyMask(), perSample, tie)
+                : BipartiteMatcher.match(metric, tokens.protectedMask(), tokens.keyMask(),
+                        Math.min(r, tokens.length()), tie);
         NDArray hidden = plan.weightedMean(tokens.hidden(), tokens.sizes());
         return new Reduction(tokens.apply(plan, hidden, null), plan);
     }
@@ -79,7 +89,7 @@ public final class ToMeReducer implements TokenReducer {
 
     @Override
     public String toString() {
-        return "ToMe(" + schedule + ", propAttn=" + proportional + ")";
+        return "ToMe(" + schedule + ", propAttn=" + proportional + ", " + removalCount + ")";
     }
 
     /** Builder: schedule (default constant 0: off, as ToMe after patching), proportional attention (default on). */
@@ -87,6 +97,7 @@ public final class ToMeReducer implements TokenReducer {
         private Schedule schedule = Schedule.none();
         private boolean proportional = true;
         private TieBreak tie = TieBreak.INDEX;
+        private RemovalCount removalCount = RemovalCount.PER_SAMPLE;
 
         public Builder schedule(Schedule s) {
             if (s == null || s.isDynamic()) {
@@ -98,6 +109,15 @@ public final class ToMeReducer implements TokenReducer {
 
         public Builder r(int r) {
             return schedule(Schedule.constant(r));
+        }
+
+        /**
+         * Per-sample removal counts from each sample's real tokens (default: a sample's result does
+         * not depend on its batch) or one count from the padded batch, as the authors' code.
+         */
+        public Builder removalCount(RemovalCount c) {
+            removalCount = Checks.notNull("removalCount", c);
+            return this;
         }
 
         /** How equal scores are ordered (default {@link TieBreak#INDEX}). */
