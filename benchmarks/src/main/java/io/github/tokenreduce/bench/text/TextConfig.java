@@ -6,32 +6,71 @@ import io.github.tokenreduce.djl.site.Levels;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One point on the text frontier: a method at a reduction level. Levels keep a share of the
- * current tokens at every layer ({@link Schedule#keepRatio(double, int)}) but never go below
- * {@code minTokens}, so short sentences pass untouched. The training-free defaults found for
- * pretrained BERT encoders: no proportional attention (these models never saw token sizes), a
- * 64-token floor.
+ * current tokens at every layer from {@code fromLayer} on ({@link Schedule#keepRatio(double, int, int)})
+ * but never go below {@code minTokens}, so short sentences pass untouched; proportional attention
+ * on or off. The documented text defaults: a 64-token floor ({@link Levels#TEXT_MIN_TOKENS}), no
+ * proportional attention, every layer.
  *
  * @param method "unreduced", "tome", "crossget" or "madtp"
  * @param keep share kept per layer (1 for unreduced)
+ * @param minTokens the token floor
+ * @param fromLayer the first layer that reduces (0-based)
+ * @param proportional whether attention adds log(size) of merged tokens
  * @param reducer the configured method, or null
  */
-public record TextConfig(String method, double keep, int minTokens, TokenReducer reducer) {
+public record TextConfig(String method, double keep, int minTokens, int fromLayer, boolean proportional,
+        TokenReducer reducer) {
 
-    /** A short label: {@code unreduced} or {@code crossget keep 0.8}. */
-    public String label() {
-        return reducer == null ? "unreduced" : method + " keep " + keep;
+    /** The unreduced model. */
+    public static TextConfig unreduced() {
+        return new TextConfig("unreduced", 1, 0, 0, false, null);
     }
 
-    /** Unreduced, then each method at each keep ratio. */
-    public static List<TextConfig> grid(List<String> methods, double[] keeps, int minTokens) {
+    /** {@code method} keeping {@code keep} per layer from {@code fromLayer} on, above {@code floor} tokens. */
+    public static TextConfig of(String method, double keep, int floor, int fromLayer, boolean proportional) {
+        return new TextConfig(method, keep, floor, fromLayer, proportional,
+                Levels.reducer(method, Schedule.keepRatio(keep, floor, fromLayer), proportional));
+    }
+
+    /**
+     * A short label: {@code unreduced}, {@code crossget keep 0.8}, with {@code from L2}, {@code floor 0}
+     * and {@code prop-attn} when they differ from the text defaults.
+     */
+    public String label() {
+        if (reducer == null) {
+            return "unreduced";
+        }
+        StringBuilder sb = new StringBuilder(method + " keep " + String.format(Locale.ROOT, "%s", keep));
+        if (fromLayer > 0) {
+            sb.append(" from L").append(fromLayer);
+        }
+        if (minTokens != Levels.TEXT_MIN_TOKENS) {
+            sb.append(" floor ").append(minTokens);
+        }
+        if (proportional) {
+            sb.append(" prop-attn");
+        }
+        return sb.toString();
+    }
+
+    /** Unreduced, then every combination of method, keep ratio, first layer, floor and attention. */
+    public static List<TextConfig> grid(List<String> methods, double[] keeps, int[] fromLayers, int[] floors,
+            boolean[] proportional) {
         List<TextConfig> out = new ArrayList<>();
-        out.add(new TextConfig("unreduced", 1, 0, null));
+        out.add(unreduced());
         for (String m : methods) {
             for (double k : keeps) {
-                out.add(new TextConfig(m, k, minTokens, Levels.reducer(m, Schedule.keepRatio(k, minTokens), false)));
+                for (int from : fromLayers) {
+                    for (int floor : floors) {
+                        for (boolean p : proportional) {
+                            out.add(of(m, k, floor, from, p));
+                        }
+                    }
+                }
             }
         }
         return out;
