@@ -2,7 +2,9 @@ package io.github.tokenreduce.bench.text;
 
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.site.GuideProvider;
 import io.github.tokenreduce.djl.site.Levels;
+import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,27 +15,45 @@ import java.util.Locale;
  * current tokens at every layer from {@code fromLayer} on ({@link Schedule#keepRatio(double, int, int)})
  * but never go below {@code minTokens}, so short sentences pass untouched; proportional attention
  * on or off. The documented text defaults: a 64-token floor ({@link Levels#TEXT_MIN_TOKENS}), no
- * proportional attention, every layer.
+ * proportional attention, every layer, CrossGET guided by the CLS query.
  *
  * @param method "unreduced", "tome", "crossget" or "madtp"
  * @param keep share kept per layer (1 for unreduced)
  * @param minTokens the token floor
  * @param fromLayer the first layer that reduces (0-based)
  * @param proportional whether attention adds log(size) of merged tokens
+ * @param guide CrossGET's guide query: "cls" (the CLS token's) or "mean" (the size-weighted mean of
+ *     the tokens', {@link GuideProvider#meanOfTokens()})
  * @param reducer the configured method, or null
  */
 public record TextConfig(String method, double keep, int minTokens, int fromLayer, boolean proportional,
-        TokenReducer reducer) {
+        String guide, TokenReducer reducer) {
+
+    /** The guides a configuration can name. */
+    public static final List<String> GUIDES = List.of("cls", "mean");
+
+    public TextConfig {
+        if (!GUIDES.contains(guide)) {
+            throw new IllegalArgumentException("guide: '" + guide + "' is not one of " + GUIDES);
+        }
+    }
 
     /** The unreduced model. */
     public static TextConfig unreduced() {
-        return new TextConfig("unreduced", 1, 0, 0, false, null);
+        return new TextConfig("unreduced", 1, 0, 0, false, "cls", null);
     }
 
     /** {@code method} keeping {@code keep} per layer from {@code fromLayer} on, above {@code floor} tokens. */
-    public static TextConfig of(String method, double keep, int floor, int fromLayer, boolean proportional) {
-        return new TextConfig(method, keep, floor, fromLayer, proportional,
+    public static TextConfig of(String method, double keep, int floor, int fromLayer, boolean proportional,
+            String guide) {
+        return new TextConfig(method, keep, floor, fromLayer, proportional, guide,
                 Levels.reducer(method, Schedule.keepRatio(keep, floor, fromLayer), proportional));
+    }
+
+    /** The reduction attached to the text site: the reducer with this configuration's guide. */
+    public TowerReduction reduction() {
+        TowerReduction r = TowerReduction.of(reducer);
+        return guide.equals("mean") ? r.withGuide(GuideProvider.meanOfTokens()) : r;
     }
 
     /**
@@ -54,12 +74,18 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
         if (proportional) {
             sb.append(" prop-attn");
         }
+        if (guide.equals("mean")) {
+            sb.append(" mean-guide");
+        }
         return sb.toString();
     }
 
-    /** Unreduced, then every combination of method, keep ratio, first layer, floor and attention. */
+    /**
+     * Unreduced, then every combination of method, keep ratio, first layer, floor, attention and
+     * guide (guides other than CLS only for CrossGET, the one method that uses a guide).
+     */
     public static List<TextConfig> grid(List<String> methods, double[] keeps, int[] fromLayers, int[] floors,
-            boolean[] proportional) {
+            boolean[] proportional, List<String> guides) {
         List<TextConfig> out = new ArrayList<>();
         out.add(unreduced());
         for (String m : methods) {
@@ -67,7 +93,11 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
                 for (int from : fromLayers) {
                     for (int floor : floors) {
                         for (boolean p : proportional) {
-                            out.add(of(m, k, floor, from, p));
+                            for (String g : guides) {
+                                if (g.equals("cls") || m.equals("crossget")) {
+                                    out.add(of(m, k, floor, from, p, g));
+                                }
+                            }
                         }
                     }
                 }

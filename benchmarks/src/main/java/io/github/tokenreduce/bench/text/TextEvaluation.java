@@ -8,7 +8,6 @@ import io.github.tokenreduce.bench.workload.TextWorkload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Tower;
-import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -64,7 +63,7 @@ public final class TextEvaluation {
             List<SentenceEncoder.Chunk> chunks = base.chunk(docs);
             Map<TextConfig, SentenceEncoder> encoders = new LinkedHashMap<>();
             for (TextConfig c : configs) {
-                encoders.put(c, c.reducer() == null ? base : base.withReduction(Tower.TEXT, TowerReduction.of(c.reducer())));
+                encoders.put(c, c.reducer() == null ? base : base.withReduction(Tower.TEXT, c.reduction()));
             }
             Map<String, Timing> timing = new HashMap<>();
             double ortRate = Double.NaN;

@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * Runs the text frontier and writes its tables, with the command line and a {@link RunStamp}, into
  * a named generated section of a Markdown page ({@link GeneratedSection}), after every model. The
  * grid is every combination of {@code --methods}, {@code --keeps}, {@code --from-layers},
- * {@code --floor} and {@code --proportional-attention}, plus the unreduced model.
+ * {@code --floor}, {@code --proportional-attention} and {@code --guide}, plus the unreduced model.
  */
 @Command(name = "text-frontier", mixinStandardHelpOptions = true,
         description = "Accuracy (with paired bootstrap intervals) and speed of the text methods on real data.")
@@ -55,6 +55,10 @@ public final class TextFrontier implements Callable<Integer> {
     @Option(names = "--proportional-attention", split = ",", defaultValue = "false",
             description = "Proportional attention off and/or on, e.g. false,true (default: ${DEFAULT-VALUE}).")
     boolean[] proportional;
+
+    @Option(names = "--guide", split = ",", defaultValue = "cls",
+            description = "CrossGET guide queries: cls and/or mean (default: ${DEFAULT-VALUE}).")
+    List<String> guides;
 
     @Option(names = "--limit", defaultValue = "0", description = "At most this many STS pairs, Cranfield queries and documents (0: all).")
     int limit;
@@ -105,7 +109,7 @@ public final class TextFrontier implements Callable<Integer> {
         List<TextTask> taskList = TextTasks.select(data, tasks, limit, passages, seed);
         TextTask timed = taskList.stream().filter(t -> t.name().equals(speedTask)).findFirst()
                 .orElse(TextTasks.select(data, List.of(speedTask), limit, passages, seed).get(0));
-        List<TextConfig> configs = TextConfig.grid(methods, keeps, fromLayers, floors, proportional);
+        List<TextConfig> configs = TextConfig.grid(methods, keeps, fromLayers, floors, proportional, guides);
         TextReport report = new TextReport(resamples, 0.95, seed);
         List<TextEvaluation.Result> results = new ArrayList<>();
         long start = System.nanoTime();
