@@ -4,17 +4,13 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static io.github.tokenreduce.bench.eval.UnitVectors.at;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Leave-one-out k-NN on unit vectors placed at known angles. */
 class KnnClassificationTest {
-
-    private static float[] at(double degrees) {
-        double r = Math.toRadians(degrees);
-        return new float[] {(float) Math.cos(r), (float) Math.sin(r)};
-    }
 
     @Test
     void nearestNeighbourAndGroupExclusion() {

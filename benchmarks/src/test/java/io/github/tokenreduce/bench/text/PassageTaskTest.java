@@ -4,16 +4,12 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static io.github.tokenreduce.bench.eval.UnitVectors.at;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Same-address retrieval on unit vectors at known angles. */
 class PassageTaskTest {
-
-    private static float[] at(double degrees) {
-        double r = Math.toRadians(degrees);
-        return new float[] {(float) Math.cos(r), (float) Math.sin(r)};
-    }
 
     @Test
     void eachPassageRetrievesTheOthersOfItsAddress() {
