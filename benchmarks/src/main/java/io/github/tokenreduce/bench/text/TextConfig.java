@@ -82,7 +82,7 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
 
     /**
      * Unreduced, then every combination of method, keep ratio, first layer, floor, attention and
-     * guide (guides other than CLS only for CrossGET, the one method that uses a guide).
+     * guide (the guides only for CrossGET, the one method that uses one; the others once, with CLS).
      */
     public static List<TextConfig> grid(List<String> methods, double[] keeps, int[] fromLayers, int[] floors,
             boolean[] proportional, List<String> guides) {
@@ -93,10 +93,8 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
                 for (int from : fromLayers) {
                     for (int floor : floors) {
                         for (boolean p : proportional) {
-                            for (String g : guides) {
-                                if (g.equals("cls") || m.equals("crossget")) {
-                                    out.add(of(m, k, floor, from, p, g));
-                                }
+                            for (String g : m.equals("crossget") ? guides : List.of("cls")) {
+                                out.add(of(m, k, floor, from, p, g));
                             }
                         }
                     }

@@ -27,6 +27,10 @@ class TextConfigTest {
         assertEquals(false, late.reducer().activeAt(2));
         assertEquals(true, late.reducer().activeAt(3));
         assertEquals("CrossGET(" + Schedule.keepRatio(0.8, 64, 3) + ", AUTHORS, propAttn=true)", late.reducer().toString());
+        List<TextConfig> meanOnly = TextConfig.grid(List.of("tome", "crossget"), new double[] {0.8}, new int[] {0},
+                new int[] {64}, new boolean[] {false}, List.of("mean"));
+        assertEquals(List.of("unreduced", "tome keep 0.8", "crossget keep 0.8 mean-guide"),
+                meanOnly.stream().map(TextConfig::label).toList());
         assertThrows(IllegalArgumentException.class, () -> TextConfig.of("crossget", 0.8, 64, 0, false, "max"));
     }
 }
