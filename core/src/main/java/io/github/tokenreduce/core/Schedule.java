@@ -142,24 +142,38 @@ public abstract class Schedule {
      * sentence has little to spare and little to gain), longer ones shrink towards it.
      */
     public static Schedule keepRatio(double keep, int minTokens) {
+        return keepRatio(keep, minTokens, 0);
+    }
+
+    /**
+     * {@link #keepRatio(double, int)} from layer {@code fromLayer} on (0-based); earlier layers keep
+     * every token, so the model builds its contextual representations before anything is merged.
+     */
+    public static Schedule keepRatio(double keep, int minTokens, int fromLayer) {
         if (!(keep > 0 && keep <= 1)) {
             throw new IllegalArgumentException("keep: must be in (0, 1] but was " + keep);
         }
         if (minTokens < 0) {
             throw new IllegalArgumentException("minTokens: must be >= 0 but was " + minTokens);
         }
+        if (fromLayer < 0) {
+            throw new IllegalArgumentException("fromLayer: must be >= 0 but was " + fromLayer);
+        }
         JsonObject j = type("keepRatio");
         j.addProperty("keep", keep);
         j.addProperty("minTokens", minTokens);
+        if (fromLayer > 0) {
+            j.addProperty("fromLayer", fromLayer);
+        }
         return new Schedule(j) {
             @Override
             public int removals(int layer, int tokens) {
-                return Math.max(tokens - Math.max((int) Math.round(keep * tokens), minTokens), 0);
+                return layer < fromLayer ? 0 : Math.max(tokens - Math.max((int) Math.round(keep * tokens), minTokens), 0);
             }
 
             @Override
             public boolean activeAt(int layer) {
-                return keep < 1;
+                return keep < 1 && layer >= fromLayer;
             }
         };
     }
@@ -217,7 +231,8 @@ public abstract class Schedule {
                 case "constant" -> constant(j.get("r").getAsInt());
                 case "perLayer" -> perLayer(ints(j, "r"));
                 case "keepRatio" -> keepRatio(j.get("keep").getAsDouble(),
-                        j.has("minTokens") ? j.get("minTokens").getAsInt() : 0);
+                        j.has("minTokens") ? j.get("minTokens").getAsInt() : 0,
+                        j.has("fromLayer") ? j.get("fromLayer").getAsInt() : 0);
                 case "dynamic" -> dynamic(j.has("layers") ? ints(j, "layers") : new int[0]);
                 default -> throw new IllegalArgumentException("schedule: unknown type '" + type
                         + "'; expected constant, perLayer, keepRatio or dynamic");
@@ -225,7 +240,7 @@ public abstract class Schedule {
         } catch (NullPointerException | ClassCastException | IllegalStateException | UnsupportedOperationException
                 | NumberFormatException ex) {
             throw new IllegalArgumentException("schedule: malformed " + type + " schedule " + j
-                    + " (constant needs an int r; perLayer an int array r; keepRatio a number keep and an int minTokens; "
+                    + " (constant needs an int r; perLayer an int array r; keepRatio a number keep, an int minTokens and optionally an int fromLayer; "
                     + "dynamic an int array layers)", ex);
         }
     }

@@ -21,7 +21,7 @@ class ScheduleJsonTest {
     @Test
     void everyScheduleRoundTrips() {
         for (Schedule s : List.of(Schedule.constant(16), Schedule.perLayer(24, 18, 13, 8), Schedule.inflection(16, -0.5, 4),
-                Schedule.keepRatio(0.8, 64), Schedule.dynamic(2, 5, 8), Schedule.dynamic())) {
+                Schedule.keepRatio(0.8, 64), Schedule.keepRatio(0.7, 64, 3), Schedule.dynamic(2, 5, 8), Schedule.dynamic())) {
             Schedule back = Schedule.fromJson(s.toJson().toString());
             assertEquals(s, back);
             for (int layer = 0; layer < 10; layer++) {

@@ -37,6 +37,12 @@ class ScheduleTest {
         assertEquals(0, p.removals(1, 10));
         assertEquals(0, p.removals(7, 10));
         assertEquals(25, Schedule.keepRatio(0.75).removals(0, 100));
+        Schedule late = Schedule.keepRatio(0.75, 64, 2); // layers 0, 1 whole; then 25% of 100, floor 64
+        assertEquals(0, late.removals(1, 100));
+        assertTrue(!late.activeAt(1));
+        assertEquals(25, late.removals(2, 100));
+        assertTrue(late.activeAt(2));
+        assertEquals(85 - 64, late.removals(5, 85)); // round(0.75 · 85) = 64: the floor
         Schedule d = Schedule.dynamic(2, 5);
         assertTrue(d.isDynamic());
         assertTrue(d.activeAt(5));

@@ -78,7 +78,7 @@ record CalibrationTask(String name, List<String> texts, ToDoubleFunction<float[]
     }
 
     private static CalibrationTask knn(Path jsonl, BundledEncoder model, int limit, int k) throws IOException {
-        List<Passages.Passage> ps = Passages.spread(Passages.read(jsonl), limit);
+        List<Passages.Passage> ps = Passages.sample(Passages.read(jsonl), limit, 0, 42);
         if (ps.size() <= k) {
             throw new IllegalArgumentException("--data: " + jsonl + " has " + ps.size() + " passages; k-NN with k = " + k
                     + " needs more than k");

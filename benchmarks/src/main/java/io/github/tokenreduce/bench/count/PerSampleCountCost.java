@@ -38,7 +38,7 @@ public final class PerSampleCountCost {
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 16;
         Random rnd = new Random(19);
         List<String> texts = new ArrayList<>();
-        for (Passages.Passage p : Passages.spread(Passages.read(file), n)) {
+        for (Passages.Passage p : Passages.sample(Passages.read(file), n, 0, 42)) {
             String[] w = p.text().split(" ");
             texts.add(String.join(" ", Arrays.copyOf(w, Math.min(w.length, 20 + rnd.nextInt(281)))));
         }

@@ -2,8 +2,8 @@ package io.github.tokenreduce.bench.data;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,92 +11,149 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 /**
- * Labelled passages in JSON Lines, one object per line with string fields {@code id},
- * {@code label} and {@code text} (other fields ignored): {@code shared/data/austen} and
- * {@code sotu}, or a user's own file. Parsing is bounded (line length, line count); a malformed
- * line is an error naming the file and the line.
+ * Labelled passages from a JSON Lines file ({@code shared/data/austen}, {@code shared/data/sotu}):
+ * one object a line with string {@code id}, {@code label} and {@code text}; when the line also has
+ * {@code president} and {@code year} (SOTU), the passage's group is that address. Bounded: at most
+ * {@link #MAX_LINES} lines of at most {@link #MAX_LINE_CHARS} characters.
  */
 public final class Passages {
 
-    /** One labelled passage. */
-    public record Passage(String id, String label, String text) {}
+    /** Most lines read from one file. */
+    public static final int MAX_LINES = 1_000_000;
+    /** Longest line accepted. */
+    public static final int MAX_LINE_CHARS = 1_000_000;
 
-    /** The longest line read (a 300-word passage is about 2 KB). */
-    static final int MAX_LINE_CHARS = 1 << 20;
-
-    /** The most lines read. */
-    static final int MAX_LINES = 1_000_000;
+    /**
+     * One passage.
+     *
+     * @param group its address ("president year"), or null when the file has none
+     */
+    public record Passage(String id, String label, String text, String group) {}
 
     private Passages() {}
 
-    /** Every passage in {@code jsonl}; blank lines are skipped. */
-    public static List<Passage> read(Path jsonl) throws IOException {
+    /** Reads every passage of {@code file}. */
+    public static List<Passage> read(Path file) throws IOException {
         List<Passage> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(jsonl, StandardCharsets.UTF_8)) {
-            int lineNo = 0;
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                lineNo++;
-                if (lineNo > MAX_LINES) {
-                    throw new IllegalArgumentException(jsonl + ": more than " + MAX_LINES + " lines");
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            StringBuilder line = new StringBuilder();
+            int number = 0;
+            while (readLine(r, line, file, number + 1)) {
+                number++;
+                if (number > MAX_LINES) {
+                    throw new IllegalArgumentException(file + ": more than " + MAX_LINES + " lines");
                 }
-                if (line.length() > MAX_LINE_CHARS) {
-                    throw new IllegalArgumentException(jsonl + " line " + lineNo + ": " + line.length()
-                            + " characters, expected at most " + MAX_LINE_CHARS);
-                }
-                if (!line.isBlank()) {
-                    out.add(parse(jsonl, lineNo, line));
+                if (!line.toString().isBlank()) {
+                    out.add(parse(line.toString(), file, number));
                 }
             }
         }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no passages; expected JSON Lines with id, label and text");
+        }
         return out;
+    }
+
+    private static boolean readLine(BufferedReader r, StringBuilder line, Path file, int number) throws IOException {
+        line.setLength(0);
+        int c;
+        boolean any = false;
+        while ((c = r.read()) != -1) {
+            any = true;
+            if (c == '\n') {
+                return true;
+            }
+            if (line.length() >= MAX_LINE_CHARS) {
+                throw new IllegalArgumentException(file + " line " + number + ": longer than " + MAX_LINE_CHARS
+                        + " characters");
+            }
+            line.append((char) c);
+        }
+        return any;
+    }
+
+    static Passage parse(String line, Path file, int number) {
+        JsonObject o;
+        try {
+            JsonElement e = JsonParser.parseString(line);
+            if (!e.isJsonObject()) {
+                throw new IllegalArgumentException(file + " line " + number + ": expected a JSON object, got " + e);
+            }
+            o = e.getAsJsonObject();
+        } catch (JsonParseException ex) {
+            throw new IllegalArgumentException(file + " line " + number + ": not valid JSON: " + ex.getMessage(), ex);
+        }
+        String id = string(o, "id", file, number);
+        String label = string(o, "label", file, number);
+        String text = string(o, "text", file, number);
+        if (text.isBlank()) {
+            throw new IllegalArgumentException(file + " line " + number + ": passage " + id + " has an empty text");
+        }
+        String group = o.has("president") && o.has("year")
+                ? string(o, "president", file, number) + " " + o.get("year").getAsString() : null;
+        return new Passage(id, label, text, group);
+    }
+
+    private static String string(JsonObject o, String key, Path file, int number) {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive()) {
+            throw new IllegalArgumentException(file + " line " + number + ": field '" + key
+                    + "' missing or not a string (fields id, label, text are required)");
+        }
+        return e.getAsString();
     }
 
     /**
-     * At most {@code n} passages spread evenly over {@code all} (every k-th, in file order), so a
-     * file sorted by label gives every label its share.
+     * A deterministic subsample of at most {@code limit} passages (0: all), in file order. With
+     * {@code perGroup > 0} whole groups are drawn in a seeded order and at most {@code perGroup}
+     * passages taken from each (so a retrieval task keeps several passages per address);
+     * otherwise passages are drawn at random.
      */
-    public static List<Passage> spread(List<Passage> all, int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("n: must be >= 1 but was " + n);
+    public static List<Passage> sample(List<Passage> all, int limit, int perGroup, long seed) {
+        if (limit < 0 || perGroup < 0) {
+            throw new IllegalArgumentException("sample: limit and perGroup must be >= 0, got " + limit + " and "
+                    + perGroup);
         }
-        if (all.size() <= n) {
-            return List.copyOf(all);
+        Random random = new Random(seed);
+        List<Integer> chosen = new ArrayList<>();
+        if (perGroup > 0) {
+            Map<String, List<Integer>> groups = new LinkedHashMap<>();
+            for (int i = 0; i < all.size(); i++) {
+                String g = all.get(i).group();
+                if (g == null) {
+                    throw new IllegalArgumentException("sample: passage " + all.get(i).id()
+                            + " has no group; per-group sampling needs president and year");
+                }
+                groups.computeIfAbsent(g, k -> new ArrayList<>()).add(i);
+            }
+            List<List<Integer>> order = new ArrayList<>(groups.values());
+            Collections.shuffle(order, random);
+            for (List<Integer> g : order) {
+                List<Integer> members = new ArrayList<>(g);
+                Collections.shuffle(members, random);
+                for (int i : members.subList(0, Math.min(perGroup, members.size()))) {
+                    if (limit == 0 || chosen.size() < limit) {
+                        chosen.add(i);
+                    }
+                }
+            }
+        } else {
+            for (int i = 0; i < all.size(); i++) {
+                chosen.add(i);
+            }
+            Collections.shuffle(chosen, random);
+            if (limit > 0 && chosen.size() > limit) {
+                chosen = new ArrayList<>(chosen.subList(0, limit));
+            }
         }
-        List<Passage> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(all.get((int) ((long) i * all.size() / n)));
-        }
-        return out;
-    }
-
-    private static Passage parse(Path file, int lineNo, String line) {
-        JsonElement e;
-        try {
-            e = JsonParser.parseString(line);
-        } catch (JsonParseException ex) {
-            throw new IllegalArgumentException(file + " line " + lineNo + ": not valid JSON (" + ex.getMessage() + ")");
-        }
-        if (!e.isJsonObject()) {
-            throw new IllegalArgumentException(file + " line " + lineNo + ": expected a JSON object with id, label and "
-                    + "text, got " + abbreviate(line));
-        }
-        JsonObject o = e.getAsJsonObject();
-        return new Passage(field(file, lineNo, o, "id"), field(file, lineNo, o, "label"), field(file, lineNo, o, "text"));
-    }
-
-    private static String field(Path file, int lineNo, JsonObject o, String key) {
-        JsonElement v = o.get(key);
-        if (v == null || !v.isJsonPrimitive()) {
-            throw new IllegalArgumentException(file + " line " + lineNo + ": no string field \"" + key
-                    + "\" (expected id, label and text; have " + o.keySet() + ")");
-        }
-        return v.getAsString();
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+        Collections.sort(chosen);
+        return chosen.stream().map(all::get).toList();
     }
 }

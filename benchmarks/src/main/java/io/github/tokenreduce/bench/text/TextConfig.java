@@ -2,36 +2,103 @@ package io.github.tokenreduce.bench.text;
 
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.site.GuideProvider;
 import io.github.tokenreduce.djl.site.Levels;
+import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One point on the text frontier: a method at a reduction level. Levels keep a share of the
- * current tokens at every layer ({@link Schedule#keepRatio(double, int)}) but never go below
- * {@code minTokens}, so short sentences pass untouched. The training-free defaults found for
- * pretrained BERT encoders: no proportional attention (these models never saw token sizes), a
- * 64-token floor.
+ * current tokens at every layer from {@code fromLayer} on ({@link Schedule#keepRatio(double, int, int)})
+ * but never go below {@code minTokens}, so short sentences pass untouched; proportional attention
+ * on or off. The documented text defaults: a 64-token floor ({@link Levels#TEXT_MIN_TOKENS}), no
+ * proportional attention, every layer, CrossGET guided by the CLS query.
  *
  * @param method "unreduced", "tome", "crossget" or "madtp"
  * @param keep share kept per layer (1 for unreduced)
+ * @param minTokens the token floor
+ * @param fromLayer the first layer that reduces (0-based)
+ * @param proportional whether attention adds log(size) of merged tokens
+ * @param guide CrossGET's guide query: "cls" (the CLS token's) or "mean" (the size-weighted mean of
+ *     the tokens', {@link GuideProvider#meanOfTokens()})
  * @param reducer the configured method, or null
  */
-public record TextConfig(String method, double keep, int minTokens, TokenReducer reducer) {
+public record TextConfig(String method, double keep, int minTokens, int fromLayer, boolean proportional,
+        String guide, TokenReducer reducer) {
 
-    /** A short label: {@code unreduced} or {@code crossget keep 0.8}. */
-    public String label() {
-        return reducer == null ? "unreduced" : method + " keep " + keep;
+    /** The guides a configuration can name. */
+    public static final List<String> GUIDES = List.of("cls", "mean");
+
+    public TextConfig {
+        if (!GUIDES.contains(guide)) {
+            throw new IllegalArgumentException("guide: '" + guide + "' is not one of " + GUIDES);
+        }
     }
 
-    /** Unreduced, then each method at each keep ratio. */
-    public static List<TextConfig> grid(List<String> methods, double[] keeps, int minTokens) {
+    /** The unreduced model. */
+    public static TextConfig unreduced() {
+        return new TextConfig("unreduced", 1, 0, 0, false, "cls", null);
+    }
+
+    /** {@code method} keeping {@code keep} per layer from {@code fromLayer} on, above {@code floor} tokens. */
+    public static TextConfig of(String method, double keep, int floor, int fromLayer, boolean proportional,
+            String guide) {
+        return new TextConfig(method, keep, floor, fromLayer, proportional, guide,
+                Levels.reducer(method, Schedule.keepRatio(keep, floor, fromLayer), proportional));
+    }
+
+    /** The reduction attached to the text site: the reducer with this configuration's guide. */
+    public TowerReduction reduction() {
+        TowerReduction r = TowerReduction.of(reducer);
+        return guide.equals("mean") ? r.withGuide(GuideProvider.meanOfTokens()) : r;
+    }
+
+    /**
+     * A short label: {@code unreduced}, {@code crossget keep 0.8}, with {@code from L2}, {@code floor 0}
+     * and {@code prop-attn} when they differ from the text defaults.
+     */
+    public String label() {
+        if (reducer == null) {
+            return "unreduced";
+        }
+        StringBuilder sb = new StringBuilder(method + " keep " + String.format(Locale.ROOT, "%s", keep));
+        if (fromLayer > 0) {
+            sb.append(" from L").append(fromLayer);
+        }
+        if (minTokens != Levels.TEXT_MIN_TOKENS) {
+            sb.append(" floor ").append(minTokens);
+        }
+        if (proportional) {
+            sb.append(" prop-attn");
+        }
+        if (guide.equals("mean")) {
+            sb.append(" mean-guide");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Unreduced, then every combination of method, keep ratio, first layer, floor, attention and
+     * guide (the guides only for CrossGET, the one method that uses one; the others once, with CLS).
+     */
+    public static List<TextConfig> grid(List<String> methods, double[] keeps, int[] fromLayers, int[] floors,
+            boolean[] proportional, List<String> guides) {
         List<TextConfig> out = new ArrayList<>();
-        out.add(new TextConfig("unreduced", 1, 0, null));
+        out.add(unreduced());
         for (String m : methods) {
             for (double k : keeps) {
-                out.add(new TextConfig(m, k, minTokens, Levels.reducer(m, Schedule.keepRatio(k, minTokens), false)));
+                for (int from : fromLayers) {
+                    for (int floor : floors) {
+                        for (boolean p : proportional) {
+                            for (String g : m.equals("crossget") ? guides : List.of("cls")) {
+                                out.add(of(m, k, floor, from, p, g));
+                            }
+                        }
+                    }
+                }
             }
         }
         return out;

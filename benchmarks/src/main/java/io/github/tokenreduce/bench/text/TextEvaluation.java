@@ -2,81 +2,141 @@ package io.github.tokenreduce.bench.text;
 
 import ai.djl.Device;
 import ai.onnxruntime.OrtException;
+import io.github.tokenreduce.bench.eval.ItemScores;
 import io.github.tokenreduce.bench.report.Interleaved;
 import io.github.tokenreduce.bench.workload.TextWorkload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Tower;
-import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * The speed-versus-accuracy frontier of every text method on the real data: for one bundled model,
- * each {@link TextConfig}'s scores ({@link TextTasks}) and its throughput on Cranfield documents
- * (batch 16, length-bucketed), timed interleaved in one run with the unreduced model and with ONNX
- * Runtime Java on the same file, with its FLOPs-ideal speed-up, peak memory and page faults.
+ * The speed-versus-accuracy frontier of the text methods on real data, for one bundled model: each
+ * {@link TextConfig}'s per-item scores on every {@link TextTask}, its FLOPs-ideal speed-up on the
+ * timing documents and, when rounds &gt; 0, its throughput on them (batch 16, length-bucketed),
+ * timed interleaved in one run with the unreduced model and ONNX Runtime Java on the same file.
  */
 public final class TextEvaluation {
 
-    /** One configuration's results. */
-    public record Row(TextConfig config, TextTasks.Scores scores, double docsPerSecond, double low, double high,
-            double vsUnreduced, double vsOrt, double flopsIdeal, long peakRss, double faultsPerRun) {}
+    /** Measured throughput of one configuration. */
+    public record Timing(double docsPerSecond, double low, double high, double vsUnreduced, double vsOrt,
+            long peakRss, double faultsPerRun) {}
 
-    /** One model's results, with ONNX Runtime's throughput. */
-    public record Result(BundledEncoder model, List<Row> rows, double ortDocsPerSecond, int speedDocs, int batch) {}
+    /** One configuration's results; {@code timing} null when not timed. */
+    public record Row(TextConfig config, Map<String, ItemScores> scores, double flopsIdeal, Timing timing) {}
+
+    /**
+     * One model's results.
+     *
+     * @param metrics every figure, in column order
+     * @param ortDocsPerSecond ONNX Runtime's throughput (NaN when not timed)
+     */
+    public record Result(BundledEncoder model, List<String> metrics, List<Row> rows, double ortDocsPerSecond,
+            int speedDocs, int batch) {}
+
+    /** What is timed: the first {@code docs} documents of {@code task}, in batches of {@code batch}. */
+    public record Speed(TextTask task, int docs, int batch, int warmup, int rounds) {}
+
+    /** Reports each finished step. */
+    public interface Progress {
+        void done(String what);
+    }
 
     private TextEvaluation() {}
 
-    /**
-     * Evaluates {@code model} over {@code configs}.
-     *
-     * @param speedDocs Cranfield documents in each timed pass
-     */
-    public static Result run(BundledEncoder model, TextTasks tasks, List<TextConfig> configs, int speedDocs,
-            int batch, int warmup, int rounds, Interleaved.ProgressListener progress) throws IOException, OrtException {
-        List<String> docs = new ArrayList<>();
-        for (String d : tasks.cranfield().docs().values()) {
-            docs.add(model.passagePrefix() + d);
+    /** Evaluates {@code model} over {@code configs} (the first must be the unreduced model). */
+    public static Result run(BundledEncoder model, List<TextTask> tasks, List<TextConfig> configs, Speed speed,
+            Progress progress) throws IOException, OrtException {
+        if (configs.isEmpty() || configs.get(0).reducer() != null) {
+            throw new IllegalArgumentException("configs: the first configuration must be the unreduced model");
         }
-        docs = docs.subList(0, Math.min(speedDocs, docs.size()));
-        try (SentenceEncoder base = model.load(Device.cpu()).withBatchSize(batch);
-                OrtSentenceEncoder ort = OrtSentenceEncoder.open(model, 0)) {
+        List<String> docs = speed.task().documents(model);
+        docs = docs.subList(0, Math.min(speed.docs(), docs.size()));
+        try (SentenceEncoder base = model.load(Device.cpu()).withBatchSize(speed.batch())) {
             List<SentenceEncoder.Chunk> chunks = base.chunk(docs);
             Map<TextConfig, SentenceEncoder> encoders = new LinkedHashMap<>();
+            for (TextConfig c : configs) {
+                encoders.put(c, c.reducer() == null ? base : base.withReduction(Tower.TEXT, c.reduction()));
+            }
+            Map<String, Timing> timing = new HashMap<>();
+            double ortRate = Double.NaN;
+            if (speed.rounds() > 0) {
+                ortRate = time(model, configs, encoders, chunks, speed, timing);
+                progress.done("timing");
+            }
+            double unreducedFlops = TextWorkload.pass(base, chunks, speed.batch()).flops();
+            List<String> metrics = new ArrayList<>();
+            for (TextTask t : tasks) {
+                metrics.addAll(t.metrics());
+            }
+            List<Row> rows = new ArrayList<>();
+            for (TextConfig c : configs) {
+                SentenceEncoder e = encoders.get(c);
+                Function<List<String>, float[][]> embed = memo(e::embed);
+                Map<String, ItemScores> scores = new LinkedHashMap<>();
+                for (TextTask t : tasks) {
+                    scores.putAll(t.measure(model, embed));
+                }
+                double flops = unreducedFlops / TextWorkload.pass(e, chunks, speed.batch()).flops();
+                rows.add(new Row(c, scores, flops, timing.get(c.label())));
+                progress.done(c.label());
+            }
+            return new Result(model, metrics, rows, ortRate, docs.size(), speed.batch());
+        }
+    }
+
+    private static double time(BundledEncoder model, List<TextConfig> configs, Map<TextConfig, SentenceEncoder> encoders,
+            List<SentenceEncoder.Chunk> chunks, Speed speed, Map<String, Timing> out) throws IOException, OrtException {
+        try (OrtSentenceEncoder ort = OrtSentenceEncoder.open(model, 0)) {
             List<Interleaved.Contender> contenders = new ArrayList<>();
             for (TextConfig c : configs) {
-                SentenceEncoder e = c.reducer() == null ? base
-                        : base.withReduction(Tower.TEXT, TowerReduction.of(c.reducer()));
-                encoders.put(c, e);
+                SentenceEncoder e = encoders.get(c);
                 contenders.add(new Interleaved.Contender(c.label(), () -> e.pool(chunks)));
             }
             contenders.add(new Interleaved.Contender("onnxruntime", () -> {
                 try {
-                    ort.pool(chunks, batch);
+                    ort.pool(chunks, speed.batch());
                 } catch (OrtException ex) {
                     throw new IllegalStateException(ex);
                 }
             }));
-            Map<String, Interleaved.Timing> timing = Interleaved.run(contenders, warmup, rounds, 42, progress);
-            double unreducedTime = timing.get(configs.get(0).label()).median();
-            double ortTime = timing.get("onnxruntime").median();
-            double unreducedFlops = TextWorkload.pass(base, chunks, batch).flops();
-            List<Row> rows = new ArrayList<>();
+            Map<String, Interleaved.Timing> t = Interleaved.run(contenders, speed.warmup(), speed.rounds(), 42,
+                    Interleaved.ProgressListener.NONE);
+            double unreduced = t.get(configs.get(0).label()).median();
+            double ortTime = t.get("onnxruntime").median();
+            int n = chunks.stream().mapToInt(SentenceEncoder.Chunk::text).max().orElse(-1) + 1;
             for (TextConfig c : configs) {
-                SentenceEncoder e = encoders.get(c);
-                Interleaved.Timing t = timing.get(c.label());
-                TextTasks.Scores s = tasks.score(model, e::embed);
-                progress.step();
-                rows.add(new Row(c, s, docs.size() / t.median(), docs.size() / t.max(), docs.size() / t.min(),
-                        unreducedTime / t.median(), ortTime / t.median(), unreducedFlops / TextWorkload.pass(e, chunks, batch).flops(),
-                        t.peakRssBytes(), t.faultsPerRun()));
+                Interleaved.Timing x = t.get(c.label());
+                out.put(c.label(), new Timing(n / x.median(), n / x.max(), n / x.min(), unreduced / x.median(),
+                        ortTime / x.median(), x.peakRssBytes(), x.faultsPerRun()));
             }
-            return new Result(model, rows, docs.size() / ortTime, docs.size(), batch);
+            return n / ortTime;
         }
+    }
+
+    /** {@code embed} embedding each distinct text once (tasks sharing passages share their vectors). */
+    static Function<List<String>, float[][]> memo(Function<List<String>, float[][]> embed) {
+        Map<String, float[]> cache = new HashMap<>();
+        return texts -> {
+            List<String> missing = texts.stream().distinct().filter(s -> !cache.containsKey(s)).toList();
+            if (!missing.isEmpty()) {
+                float[][] v = embed.apply(missing);
+                for (int i = 0; i < v.length; i++) {
+                    cache.put(missing.get(i), v[i]);
+                }
+            }
+            float[][] out = new float[texts.size()][];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = cache.get(texts.get(i));
+            }
+            return out;
+        };
     }
 }

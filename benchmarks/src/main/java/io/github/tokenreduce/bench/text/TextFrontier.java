@@ -1,50 +1,126 @@
 package io.github.tokenreduce.bench.text;
 
-import io.github.tokenreduce.bench.report.Interleaved;
+import io.github.tokenreduce.bench.report.GeneratedSection;
+import io.github.tokenreduce.bench.report.RunStamp;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.site.Levels;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
- * Runs the text frontier for every bundled model and writes {@code docs/text-results.md} with its
- * charts. Arguments: {@code [data dir] [out dir] [limit] [speed docs] [rounds] [keeps, e.g. 0.9,0.8,0.7]
- * [models...]}.
+ * Runs the text frontier and writes its tables, with the command line and a {@link RunStamp}, into
+ * a named generated section of a Markdown page ({@link GeneratedSection}), after every model. The
+ * grid is every combination of {@code --methods}, {@code --keeps}, {@code --from-layers},
+ * {@code --floor}, {@code --proportional-attention} and {@code --guide}, plus the unreduced model.
  */
-public final class TextFrontier {
+@Command(name = "text-frontier", mixinStandardHelpOptions = true,
+        description = "Accuracy (with paired bootstrap intervals) and speed of the text methods on real data.")
+public final class TextFrontier implements Callable<Integer> {
 
-    private TextFrontier() {}
+    @Option(names = "--data", defaultValue = "../shared/data", description = "shared/data folder (default: ${DEFAULT-VALUE}).")
+    Path data;
 
-    public static void main(String[] args) throws Exception {
-        Path data = Path.of(args.length > 0 ? args[0] : "../shared/data");
-        Path out = Path.of(args.length > 1 ? args[1] : "docs");
-        int limit = args.length > 2 ? Integer.parseInt(args[2]) : 0;
-        int speedDocs = args.length > 3 ? Integer.parseInt(args[3]) : 192;
-        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
-        double[] keeps = args.length > 5 ? java.util.Arrays.stream(args[5].split(",")).mapToDouble(Double::parseDouble)
-                .toArray() : new double[] {0.9, 0.8, 0.7};
-        List<BundledEncoder> models = new ArrayList<>();
-        for (int i = 6; i < args.length; i++) {
-            models.add(BundledEncoder.valueOf(args[i].toUpperCase(Locale.ROOT)));
+    @Option(names = "--doc", defaultValue = "docs/text-results.md", description = "Markdown page to write (default: ${DEFAULT-VALUE}).")
+    Path doc;
+
+    @Option(names = "--section", defaultValue = "frontier", description = "Generated section of the page (default: ${DEFAULT-VALUE}).")
+    String section;
+
+    @Option(names = "--models", split = ",", description = "Models (default: all three bundled encoders).")
+    List<String> models = new ArrayList<>();
+
+    @Option(names = "--tasks", split = ",", defaultValue = "stsb,sick,cranfield,austen,sotu",
+            description = "Tasks among stsb, sick, cranfield, austen, sotu; 'none' to time only (default: ${DEFAULT-VALUE}).")
+    List<String> tasks;
+
+    @Option(names = "--methods", split = ",", defaultValue = "tome,crossget,madtp", description = "Methods (default: ${DEFAULT-VALUE}).")
+    List<String> methods;
+
+    @Option(names = "--keeps", split = ",", defaultValue = "0.9,0.8,0.7", description = "Keep ratios (default: ${DEFAULT-VALUE}).")
+    double[] keeps;
+
+    @Option(names = "--from-layers", split = ",", defaultValue = "0", description = "First reducing layers, 0-based (default: ${DEFAULT-VALUE}).")
+    int[] fromLayers;
+
+    @Option(names = "--floor", split = ",", defaultValue = "" + Levels.TEXT_MIN_TOKENS,
+            description = "Token floors (default: ${DEFAULT-VALUE}).")
+    int[] floors;
+
+    @Option(names = "--proportional-attention", split = ",", defaultValue = "false",
+            description = "Proportional attention off and/or on, e.g. false,true (default: ${DEFAULT-VALUE}).")
+    boolean[] proportional;
+
+    @Option(names = "--guide", split = ",", defaultValue = "cls",
+            description = "CrossGET guide queries: cls and/or mean (default: ${DEFAULT-VALUE}).")
+    List<String> guides;
+
+    @Option(names = "--limit", defaultValue = "0", description = "At most this many STS pairs, Cranfield queries and documents (0: all).")
+    int limit;
+
+    @Option(names = "--passages", defaultValue = "400", description = "Passages sampled from austen and from sotu (0: all; default ${DEFAULT-VALUE}).")
+    int passages;
+
+    @Option(names = "--seed", defaultValue = "19", description = "Seed of the passage samples and the bootstrap (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--resamples", defaultValue = "2000", description = "Bootstrap resamples (default: ${DEFAULT-VALUE}).")
+    int resamples;
+
+    @Option(names = "--budget", defaultValue = "1", description = "Points an interval may lose in the summary (default: ${DEFAULT-VALUE}).")
+    double budget;
+
+    @Option(names = "--speed-task", defaultValue = "austen", description = "Task whose documents are timed (default: ${DEFAULT-VALUE}).")
+    String speedTask;
+
+    @Option(names = "--speed-docs", defaultValue = "64", description = "Documents timed and counted for FLOPs (default: ${DEFAULT-VALUE}).")
+    int speedDocs;
+
+    @Option(names = "--rounds", defaultValue = "0", description = "Timed rounds, interleaved (0: FLOPs only; default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    private final String commandLine;
+
+    private TextFrontier(String commandLine) {
+        this.commandLine = commandLine;
+    }
+
+    public static void main(String[] args) {
+        String line = "text-frontier " + String.join(" ", args);
+        System.exit(new CommandLine(new TextFrontier(line.strip())).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<BundledEncoder> chosen = new ArrayList<>();
+        for (String m : models) {
+            chosen.add(BundledEncoder.byName(m).orElseThrow(() -> new IllegalArgumentException("--models: unknown '" + m
+                    + "'; expected all-minilm-l6-v2, bge-small-en-v1.5 or e5-small-v2")));
         }
-        if (models.isEmpty()) {
-            models = List.of(BundledEncoder.values());
+        if (chosen.isEmpty()) {
+            chosen = List.of(BundledEncoder.values());
         }
-        TextTasks tasks = TextTasks.read(data, limit);
+        String stamp = RunStamp.of(commandLine);
+        List<TextTask> taskList = TextTasks.select(data, tasks.equals(List.of("none")) ? List.of() : tasks, limit,
+                passages, seed);
+        TextTask timed = taskList.stream().filter(t -> t.name().equals(speedTask)).findFirst()
+                .orElse(TextTasks.select(data, List.of(speedTask), limit, passages, seed).get(0));
+        List<TextConfig> configs = TextConfig.grid(methods, keeps, fromLayers, floors, proportional, guides);
+        TextReport report = new TextReport(resamples, 0.95, seed);
         List<TextEvaluation.Result> results = new ArrayList<>();
-        for (BundledEncoder m : models) {
-            System.err.println("evaluating " + m.modelName());
-            results.add(TextEvaluation.run(m, tasks, TextConfig.grid(List.of("tome", "crossget", "madtp"),
-                    keeps, Levels.TEXT_MIN_TOKENS), speedDocs, 16, 1, rounds,
-                    Interleaved.ProgressListener.NONE));
-            TextReport.write(out.resolve("text-results-raw.md"), TextReport.markdown(results));
+        long start = System.nanoTime();
+        for (BundledEncoder m : chosen) {
+            results.add(TextEvaluation.run(m, taskList, configs, new TextEvaluation.Speed(timed, speedDocs, 16, 1, rounds),
+                    what -> System.err.printf("%s: %s done (%.0f s)%n", m.modelName(), what,
+                            (System.nanoTime() - start) / 1e9)));
+            GeneratedSection.write(doc, section, stamp + "\n\n"
+                    + (taskList.isEmpty() ? "" : report.withinBudget(results, budget) + "\n") + report.tables(results));
         }
-        TextReport.charts(results, out.resolve("text-ndcg.png"), out.resolve("text-spearman.png"));
-        String header = "<!-- measured " + LocalDate.now() + " -->\n";
-        TextReport.write(out.resolve("text-results-raw.md"), header + TextReport.markdown(results));
+        return 0;
     }
 }

@@ -1,35 +1,79 @@
 package io.github.tokenreduce.bench.text;
 
-import io.github.tokenreduce.bench.report.Charts;
+import io.github.tokenreduce.bench.eval.Bootstrap;
+import io.github.tokenreduce.bench.eval.ItemScores;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
-/** Writes the text frontier as Markdown tables and speed-versus-accuracy PNG charts. */
+/**
+ * Writes the text frontier as Markdown: per model, each configuration's figures with the paired
+ * bootstrap interval of its difference to the unreduced model (in points, ×100), its worst
+ * interval bound over all figures, FLOPs-ideal and (when timed) measured speed-ups; then, per
+ * model, the fastest configuration whose every interval stays within the budget.
+ */
 public final class TextReport {
 
-    private TextReport() {}
+    private final int resamples;
+    private final double confidence;
+    private final long seed;
 
-    /** Markdown for the results (one table per model). */
-    public static String markdown(List<TextEvaluation.Result> results) {
+    /** Intervals from {@code resamples} paired resamples at {@code confidence}, seeded. */
+    public TextReport(int resamples, double confidence, long seed) {
+        this.resamples = resamples;
+        this.confidence = confidence;
+        this.seed = seed;
+    }
+
+    /** The interval of {@code row}'s figure {@code metric} minus the unreduced one, in points. */
+    public Bootstrap.Interval delta(TextEvaluation.Result r, TextEvaluation.Row row, String metric) {
+        ItemScores base = r.rows().get(0).scores().get(metric);
+        return base.difference(row.scores().get(metric), resamples, confidence, seed).scaled(100);
+    }
+
+    /** The lowest interval bound of {@code row} over every figure (points; 0 for the unreduced row). */
+    public double worstLow(TextEvaluation.Result r, TextEvaluation.Row row) {
+        double worst = 0;
+        for (String m : r.metrics()) {
+            worst = Math.min(worst, delta(r, row, m).low());
+        }
+        return worst;
+    }
+
+    /** One table per model. */
+    public String tables(List<TextEvaluation.Result> results) {
         StringBuilder sb = new StringBuilder();
         for (TextEvaluation.Result r : results) {
-            sb.append("### ").append(r.model().modelName()).append("\n\n");
-            sb.append(String.format(Locale.ROOT, "Throughput on %d Cranfield documents, batch %d, length-bucketed; "
-                    + "ONNX Runtime Java on the same file: %.1f docs/s.%n%n", r.speedDocs(), r.batch(), r.ortDocsPerSecond()));
-            sb.append("| configuration | STS-B ρ | SICK ρ | nDCG@10 | R@100 | docs/s (range) | × unreduced | × ORT | FLOPs-ideal × | peak RSS | faults/pass |\n");
-            sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+            boolean timed = !Double.isNaN(r.ortDocsPerSecond());
+            sb.append("#### ").append(r.model().modelName()).append("\n\n");
+            sb.append(String.format(Locale.ROOT, "Each figure, then its difference to unreduced in points with the "
+                    + "%.0f%% paired bootstrap interval (%d resamples). FLOPs-ideal × on %d timing documents%s.%n%n",
+                    confidence * 100, resamples, r.speedDocs(), timed ? String.format(Locale.ROOT,
+                            "; measured throughput interleaved, batch %d, ONNX Runtime Java %.1f docs/s", r.batch(),
+                            r.ortDocsPerSecond()) : ""));
+            sb.append("| configuration |");
+            r.metrics().forEach(m -> sb.append(' ').append(m).append(" |"));
+            sb.append(" worst bound | FLOPs-ideal × |").append(timed ? " × unreduced | × ORT |" : "").append('\n');
+            sb.append("|---|").append("---|".repeat(r.metrics().size() + 2)).append(timed ? "---|---|" : "")
+                    .append('\n');
             for (TextEvaluation.Row row : r.rows()) {
-                TextTasks.Scores s = row.scores();
-                sb.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %.4f | %.1f (%.1f–%.1f) | %.2f | %.2f | %.2f | %d MB | %.0f |%n",
-                        row.config().label(), s.stsb(), s.sick(), s.ndcg10(), s.recall100(), row.docsPerSecond(), row.low(),
-                        row.high(), row.vsUnreduced(), row.vsOrt(), row.flopsIdeal(), row.peakRss() >> 20, row.faultsPerRun()));
+                sb.append("| ").append(row.config().label()).append(" |");
+                for (String m : r.metrics()) {
+                    double v = row.scores().get(m).value();
+                    if (row.config().reducer() == null) {
+                        sb.append(String.format(Locale.ROOT, " %.4f |", v));
+                    } else {
+                        Bootstrap.Interval d = delta(r, row, m);
+                        sb.append(String.format(Locale.ROOT, " %.4f %+.2f [%+.2f, %+.2f] |", v, d.estimate(), d.low(),
+                                d.high()));
+                    }
+                }
+                sb.append(String.format(Locale.ROOT, " %+.2f | %.2f |", worstLow(r, row), row.flopsIdeal()));
+                if (timed) {
+                    sb.append(String.format(Locale.ROOT, " %.2f | %.2f |", row.timing().vsUnreduced(),
+                            row.timing().vsOrt()));
+                }
+                sb.append('\n');
             }
             sb.append('\n');
         }
@@ -37,39 +81,33 @@ public final class TextReport {
     }
 
     /**
-     * Two charts: nDCG@10 and mean Spearman (STS-B, SICK) against throughput as a multiple of the
-     * unreduced model, one series per model and method.
+     * Per model, the fastest configuration (measured when timed, else FLOPs-ideal) whose every
+     * interval's lower bound is at least {@code -budget} points.
      */
-    public static void charts(List<TextEvaluation.Result> results, Path ndcgPng, Path spearmanPng) throws IOException {
-        List<Charts.Series> ndcg = new ArrayList<>();
-        List<Charts.Series> rho = new ArrayList<>();
+    public String withinBudget(List<TextEvaluation.Result> results, double budget) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "| model | fastest configuration losing ≤ %.1f point (every interval) | "
+                + "worst bound | FLOPs-ideal × | × unreduced |%n|---|---|---|---|---|%n", budget));
         for (TextEvaluation.Result r : results) {
-            Map<String, List<TextEvaluation.Row>> byMethod = new LinkedHashMap<>();
-            TextEvaluation.Row base = r.rows().get(0);
+            TextEvaluation.Row best = null;
             for (TextEvaluation.Row row : r.rows()) {
-                if (row.config().reducer() != null) {
-                    byMethod.computeIfAbsent(row.config().method(), k -> new ArrayList<>(List.of(base))).add(row);
+                if (row.config().reducer() != null && worstLow(r, row) >= -budget
+                        && (best == null || speed(row) > speed(best))) {
+                    best = row;
                 }
             }
-            for (Map.Entry<String, List<TextEvaluation.Row>> e : byMethod.entrySet()) {
-                String name = r.model().modelName() + " " + e.getKey();
-                List<Double> x = e.getValue().stream().map(TextEvaluation.Row::vsUnreduced).toList();
-                ndcg.add(new Charts.Series(name, x, e.getValue().stream().map(w -> w.scores().ndcg10()).toList()));
-                rho.add(new Charts.Series(name, x,
-                        e.getValue().stream().map(w -> (w.scores().stsb() + w.scores().sick()) / 2).toList()));
+            if (best == null) {
+                sb.append("| ").append(r.model().modelName()).append(" | none | – | – | – |\n");
+            } else {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %+.2f | %.2f | %s |%n", r.model().modelName(),
+                        best.config().label(), worstLow(r, best), best.flopsIdeal(),
+                        best.timing() == null ? "not timed" : String.format(Locale.ROOT, "%.2f", best.timing().vsUnreduced())));
             }
         }
-        Charts.xy(ndcgPng, "Cranfield nDCG@10 vs throughput", "throughput × unreduced (Cranfield docs, batch 16)",
-                "nDCG@10", ndcg, true);
-        Charts.xy(spearmanPng, "Mean Spearman (STS-B dev, SICK) vs throughput",
-                "throughput × unreduced (Cranfield docs, batch 16)", "Spearman ρ", rho, true);
+        return sb.toString();
     }
 
-    /** Writes {@code text} to {@code file}, creating its folder. */
-    public static void write(Path file, String text) throws IOException {
-        if (file.getParent() != null) {
-            Files.createDirectories(file.getParent());
-        }
-        Files.writeString(file, text);
+    private static double speed(TextEvaluation.Row row) {
+        return row.timing() != null ? row.timing().vsUnreduced() : row.flopsIdeal();
     }
 }

@@ -1,15 +1,16 @@
 package io.github.tokenreduce.bench.text;
 
 import io.github.tokenreduce.bench.data.Cranfield;
+import io.github.tokenreduce.bench.data.Passages;
 import io.github.tokenreduce.bench.data.StsDatasets;
 import io.github.tokenreduce.bench.data.StsPair;
+import io.github.tokenreduce.bench.eval.ItemScores;
 import io.github.tokenreduce.bench.eval.Metrics;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,12 +18,16 @@ import java.util.function.Function;
 
 /**
  * The real-data text tasks of {@code shared/data}: Spearman on STS-B dev and on SICK (trial +
- * train), nDCG@10 and Recall@100 on Cranfield (queries and documents both embedded by the model
- * under test, with e5's "query: " / "passage: " prefixes). Each unique text is embedded once. A
- * query without a judged document is left out of the means; documents with equal similarity rank
- * in file order.
+ * train), nDCG@10 and Recall@100 on Cranfield (e5's "query: " / "passage: " prefixes; a query without a
+ * judged document is left out of the means), and the long-passage sets (Austen novels, SOTU
+ * addresses; {@link PassageTask}). Each unique text is embedded once per task.
  */
 public final class TextTasks {
+
+    /** Every task name, in table order. */
+    public static final List<String> ALL = List.of("stsb", "sick", "cranfield", "austen", "sotu");
+    /** Passages taken from each SOTU address when sampling. */
+    public static final int SOTU_PER_ADDRESS = 8;
 
     private final List<StsPair> stsb;
     private final List<StsPair> sick;
@@ -35,31 +40,69 @@ public final class TextTasks {
     }
 
     /**
-     * Reads the tasks from {@code data} ({@code shared/data}).
+     * Reads the STS and Cranfield tasks from {@code data} ({@code shared/data}).
      *
      * @param limit at most this many pairs per STS set, queries and documents (for quick runs; 0: all); the
      *        judgements keep only the documents kept
      */
     public static TextTasks read(Path data, int limit) throws IOException {
-        List<StsPair> stsb = StsDatasets.stsb(data.resolve("stsb/stsb-en-dev.csv"));
+        return new TextTasks(stsb(data, limit), sick(data, limit), cranfield(data, limit));
+    }
+
+    /**
+     * The named tasks ({@link #ALL}).
+     *
+     * @param limit as in {@link #read}, for stsb, sick and cranfield
+     * @param passages passages sampled (seeded) from austen and from sotu (0: all); SOTU takes whole
+     *     addresses, at most {@value #SOTU_PER_ADDRESS} passages each
+     */
+    public static List<TextTask> select(Path data, List<String> names, int limit, int passages, long seed)
+            throws IOException {
+        List<TextTask> out = new ArrayList<>();
+        for (String n : names) {
+            out.add(switch (n) {
+                case "stsb" -> new StsTask("stsb", "STS-B", stsb(data, limit));
+                case "sick" -> new StsTask("sick", "SICK", sick(data, limit));
+                case "cranfield" -> new CranfieldTask(cranfield(data, limit));
+                case "austen" -> new PassageTask("austen", "Austen", Passages.sample(
+                        Passages.read(data.resolve("austen/austen_passages300.jsonl")), passages, 0, seed));
+                case "sotu" -> new PassageTask("sotu", "SOTU", Passages.sample(
+                        Passages.read(data.resolve("sotu/sotu_passages300.jsonl")), passages, SOTU_PER_ADDRESS, seed));
+                default -> throw new IllegalArgumentException("task: unknown '" + n + "'; expected one of " + ALL);
+            });
+        }
+        return out;
+    }
+
+    private static List<StsPair> stsb(Path data, int limit) throws IOException {
+        return first(StsDatasets.stsb(data.resolve("stsb/stsb-en-dev.csv")), limit);
+    }
+
+    private static List<StsPair> sick(Path data, int limit) throws IOException {
         List<StsPair> sick = new ArrayList<>(StsDatasets.sick(data.resolve("sick/SICK_trial.txt")));
         sick.addAll(StsDatasets.sick(data.resolve("sick/SICK_train.txt")));
+        return first(sick, limit);
+    }
+
+    private static Cranfield cranfield(Path data, int limit) throws IOException {
         Cranfield cran = Cranfield.read(data.resolve("cranfield"));
-        if (limit > 0) {
-            stsb = stsb.subList(0, Math.min(limit, stsb.size()));
-            sick = sick.subList(0, Math.min(limit, sick.size()));
-            Map<Integer, String> docs = new LinkedHashMap<>();
-            cran.docs().entrySet().stream().limit(limit).forEach(e -> docs.put(e.getKey(), e.getValue()));
-            int q = Math.min(limit, cran.queries().size());
-            List<Map<Integer, Integer>> judged = new ArrayList<>();
-            for (Map<Integer, Integer> j : cran.judgements().subList(0, q)) { // only documents still indexed
-                Map<Integer, Integer> kept = new LinkedHashMap<>(j);
-                kept.keySet().retainAll(docs.keySet());
-                judged.add(kept);
-            }
-            cran = new Cranfield(docs, cran.queries().subList(0, q), judged);
+        if (limit <= 0) {
+            return cran;
         }
-        return new TextTasks(stsb, sick, cran);
+        Map<Integer, String> docs = new LinkedHashMap<>();
+        cran.docs().entrySet().stream().limit(limit).forEach(e -> docs.put(e.getKey(), e.getValue()));
+        int q = Math.min(limit, cran.queries().size());
+        List<Map<Integer, Integer>> judged = new ArrayList<>();
+        for (Map<Integer, Integer> j : cran.judgements().subList(0, q)) { // only documents still indexed
+            Map<Integer, Integer> kept = new LinkedHashMap<>(j);
+            kept.keySet().retainAll(docs.keySet());
+            judged.add(kept);
+        }
+        return new Cranfield(docs, cran.queries().subList(0, q), judged);
+    }
+
+    private static <T> List<T> first(List<T> list, int limit) {
+        return limit > 0 ? list.subList(0, Math.min(limit, list.size())) : list;
     }
 
     public Cranfield cranfield() {
@@ -71,65 +114,14 @@ public final class TextTasks {
 
     /** Scores an embedder (texts → L2-normalised vectors) as {@code model} expects its inputs. */
     public Scores score(BundledEncoder model, Function<List<String>, float[][]> embed) {
-        double s1 = spearman(stsb, model, embed);
-        double s2 = spearman(sick, model, embed);
-        List<Integer> ids = new ArrayList<>(cranfield.docs().keySet());
-        List<String> docs = new ArrayList<>();
-        for (int id : ids) {
-            docs.add(model.passagePrefix() + cranfield.docs().get(id));
-        }
-        List<String> queries = new ArrayList<>();
-        for (String q : cranfield.queries()) {
-            queries.add(model.queryPrefix() + q);
-        }
-        float[][] d = embed.apply(docs);
-        float[][] q = embed.apply(queries);
-        double ndcg = 0;
-        double recall = 0;
-        int judged = 0;
-        for (int i = 0; i < q.length; i++) {
-            if (cranfield.judgements().get(i).isEmpty()) {
-                continue;
-            }
-            double[] sim = new double[d.length];
-            for (int k = 0; k < d.length; k++) {
-                sim[k] = Metrics.dot(q[i], d[k]);
-            }
-            List<Integer> order = new ArrayList<>();
-            for (int k = 0; k < d.length; k++) {
-                order.add(k);
-            }
-            order.sort(Comparator.comparingDouble((Integer k) -> -sim[k]).thenComparing(k -> k));
-            List<Integer> ranking = order.stream().map(ids::get).toList();
-            ndcg += Metrics.ndcg(ranking, cranfield.judgements().get(i), 10);
-            recall += Metrics.recall(ranking, cranfield.judgements().get(i), 100);
-            judged++;
-        }
-        if (judged == 0) {
-            throw new IllegalArgumentException("Cranfield: none of the " + q.length
-                    + " queries has a judged document among the " + d.length + " indexed");
-        }
-        return new Scores(s1, s2, ndcg / judged, recall / judged);
+        Map<String, ItemScores> c = new CranfieldTask(cranfield).measure(model, embed);
+        return new Scores(spearman(stsb, model, embed), spearman(sick, model, embed),
+                c.get("Cranfield nDCG@10").value(), c.get("Cranfield R@100").value());
     }
 
     /** Spearman's ρ between the cosine of each pair's embeddings (unit vectors from {@code embed}) and its gold score. */
     public static double spearman(List<StsPair> pairs, BundledEncoder model, Function<List<String>, float[][]> embed) {
-        Map<String, Integer> index = new LinkedHashMap<>();
-        for (StsPair p : pairs) {
-            index.putIfAbsent(p.a(), index.size());
-            index.putIfAbsent(p.b(), index.size());
-        }
-        List<String> unique = new ArrayList<>();
-        for (String s : index.keySet()) {
-            unique.add(model.queryPrefix() + s); // symmetric tasks: e5 uses "query: " on both sides
-        }
-        float[][] e = embed.apply(unique);
-        double[] cos = new double[pairs.size()];
-        double[] gold = new double[pairs.size()];
-        for (int i = 0; i < pairs.size(); i++) {
-            cos[i] = Metrics.dot(e[index.get(pairs.get(i).a())], e[index.get(pairs.get(i).b())]);
-            gold[i] = pairs.get(i).score();
-        }
-        return Metrics.spearman(cos, gold);
+        double[] gold = pairs.stream().mapToDouble(StsPair::score).toArray();
+        return Metrics.spearman(StsTask.cosines(pairs, model, embed), gold);
     }
 }

@@ -40,6 +40,16 @@ public final class GuideContext {
         return tokens.select(guideAttachment, queries);
     }
 
+    /**
+     * The mean of the real tokens' queries, each weighted by the tokens it stands for
+     * ({@code sizes · keyMask}), [B, c]: the query of a mean-pooled embedding rather than of one
+     * token.
+     */
+    public NDArray meanQuery() {
+        NDArray w = tokens.sizes().mul(tokens.keyMask()).toType(queries.getDataType(), false);
+        return w.expandDims(1).matMul(queries).squeeze(1).div(w.sum(new int[] {1}, true).maximum(1e-12f));
+    }
+
     /** {@code vector} [B, C] through this layer's query projection, [B, c]. */
     public NDArray projectQuery(NDArray vector) {
         return projection.apply(vector);

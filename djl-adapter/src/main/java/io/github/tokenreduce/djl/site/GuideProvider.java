@@ -21,6 +21,14 @@ public interface GuideProvider {
         return GuideContext::queryAtGuideToken;
     }
 
+    /**
+     * The size-weighted mean of the real tokens' queries ({@link GuideContext#meanQuery()}): for
+     * mean-pooled sentence encoders, whose output weighs every token, not CLS.
+     */
+    static GuideProvider meanOfTokens() {
+        return GuideContext::meanQuery;
+    }
+
     /** An external vector [B, C] (the other modality's cross token), projected per layer. */
     static GuideProvider external(NDArray vector) {
         return ctx -> ctx.projectQuery(vector);
