@@ -11,6 +11,7 @@ import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
@@ -79,8 +80,18 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
         return of(model, Defaults.textSpec(model, Defaults.AUTO, null).reducer(), Device.cpu());
     }
 
-    /** Any bundled model with {@code reducer} (or none) on {@code device}. */
+    /** Any bundled model with {@code reducer} (or none) on {@code device}, in float32. */
     public static TokenReducedEmbeddingModel of(BundledEncoder model, TokenReducer reducer, Device device) {
+        return of(model, reducer, device, Precision.FP32);
+    }
+
+    /**
+     * Any bundled model with {@code reducer} (or none) on {@code device}, its linear layers in
+     * {@code precision} ({@link Precision#AUTO}: bf16 where the CPU has bfloat16 instructions; see
+     * docs/performance.md for the accuracy cost).
+     */
+    public static TokenReducedEmbeddingModel of(BundledEncoder model, TokenReducer reducer, Device device,
+            Precision precision) {
         int kept = keptPieces(model);
         SentenceEncoder loaded;
         try {
@@ -88,7 +99,8 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load " + model.modelName(), e);
         }
-        SentenceEncoder used = reducer == null ? loaded : loaded.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+        SentenceEncoder precise = loaded.withPrecision(precision);
+        SentenceEncoder used = reducer == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(reducer));
         return new TokenReducedEmbeddingModel(model, loaded, used, kept);
     }
 

@@ -13,8 +13,10 @@ import java.io.Serializable;
  * @param batchSize rows per forward
  * @param device {@code cpu} or {@code gpu}
  * @param threads libtorch intra-op threads per executor JVM (0: libtorch's default)
+ * @param precision the linear layers' precision: {@code fp32}, {@code bf16}, {@code int8} or {@code auto}
  */
-record EmbedderConfig(String model, Kind kind, String specJson, int batchSize, String device, int threads)
+record EmbedderConfig(String model, Kind kind, String specJson, int batchSize, String device, int threads,
+        String precision)
         implements Serializable {
 
     /** Batches a sentence encoder sorts by length together (it cuts them into length-bucketed batches). */

@@ -7,6 +7,7 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
@@ -64,7 +65,8 @@ final class ExecutorModels {
         BundledEncoder b = BundledEncoder.byName(c.model()).orElseThrow(() -> new IllegalArgumentException(
                 "model: '" + c.model() + "' is not a bundled sentence encoder"));
         SentenceEncoder base = b.load(device).withBatchSize(c.batchSize());
-        SentenceEncoder e = reducer == null ? base : base.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+        SentenceEncoder precise = base.withPrecision(Precision.parse(c.precision()));
+        SentenceEncoder e = reducer == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(reducer));
         return new RowEmbedder() {
             @Override
             public float[][] embed(List<Object> inputs) {
@@ -88,7 +90,8 @@ final class ExecutorModels {
         }
         ClipModel base = ClipModel.load(path, device);
         Tower tower = c.kind() == EmbedderConfig.Kind.CLIP_IMAGE ? Tower.VISION : Tower.TEXT;
-        ClipModel m = reducer == null ? base : base.withReduction(tower, TowerReduction.of(reducer));
+        ClipModel precise = base.withPrecision(Precision.parse(c.precision()));
+        ClipModel m = reducer == null ? precise : precise.withReduction(tower, TowerReduction.of(reducer));
         ClipTokenizer tok;
         try {
             tok = tower == Tower.TEXT ? ClipTokenizer.load(path, base.config().context()) : null;

@@ -66,6 +66,7 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
     private final IntParam batchSize;
     private final Param<String> device;
     private final IntParam threads;
+    private final Param<String> precision;
 
     public TokenReducedEmbedder() {
         this(Identifiable$.MODULE$.randomUID("tokenReducedEmbedder"));
@@ -101,7 +102,11 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
         setDefault(method, "none");
         setDefault(batchSize, 16);
         setDefault(device, "cpu");
+        this.precision = new Param<>(uid, "precision", "linear layers in fp32, bf16, int8 or auto (bf16 where the CPU "
+                + "has bfloat16 instructions; a precision the CPU lacks runs float32)",
+                ParamValidators.inArray(new String[] {"fp32", "bf16", "int8", "auto"}));
         setDefault(threads, 0);
+        setDefault(precision, "fp32");
     }
 
     @Override
@@ -155,6 +160,10 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
         return threads;
     }
 
+    public Param<String> precision() {
+        return precision;
+    }
+
     public TokenReducedEmbedder setModel(String v) {
         set(model, v);
         return this;
@@ -192,6 +201,11 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
 
     public TokenReducedEmbedder setScheduleFile(String v) {
         set(scheduleFile, v);
+        return this;
+    }
+
+    public TokenReducedEmbedder setPrecision(String v) {
+        set(precision, v.toLowerCase(Locale.ROOT));
         return this;
     }
 
@@ -274,7 +288,7 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
             spec = s.toJson().toString();
         }
         return new EmbedderConfig(required(model), kind, spec, (Integer) getOrDefault(batchSize),
-                getOrDefault(device).toLowerCase(Locale.ROOT), (Integer) getOrDefault(threads));
+                getOrDefault(device).toLowerCase(Locale.ROOT), (Integer) getOrDefault(threads), getOrDefault(precision));
     }
 
     private EmbedderConfig.Kind kind() {

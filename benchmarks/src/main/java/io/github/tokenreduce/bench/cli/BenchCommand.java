@@ -78,7 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
             try (Workload w = ModelArgs.workload(name, common.device(), batch, data, docs)) {
                 List<String> ms = methods == null ? w.defaultMethods() : methods;
                 List<Double> ls = levels == null ? w.defaultLevels() : levels;
-                List<Precision> ps = resolved(precisions, common.device());
+                List<Precision> ps = PrecisionConverter.resolved(precisions, common.device());
                 long steps = (long) (warmup + rounds) * (ps.size() * (1 + ms.size() * ls.size())
                         + (w.peer().isPresent() ? 1 : 0));
                 if (!common.quiet) {
@@ -105,25 +105,5 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println("report: " + common.out.resolve("report.md").toAbsolutePath());
         }
         return 0;
-    }
-
-    /** The distinct precisions that will actually run (auto and unsupported ones resolved), float32 first. */
-    static List<Precision> resolved(List<Precision> requested, ai.djl.Device device) {
-        List<Precision> out = new ArrayList<>(List.of(Precision.FP32));
-        for (Precision p : requested) {
-            Precision r = p.resolve(device);
-            if (!out.contains(r)) {
-                out.add(r);
-            }
-        }
-        return out;
-    }
-
-    /** picocli converter for {@link Precision#parse}. */
-    static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<Precision> {
-        @Override
-        public Precision convert(String value) {
-            return Precision.parse(value);
-        }
     }
 }

@@ -6,6 +6,7 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.ArgGroup;
@@ -60,6 +61,11 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true)
     Reduction reduction;
+
+    @Option(names = "--precision", defaultValue = "fp32", converter = PrecisionConverter.class,
+            description = "Precision of the linear layers: fp32, bf16, int8 or auto (bf16 where the CPU has bfloat16 "
+                    + "instructions); default ${DEFAULT-VALUE}. See docs/performance.md for the accuracy cost.")
+    Precision precision;
 
     @Option(names = "--batch", defaultValue = "16", description = "Inputs per forward (default ${DEFAULT-VALUE}).")
     int batch;
@@ -147,7 +153,8 @@ public final class EmbedCommand implements Callable<Integer> {
                 EmbedOutput out = EmbedOutput.open(common.out, resume);
                 TextLines in = TextLines.open(input);
                 Progress p = new Progress("embed", lines, common.quiet)) {
-            SentenceEncoder e = r == null ? base : base.withReduction(Tower.TEXT, TowerReduction.of(r));
+            SentenceEncoder precise = base.withPrecision(precision);
+            SentenceEncoder e = r == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(r));
             List<String> ids = new ArrayList<>();
             List<String> texts = new ArrayList<>();
             for (TextLines.Line l = in.next(); l != null; l = in.next()) {
@@ -190,7 +197,8 @@ public final class EmbedCommand implements Callable<Integer> {
                 EmbedOutput out = EmbedOutput.open(common.out, resume)) {
             List<Path> todo = files.stream().filter(f -> !out.done(id(f))).toList();
             try (Progress p = new Progress("embed", todo.size(), common.quiet)) {
-                ClipModel c = r == null ? base : base.withReduction(Tower.VISION, TowerReduction.of(r));
+                ClipModel precise = base.withPrecision(precision);
+                ClipModel c = r == null ? precise : precise.withReduction(Tower.VISION, TowerReduction.of(r));
                 for (int i = 0; i < todo.size(); i += batch) {
                     List<BufferedImage> imgs = new ArrayList<>();
                     List<String> ids = new ArrayList<>();

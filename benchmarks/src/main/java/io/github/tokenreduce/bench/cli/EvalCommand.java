@@ -23,6 +23,7 @@ import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import io.github.tokenreduce.djl.nn.Precision;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,6 +33,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,13 +107,27 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the round order.")
     long seed;
 
-    /** A method at a level, or the unreduced model (method null). */
-    record Config(String method, double level) {
-        static final Config UNREDUCED = new Config(null, 0);
+    @Option(names = "--precisions", split = ",", defaultValue = "fp32", converter = PrecisionConverter.class,
+            description = "Precisions of the linear layers (fp32, bf16, int8, auto); float32 always runs as the "
+                    + "reference (default ${DEFAULT-VALUE}).")
+    List<Precision> precisions;
+
+    /** A method at a level, or the unreduced model (method null), at a precision. */
+    record Config(String method, double level, Precision precision) {
+        static final Config UNREDUCED = new Config(null, 0, Precision.FP32);
 
         String label() {
-            return method == null ? "unreduced"
-                    : method + " " + (level == Math.rint(level) ? Long.toString((long) level) : Double.toString(level));
+            return prefix() + (method == null ? "unreduced"
+                    : method + " " + (level == Math.rint(level) ? Long.toString((long) level) : Double.toString(level)));
+        }
+
+        /** The chart series: the method at this precision. */
+        String series() {
+            return prefix() + method;
+        }
+
+        private String prefix() {
+            return precision == Precision.FP32 ? "" : precision.label() + " ";
         }
     }
 
@@ -149,12 +165,14 @@ public final class EvalCommand implements Callable<Integer> {
         List<Double> ls = levels == null ? List.of(0.9, 0.8, 0.7) : levels;
         List<Config> cs = configs(ms, ls);
         Map<Config, Map<String, Double>> metrics = new HashMap<>();
-        try (SentenceEncoder base = b.load(common.device()).withBatchSize(batch);
+        try (SentenceEncoder loaded = b.load(common.device()).withBatchSize(batch);
                 Progress p = new Progress("eval " + task, steps(cs), common.quiet)) {
             TextTasks tasks = t == Task.TEXT ? TextTasks.read(data, limit) : null;
             List<StsPair> pairs = t == Task.STS ? sts(data) : null;
             List<Interleaved.Contender> runs = new ArrayList<>();
+            Map<Precision, SentenceEncoder> views = new EnumMap<>(Precision.class);
             for (Config c : cs) {
+                SentenceEncoder base = views.computeIfAbsent(c.precision(), loaded::withPrecision);
                 SentenceEncoder e = c.method() == null ? base : base.withReduction(Tower.TEXT,
                         TowerReduction.of(Levels.reducer(c.method(), Levels.textSchedule(c.level()), false)));
                 runs.add(new Interleaved.Contender(c.label(), () -> metrics.put(c, tasks != null
@@ -227,8 +245,10 @@ public final class EvalCommand implements Callable<Integer> {
             Map<Config, Map<String, Double>> metrics = new HashMap<>();
             Map<Config, int[]> predictions = new HashMap<>();
             List<Interleaved.Contender> runs = new ArrayList<>();
+            Map<Precision, ClipModel> views = new EnumMap<>(Precision.class);
             for (Config cfg : cs) {
-                ClipModel c = cfg.method() == null ? base : base.withReduction(Tower.VISION,
+                ClipModel precise = views.computeIfAbsent(cfg.precision(), base::withPrecision);
+                ClipModel c = cfg.method() == null ? precise : precise.withReduction(Tower.VISION,
                         TowerReduction.of(Levels.reducer(cfg.method(), Levels.visionSchedule(cfg.level()), true)));
                 runs.add(new Interleaved.Contender(cfg.label(), () -> {
                     try (NDManager run = m.newSubManager()) {
@@ -374,12 +394,15 @@ public final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
-    /** The unreduced model, then each method at each level (each once). */
-    private static List<Config> configs(List<String> ms, List<Double> ls) {
-        List<Config> out = new ArrayList<>(List.of(Config.UNREDUCED));
-        for (String m : ms.stream().distinct().toList()) {
-            for (double l : ls.stream().distinct().toList()) {
-                out.add(new Config(m, l));
+    /** At each precision (float32 first): the unreduced model, then each method at each level (each once). */
+    private List<Config> configs(List<String> ms, List<Double> ls) {
+        List<Config> out = new ArrayList<>();
+        for (Precision p : PrecisionConverter.resolved(precisions, common.device())) {
+            out.add(p == Precision.FP32 ? Config.UNREDUCED : new Config(null, 0, p));
+            for (String m : ms.stream().distinct().toList()) {
+                for (double l : ls.stream().distinct().toList()) {
+                    out.add(new Config(m, l, p));
+                }
             }
         }
         return out;
@@ -408,7 +431,9 @@ public final class EvalCommand implements Callable<Integer> {
         Files.writeString(common.out.resolve("report.md"), sb.toString());
         Map<String, List<Row>> byMethod = new LinkedHashMap<>();
         for (Row r : rows.subList(1, rows.size())) {
-            byMethod.computeIfAbsent(r.config().method(), k -> new ArrayList<>(List.of(rows.get(0)))).add(r);
+            if (r.config().method() != null) {
+                byMethod.computeIfAbsent(r.config().series(), k -> new ArrayList<>(List.of(rows.get(0)))).add(r);
+            }
         }
         List<Charts.Series> series = new ArrayList<>();
         String metric = cols.get(0).equals("STS-B ρ") ? "nDCG@10" : cols.get(0);
