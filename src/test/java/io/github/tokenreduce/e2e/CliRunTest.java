@@ -17,6 +17,10 @@ import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
+import io.github.tokenreduce.djl.nn.Precision;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,8 +100,23 @@ class CliRunTest {
     void benchReportsEveryConfigurationWithTheTokensItLeft() throws IOException {
         Path out = tmp.resolve("bench");
         ok("bench", clip.toString(), "--levels", "2,8", "--rounds", "2", "--warmup", "0", "--batch", "2", "-q",
-                "--out", out.toString());
+                "--precisions", "bf16", "--out", out.toString());
         String md = Files.readString(out.resolve("report.md"));
+        boolean bf16 = Precision.BF16.resolve(Device.cpu()) == Precision.BF16;
+        if (bf16) { // the reduction decides in float32: the same tokens at either precision
+            assertRow(md, "bf16 unreduced", "[197, 197]");
+            assertRow(md, "bf16 tome r=8", "[189, 181]");
+        }
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        List<String> seen = new ArrayList<>();
+        for (JsonElement e : json.getAsJsonArray("configurations")) {
+            JsonObject o = e.getAsJsonObject();
+            seen.add(o.get("engine").getAsString() + " " + o.get("precision").getAsString() + " "
+                    + o.get("method").getAsString() + (o.get("level").isJsonNull() ? "" : " " + o.get("level").getAsDouble()));
+            assertTrue(o.get("median_s").getAsDouble() > 0 && o.has("flops_ideal") && o.has("peak_rss_mb"), o.toString());
+        }
+        assertTrue(seen.contains("pytorch fp32 none") && seen.contains("pytorch fp32 tome 8.0"), seen.toString());
+        assertEquals(bf16, seen.contains("pytorch bf16 crossget 2.0"), seen.toString());
         // 197 tokens, 2 layers: ToMe and MADTP take r from the 196 patches; CrossGET adds a cross token first
         assertRow(md, "unreduced", "[197, 197]");
         assertRow(md, "tome r=2", "[195, 193]");
@@ -248,6 +267,32 @@ class CliRunTest {
             assertEquals(2, got.length);
             for (int i = 0; i < 2; i++) {
                 assertArrayEquals(want[i], got[i], 1e-5f, "row " + i);
+            }
+        }
+    }
+
+    @Test
+    void embedTextInBf16EqualsTheBf16EncoderAndStaysCloseToFloat32() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Precision.BF16.resolve(Device.cpu()) == Precision.BF16,
+                "this CPU has no bfloat16 instructions");
+        Path file = tmp.resolve("texts-bf16.txt");
+        List<String> texts = List.of("Token merging speeds up transformers on the JVM.", "A cat sat on the warm mat.");
+        Files.writeString(file, String.join("\n", texts) + "\n");
+        Path out = tmp.resolve("embed-bf16");
+        ok("embed", "all-minilm-l6-v2", "--input", file.toString(), "--precision", "bf16", "-q", "--out", out.toString());
+        float[][] got = readNpy(out.resolve("embeddings.npy"));
+        try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
+            float[][] low = e.withPrecision(Precision.BF16).embed(texts);
+            float[][] fp32 = e.embed(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                assertArrayEquals(low[i], got[i], 1e-5f, "row " + i);
+                double dot = 0;
+                double diff = 0;
+                for (int j = 0; j < got[i].length; j++) {
+                    dot += got[i][j] * fp32[i][j];
+                    diff = Math.max(diff, Math.abs(got[i][j] - fp32[i][j]));
+                }
+                assertTrue(dot > 0.999 && diff > 0, "row " + i + ": cosine " + dot + " to float32, max diff " + diff);
             }
         }
     }

@@ -14,7 +14,7 @@ import java.util.Map;
  * can compare runs. Fields: {@code model}, {@code engine} ({@code pytorch} or the peer's name),
  * {@code precision}, {@code method} ({@code none} unreduced), {@code level}, {@code median_s},
  * {@code speedup} (over float32 unreduced), {@code vs_peer}, {@code flops_ideal}, {@code peak_rss_mb},
- * {@code faults_per_run}, {@code tokens_per_layer}.
+ * {@code faults_per_run}, {@code tokens_per_layer}; a field without a value is null, never absent.
  */
 public final class BenchJson {
 
@@ -35,7 +35,7 @@ public final class BenchJson {
         doc.put("measured", header);
         doc.put("cpu", CpuFeatures.current().model());
         doc.put("configurations", rows);
-        return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(doc);
+        return new GsonBuilder().setPrettyPrinting().serializeNulls().serializeSpecialFloatingPointValues().create().toJson(doc);
     }
 
     private static Map<String, Object> row(BenchRunner.Result r, BenchRunner.Row row, String engine) {
