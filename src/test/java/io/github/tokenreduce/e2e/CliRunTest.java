@@ -114,6 +114,12 @@ class CliRunTest {
             seen.add(o.get("engine").getAsString() + " " + o.get("precision").getAsString() + " "
                     + o.get("method").getAsString() + (o.get("level").isJsonNull() ? "" : " " + o.get("level").getAsDouble()));
             assertTrue(o.get("median_s").getAsDouble() > 0 && o.has("flops_ideal") && o.has("peak_rss_mb"), o.toString());
+            if (o.get("precision").getAsString().equals("bf16")) { // the same reduction, close to float32
+                assertTrue(o.get("cosine_vs_fp32").getAsDouble() > 0.999 && o.get("same_tokens_as_fp32").getAsBoolean(),
+                        o.toString());
+            } else {
+                assertTrue(o.get("cosine_vs_fp32").isJsonNull(), o.toString());
+            }
         }
         assertTrue(seen.contains("pytorch fp32 none") && seen.contains("pytorch fp32 tome 8.0"), seen.toString());
         assertEquals(bf16, seen.contains("pytorch bf16 crossget 2.0"), seen.toString());

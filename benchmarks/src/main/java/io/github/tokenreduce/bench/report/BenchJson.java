@@ -14,7 +14,9 @@ import java.util.Map;
  * can compare runs. Fields: {@code model}, {@code engine} ({@code pytorch} or the peer's name),
  * {@code precision}, {@code method} ({@code none} unreduced), {@code level}, {@code median_s},
  * {@code speedup} (over float32 unreduced), {@code vs_peer}, {@code flops_ideal}, {@code peak_rss_mb},
- * {@code faults_per_run}, {@code tokens_per_layer}; a field without a value is null, never absent.
+ * {@code faults_per_run}, {@code tokens_per_layer}, and for a low-precision configuration its fidelity to
+ * float32 with the same reduction ({@code cosine_vs_fp32}: the smallest over output rows,
+ * {@code max_abs_error_vs_fp32}, {@code same_tokens_as_fp32}); a field without a value is null, never absent.
  */
 public final class BenchJson {
 
@@ -57,6 +59,10 @@ public final class BenchJson {
         o.put("peak_rss_mb", row.peakRssBytes() >> 20);
         o.put("faults_per_run", row.faultsPerRun());
         o.put("tokens_per_layer", row.tokensPerLayer());
+        BenchRunner.Fidelity f = row.vsFp32();
+        o.put("cosine_vs_fp32", f == null ? null : f.minCosine());
+        o.put("max_abs_error_vs_fp32", f == null ? null : f.maxAbsError());
+        o.put("same_tokens_as_fp32", f == null ? null : f.sameTokens());
         return o;
     }
 }

@@ -27,30 +27,41 @@ public final class BenchReport {
             sb.append(String.format(Locale.ROOT, "Resident with the model loaded: %d MB. The first unreduced forward "
                     + "raised the peak by %d MB (its working set above the weights and inputs).%n%n",
                     r.loadedRssBytes() >> 20, r.workingSetBytes() >> 20));
-            if (r.rows().stream().anyMatch(row -> row.precision() != Precision.FP32)) {
+            boolean low = r.rows().stream().anyMatch(row -> row.precision() != Precision.FP32);
+            if (low) {
                 sb.append("× unreduced is over the float32 unreduced forward; \"of ideal\" relates a configuration's "
-                        + "speed-up over the unreduced forward at its own precision to the FLOPs-ideal one.\n\n");
+                        + "speed-up over the unreduced forward at its own precision to the FLOPs-ideal one; \"vs fp32\" "
+                        + "compares its outputs with the float32 configuration of the same method and level (smallest "
+                        + "cosine over output rows, largest absolute difference, whether every layer kept as many "
+                        + "tokens).\n\n");
             }
             sb.append("| configuration | median s | range s | ").append(r.unit()).append("/s | × unreduced | ")
                     .append(r.peer() == null ? "" : "× " + r.peer().label() + " | ")
-                    .append("GFLOP | FLOPs-ideal × | of ideal | peak RSS | growth in a run | faults/run | tokens after each layer |\n");
-            sb.append("|---|---|---|---|---|").append(r.peer() == null ? "" : "---|").append("---|---|---|---|---|---|---|\n");
+                    .append("GFLOP | FLOPs-ideal × | of ideal | peak RSS | growth in a run | faults/run | ")
+                    .append(low ? "vs fp32 | " : "").append("tokens after each layer |\n");
+            sb.append("|---|---|---|---|---|").append(r.peer() == null ? "" : "---|").append(low ? "---|" : "")
+                    .append("---|---|---|---|---|---|---|\n");
             for (BenchRunner.Row row : r.rows()) {
                 sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f–%.3f | %.2f | %.2f | ", row.label(),
                         row.medianSeconds(), row.minSeconds(), row.maxSeconds(), row.itemsPerSecond(), row.speedup()));
                 if (r.peer() != null) {
                     sb.append(String.format(Locale.ROOT, "%.2f | ", row.vsPeer()));
                 }
-                sb.append(String.format(Locale.ROOT, "%.1f | %.2f | %.0f%% | %d MB | %d MB | %.0f | %s |%n", row.gflops(),
+                sb.append(String.format(Locale.ROOT, "%.1f | %.2f | %.0f%% | %d MB | %d MB | %.0f | ", row.gflops(),
                         row.flopsIdeal(), 100 * row.efficiency(), row.peakRssBytes() >> 20, row.peakGrowthBytes() >> 20,
-                        row.faultsPerRun(),
-                        Arrays.toString(row.tokensPerLayer())));
+                        row.faultsPerRun()));
+                if (low) {
+                    BenchRunner.Fidelity f = row.vsFp32();
+                    sb.append(f == null ? "– | " : String.format(Locale.ROOT, "%.5f / %.2g / %s | ", f.minCosine(),
+                            f.maxAbsError(), f.sameTokens() ? "same" : "differ"));
+                }
+                sb.append(Arrays.toString(row.tokensPerLayer())).append(" |\n");
             }
             if (r.peer() != null) {
                 BenchRunner.Row p = r.peer();
-                sb.append(String.format(Locale.ROOT, "| %s (peer) | %.3f | %.3f–%.3f | %.2f | %.2f | 1.00 | – | – | – | %d MB | %d MB | %.0f | – |%n",
+                sb.append(String.format(Locale.ROOT, "| %s (peer) | %.3f | %.3f–%.3f | %.2f | %.2f | 1.00 | – | – | – | %d MB | %d MB | %.0f | %s– |%n",
                         p.label(), p.medianSeconds(), p.minSeconds(), p.maxSeconds(), p.itemsPerSecond(), p.speedup(),
-                        p.peakRssBytes() >> 20, p.peakGrowthBytes() >> 20, p.faultsPerRun()));
+                        p.peakRssBytes() >> 20, p.peakGrowthBytes() >> 20, p.faultsPerRun(), low ? "– | " : ""));
             }
             sb.append(String.format("%n![throughput](bench-%d-throughput.png) ![tokens](bench-%d-tokens.png)%n%n", i, i));
             i++;

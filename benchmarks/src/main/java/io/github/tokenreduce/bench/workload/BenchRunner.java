@@ -20,7 +20,8 @@ public final class BenchRunner {
     public record Row(String label, String method, double level, Precision precision, double medianSeconds, double minSeconds,
             double maxSeconds, double itemsPerSecond, double speedup, double speedupInPrecision, double vsPeer,
             double gflops,
-            double flopsIdeal, long peakRssBytes, long peakGrowthBytes, double faultsPerRun, int[] tokensPerLayer) {
+            double flopsIdeal, long peakRssBytes, long peakGrowthBytes, double faultsPerRun, int[] tokensPerLayer,
+            Fidelity vsFp32) {
 
         /**
          * Measured speed-up over the unreduced model at the same precision, against the FLOPs-ideal one
@@ -28,6 +29,32 @@ public final class BenchRunner {
          */
         public double efficiency() {
             return flopsIdeal == 0 ? Double.NaN : speedupInPrecision / flopsIdeal;
+        }
+    }
+
+    /**
+     * A low-precision configuration against the float32 one with the same method and level: the
+     * smallest cosine between corresponding output rows, the largest absolute difference, and whether
+     * every layer kept the same number of tokens.
+     */
+    public record Fidelity(double minCosine, double maxAbsError, boolean sameTokens) {
+
+        static Fidelity of(float[][] reference, float[][] low, int[] referenceTokens, int[] lowTokens) {
+            double minCos = 1;
+            double maxErr = 0;
+            for (int i = 0; i < reference.length; i++) {
+                double dot = 0;
+                double na = 0;
+                double nb = 0;
+                for (int j = 0; j < reference[i].length; j++) {
+                    dot += (double) reference[i][j] * low[i][j];
+                    na += (double) reference[i][j] * reference[i][j];
+                    nb += (double) low[i][j] * low[i][j];
+                    maxErr = Math.max(maxErr, Math.abs(reference[i][j] - low[i][j]));
+                }
+                minCos = Math.min(minCos, dot / Math.sqrt(na * nb));
+            }
+            return new Fidelity(minCos, maxErr, java.util.Arrays.equals(referenceTokens, lowTokens));
         }
     }
 
@@ -96,6 +123,15 @@ public final class BenchRunner {
         Map<String, Interleaved.Timing> t = Interleaved.run(contenders, warmup, rounds, seed, progress);
         double base = t.get("unreduced").median();
         Interleaved.Timing peerTiming = w.peer().isPresent() ? t.get(w.peerName()) : null;
+        Map<String, Fidelity> fidelity = new LinkedHashMap<>();
+        for (String k : forwards.keySet()) {
+            Precision p = precisionOf.get(k);
+            if (p != Precision.FP32) {
+                String reference = k.substring(p.label().length() + 1);
+                fidelity.put(k, Fidelity.of(forwards.get(reference).outputs(), forwards.get(k).outputs(),
+                        tokens.get(reference), tokens.get(k)));
+            }
+        }
         List<Row> rows = new ArrayList<>();
         for (String k : forwards.keySet()) {
             Interleaved.Timing x = t.get(k);
@@ -104,11 +140,11 @@ public final class BenchRunner {
             rows.add(new Row(k, methodOf.get(k), levelOf.get(k), precisionOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
                     base / x.median(), samePrecision / x.median(), peerTiming == null ? Double.NaN : peerTiming.median() / x.median(),
                     flops.get(k) / 1e9, flops.get("unreduced") / flops.get(k), x.peakRssBytes(), x.peakGrowthBytes(), x.faultsPerRun(),
-                    tokens.get(k)));
+                    tokens.get(k), fidelity.get(k)));
         }
         Row peer = peerTiming == null ? null : new Row(w.peerName(), "peer", 0, Precision.FP32, peerTiming.median(), peerTiming.min(),
                 peerTiming.max(), w.items() / peerTiming.median(), base / peerTiming.median(), Double.NaN, 1, Double.NaN,
-                Double.NaN, peerTiming.peakRssBytes(), peerTiming.peakGrowthBytes(), peerTiming.faultsPerRun(), new int[0]);
+                Double.NaN, peerTiming.peakRssBytes(), peerTiming.peakGrowthBytes(), peerTiming.faultsPerRun(), new int[0], null);
         return new Result(w.describe(), w.unit(), w.items(), rows, peer, loaded, workingSet);
     }
 
