@@ -64,8 +64,8 @@ class CalibrateTextTest {
     @Test
     void passagesChooseTheCheapestAboveTheFidelityFloor() throws IOException {
         Path out = tmp.resolve("austen");
-        CliArgumentsTest.Outcome o = CliArgumentsTest.run("calibrate", "all-minilm-l6-v2", "--budget", "drop=30",
-                "--data", Fixtures.shared().resolve("data/austen/austen_passages300.jsonl").toString(), "--limit", "48",
+        CliArgumentsTest.Outcome o = CliArgumentsTest.run("calibrate", "all-minilm-l6-v2", "--budget", "drop=50",
+                "--data", Fixtures.shared().resolve("data/austen/austen_passages300.jsonl").toString(), "--limit", "30",
                 "--methods", "crossget,madtp", "--levels", "0.8,0.5", "--docs", "4", "--rounds", "1", "-q",
                 "--out", out.toString());
         assertEquals(0, o.code(), o.err());
@@ -73,13 +73,13 @@ class CalibrateTextTest {
         double base = Double.parseDouble(row(md, "unreduced", "0")[6].trim());
         String[] madtp = row(md, "madtp", "0.5");
         assertTrue(Double.parseDouble(madtp[5].trim()) < 0.85, "MADTP keep 0.5 is far from the unreduced model: " + md);
-        assertTrue((base - Double.parseDouble(madtp[6].trim())) * 100 <= 30, "only the floor rules it out: " + md);
+        assertTrue((base - Double.parseDouble(madtp[6].trim())) * 100 <= 50, "only the floor rules it out: " + md);
         assertEquals("no", madtp[8].trim(), md);
         double cheapest = Double.MAX_VALUE;
         for (String line : md.lines().filter(l -> l.startsWith("| ") && l.endsWith("| yes |")).toList()) {
             String[] c = line.split("\\|");
             assertTrue(Double.parseDouble(c[5].trim()) >= 0.85, "a row that meets keeps cosine >= 0.85: " + line);
-            assertTrue((base - Double.parseDouble(c[6].trim())) * 100 <= 30 + 1e-9, "and loses <= 30 points: " + line);
+            assertTrue((base - Double.parseDouble(c[6].trim())) * 100 <= 50 + 1e-9, "and loses <= 50 points: " + line);
             cheapest = Math.min(cheapest, Double.parseDouble(c[3].trim()));
         }
         Matcher chosen = Pattern.compile("Chosen: \\*\\*(\\S+) ([^*]+)\\*\\*: ([0-9.]+) GFLOP").matcher(md);

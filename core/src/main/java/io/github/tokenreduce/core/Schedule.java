@@ -41,6 +41,11 @@ public abstract class Schedule {
         return false;
     }
 
+    /** Whether the count depends on the sequence's token count ({@link #keepRatio}), not only on the layer. */
+    public boolean countsTokens() {
+        return false;
+    }
+
     /** Whether anything happens at {@code layer} for a set of {@code tokens} tokens. */
     public boolean activeAt(int layer) {
         return removals(layer, Integer.MAX_VALUE / 2) > 0;
@@ -174,6 +179,11 @@ public abstract class Schedule {
             @Override
             public boolean activeAt(int layer) {
                 return keep < 1 && layer >= fromLayer;
+            }
+
+            @Override
+            public boolean countsTokens() {
+                return true;
             }
         };
     }

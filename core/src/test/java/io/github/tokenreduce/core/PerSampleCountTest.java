@@ -56,6 +56,32 @@ class PerSampleCountTest {
         }
     }
 
+    /** A real, protected token after the padding (CrossGET's cross token in CLIP and BLIP text towers). */
+    @ParameterizedTest
+    @ValueSource(strings = {"tome", "crossget"})
+    void aRealTokenAfterThePaddingComesOutAsAlone(String method) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(23);
+            NDArray x = m.randomNormal(new Shape(LENGTHS.length, N + 1, C));
+            NDArray keys = m.randomNormal(new Shape(LENGTHS.length, N + 1, C));
+            TokenReducer r = reducer(method, RemovalCount.PER_SAMPLE);
+            Reduction batch = r.reduce(crossTokens(m, x, LENGTHS), inputs(keys), 0);
+            int[] counts = batch.plan().counts();
+            for (int b = 0; b < LENGTHS.length; b++) {
+                int n = LENGTHS[b];
+                String real = b + ":" + (b + 1) + ", :" + n + ", :";
+                String cross = b + ":" + (b + 1) + ", " + N + ":, :";
+                NDArray xb = x.get(real).concat(x.get(cross), 1);
+                NDArray kb = keys.get(real).concat(keys.get(cross), 1);
+                Reduction alone = r.reduce(crossTokens(m, xb, new int[] {n + 1}), inputs(kb), 0);
+                assertEquals(alone.tokens().length(), counts[b], "sample " + b);
+                assertArrayEquals(alone.tokens().hidden().toFloatArray(),
+                        batch.tokens().hidden().get(b + ", :" + counts[b] + ", :").toFloatArray(), 1e-6f,
+                        method + ": sample " + b + " in the batch vs alone");
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tome", "crossget"})
     void paddedBatchCountsTreatTheShortSampleOtherwise(String method) {
@@ -86,6 +112,19 @@ class PerSampleCountTest {
             }
         }
         return TokenSet.builder(x).keyMask(m.create(mask, new Shape(lengths.length, n))).protect(0).build();
+    }
+
+    /** Samples of {@code lengths[b] - 1} real tokens, padding, then one real token at the end; CLS and it protected. */
+    private static TokenSet crossTokens(NDManager m, NDArray x, int[] lengths) {
+        int n = (int) x.getShape().get(1);
+        float[] mask = new float[lengths.length * n];
+        for (int b = 0; b < lengths.length; b++) {
+            for (int j = 0; j < lengths[b] - (n == lengths[b] ? 1 : 0); j++) {
+                mask[b * n + j] = 1f;
+            }
+            mask[b * n + n - 1] = 1f;
+        }
+        return TokenSet.builder(x).keyMask(m.create(mask, new Shape(lengths.length, n))).protect(0, -1).build();
     }
 
     private static SiteInputs inputs(NDArray keys) {

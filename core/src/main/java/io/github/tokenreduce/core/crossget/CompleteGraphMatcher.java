@@ -131,12 +131,12 @@ public final class CompleteGraphMatcher {
         NDArray isDest = isSource.logicalNot();
 
         NDArray dest = Tensors.argMaxFirst(Tensors.where(isDest.expandDims(1), sim, Tensors.NEG), 2);
-        NDArray destSlot = isDest.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        // padding (which may sit before a real cross token) takes no slot when dropped
+        NDArray anchors = dropPadding ? isDest.logicalAnd(real) : isDest;
+        NDArray destSlot = anchors.toType(DataType.INT64, false).cumSum(1).sub(1L);
         NDArray slots = Tensors.select(isSource, destSlot.gather(dest, 1), destSlot);
-        NDArray anchors = isDest;
         if (dropPadding) {
             slots = Tensors.select(real, slots, slots.zerosLike().sub(1L));
-            anchors = isDest.logicalAnd(real);
         }
         int maxSources = Arrays.stream(applied).max().orElse(0);
         return MergePlan.fromAssignment(slots, anchors, counts, maxSources, requested, appliedAll);

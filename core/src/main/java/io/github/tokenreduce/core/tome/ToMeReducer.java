@@ -36,7 +36,7 @@ public final class ToMeReducer implements TokenReducer {
         this.schedule = b.schedule;
         this.proportional = b.proportional;
         this.tie = b.tie;
-        this.removalCount = b.removalCount;
+        this.removalCount = b.removalCount != null ? b.removalCount : RemovalCount.defaultFor(b.schedule);
     }
 
     public static Builder builder() {
@@ -97,7 +97,7 @@ public final class ToMeReducer implements TokenReducer {
         private Schedule schedule = Schedule.none();
         private boolean proportional = true;
         private TieBreak tie = TieBreak.INDEX;
-        private RemovalCount removalCount = RemovalCount.PER_SAMPLE;
+        private RemovalCount removalCount;
 
         public Builder schedule(Schedule s) {
             if (s == null || s.isDynamic()) {
@@ -112,8 +112,9 @@ public final class ToMeReducer implements TokenReducer {
         }
 
         /**
-         * Per-sample removal counts from each sample's real tokens (default: a sample's result does
-         * not depend on its batch) or one count from the padded batch, as the authors' code.
+         * Per-sample removal counts from each sample's real tokens (a sample's result does not depend
+         * on its batch) or one count from the padded batch, as the authors' code. Default:
+         * {@link RemovalCount#defaultFor} the schedule (per sample for a keep ratio).
          */
         public Builder removalCount(RemovalCount c) {
             removalCount = Checks.notNull("removalCount", c);

@@ -1,0 +1,43 @@
+package io.github.tokenreduce.djl.site;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import org.junit.jupiter.api.Test;
+
+/** {@link Defaults}: "auto" and a method without a level resolve to the documented values (docs/text-results.md). */
+class DefaultsTest {
+
+    @Test
+    void autoIsEachEncodersDocumentedDefault() {
+        for (BundledEncoder m : BundledEncoder.values()) {
+            assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.8, 64), false, 1f),
+                    Defaults.textSpec(m, "auto", null), m.modelName());
+            assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.8, 64), false, 1f),
+                    Defaults.textSpec(m, "AUTO", null), "case-insensitive");
+        }
+    }
+
+    @Test
+    void aMethodWithoutALevelTakesItsDefaultLevelAndALevelWins() {
+        ReducerSpec tome = Defaults.textSpec(BundledEncoder.BGE_SMALL_EN_V15, "tome", null);
+        assertEquals(new ReducerSpec("tome", Schedule.keepRatio(0.8, 64), false, 1f), tome);
+        assertEquals(Schedule.keepRatio(0.7, 64), Defaults.textSpec(BundledEncoder.E5_SMALL_V2, "auto", 0.7).schedule());
+        assertEquals(new ReducerSpec("tome", Schedule.constant(16), true, 1f), Defaults.visionSpec("auto", null, true));
+        assertEquals(Schedule.constant(8), Defaults.visionSpec("crossget", 8.0, true).schedule());
+    }
+
+    @Test
+    void unknownMethodsAndLevelsAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2, "pumer", null));
+        assertTrue(e.getMessage().contains("'pumer'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2, "auto", 1.5));
+        assertTrue(e.getMessage().contains("1.5"), e.getMessage());
+    }
+}

@@ -1,0 +1,65 @@
+package io.github.tokenreduce.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import io.github.tokenreduce.bench.data.Passages;
+import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code tokenreduce embed MODEL --method auto} applies the model's documented default: CrossGET keep 0.8, 64-token floor. */
+class EmbedDefaultsTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void methodAutoIsTheDocumentedDefault() throws IOException {
+        String text = String.join(" ", Arrays.copyOf(Passages.read(Fixtures.shared()
+                .resolve("data/austen/austen_passages300.jsonl")).get(3).text().split(" "), 150));
+        Path file = tmp.resolve("t.txt");
+        Files.writeString(file, text + "\n");
+        Path out = tmp.resolve("auto");
+        CliArgumentsTest.Outcome o = CliArgumentsTest.run("embed", "all-minilm-l6-v2", "--input", file.toString(),
+                "--method", "auto", "-q", "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        float[] got = row(out.resolve("embeddings.npy"));
+        try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
+            float[] want = e.withReduction(Tower.TEXT, TowerReduction.of(new ReducerSpec("crossget",
+                    Schedule.keepRatio(0.8, 64), false, 1f).reducer())).embed(List.of(text))[0];
+            assertArrayEquals(want, got, 1e-5f, "--method auto is CrossGET keep 0.8");
+            float[] plain = e.embed(List.of(text))[0];
+            double d = 0;
+            for (int i = 0; i < plain.length; i++) {
+                d += plain[i] * got[i];
+            }
+            assertTrue(d < 0.9999, "the reduction acts on a 150-word text: cosine " + d);
+        }
+    }
+
+    /** The single row of a float32 [1, D] .npy file. */
+    private static float[] row(Path npy) throws IOException {
+        byte[] b = Files.readAllBytes(npy);
+        int header = (b[8] & 0xff) | (b[9] & 0xff) << 8;
+        int d = (b.length - 10 - header) / 4;
+        float[] out = new float[d];
+        ByteBuffer.wrap(b, 10 + header, 4 * d).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
+    }
+}
