@@ -23,7 +23,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
-/** {@code tokenreduce embed MODEL --method auto} applies the model's documented default: CrossGET keep 0.8, 64-token floor. */
+/** {@code tokenreduce embed MODEL --method auto} applies the model's documented default: CrossGET keep 0.9 from layer 3 (MiniLM), 64-token floor. */
 class EmbedDefaultsTest {
 
     @TempDir
@@ -42,8 +42,8 @@ class EmbedDefaultsTest {
         float[] got = row(out.resolve("embeddings.npy"));
         try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
             float[] want = e.withReduction(Tower.TEXT, TowerReduction.of(new ReducerSpec("crossget",
-                    Schedule.keepRatio(0.8, 64), false, 1f).reducer())).embed(List.of(text))[0];
-            assertArrayEquals(want, got, 1e-5f, "--method auto is CrossGET keep 0.8");
+                    Schedule.keepRatio(0.9, 64, 3), false, 1f).reducer())).embed(List.of(text))[0];
+            assertArrayEquals(want, got, 1e-5f, "--method auto is CrossGET keep 0.9 from layer 3");
             float[] plain = e.embed(List.of(text))[0];
             double d = 0;
             for (int i = 0; i < plain.length; i++) {

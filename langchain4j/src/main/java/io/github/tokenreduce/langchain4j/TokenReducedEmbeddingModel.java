@@ -39,7 +39,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * EmbeddingModel model = TokenReducedEmbeddingModel.withDefaults(BundledEncoder.ALL_MINILM_L6_V2);
- *         // the model's documented default (Defaults: CrossGET keep 0.8, >= 64 tokens); for another
+ *         // the model's documented default (Defaults: CrossGET keep 0.9 from layer 3 for MiniLM, from layer 9 for bge and e5; >= 64 tokens); for another
  *         // accuracy budget, calibrate on your own labelled data (tokenreduce calibrate --budget drop=1)
  * Embedding e = model.embed("a sentence").content();
  * }</pre>

@@ -15,20 +15,24 @@ import java.util.Map;
  */
 public final class Defaults {
 
-    /** A method and its level (share of tokens kept per layer for text, r for vision). */
-    public record Choice(String method, double level) {}
+    /**
+     * A method, its level (share of tokens kept per layer for text, r for vision) and the first layer
+     * that reduces (0-based; text only: the layers before it stay whole).
+     */
+    public record Choice(String method, double level, int fromLayer) {}
 
-    /** Per bundled encoder: the default method and level (docs/text-results.md). */
+    /**
+     * Per bundled encoder: the default method, keep ratio and first reducing layer, the most
+     * reduction that stayed within 1 point of nDCG@10 (whole 95% interval) on SOTU same-address
+     * retrieval and Cranfield (docs/text-results.md, "Defaults: what holds on every task").
+     */
     private static final Map<BundledEncoder, Choice> TEXT = new EnumMap<>(Map.of(
-            BundledEncoder.ALL_MINILM_L6_V2, new Choice("crossget", 0.8),
-            BundledEncoder.BGE_SMALL_EN_V15, new Choice("crossget", 0.8),
-            BundledEncoder.E5_SMALL_V2, new Choice("crossget", 0.8)));
-
-    /** A text method's level when it is not the model's default method: keep 0.8 per layer. */
-    public static final double TEXT_LEVEL = 0.8;
+            BundledEncoder.ALL_MINILM_L6_V2, new Choice("crossget", 0.9, 3),
+            BundledEncoder.BGE_SMALL_EN_V15, new Choice("crossget", 0.9, 9),
+            BundledEncoder.E5_SMALL_V2, new Choice("crossget", 0.9, 9)));
 
     /** Vision towers (CLIP image, ViT): ToMe with r = 16, the ToMe paper's setting. */
-    public static final Choice VISION = new Choice("tome", 16);
+    public static final Choice VISION = new Choice("tome", 16, 0);
 
     /** The method name that stands for a model's default. */
     public static final String AUTO = "auto";
@@ -46,7 +50,8 @@ public final class Defaults {
 
     /**
      * The spec for {@code method} ({@code auto}: the model's default) at {@code level} (null: the
-     * method's default level for this model) on a sentence encoder.
+     * model's default keep ratio) on a sentence encoder; every method starts reducing at the model's
+     * default first layer, with the 64-token floor.
      */
     public static ReducerSpec textSpec(BundledEncoder model, String method, Double level) {
         Choice d = text(model);
@@ -54,8 +59,9 @@ public final class Defaults {
         if (m.equals(AUTO)) {
             m = d.method();
         }
-        double l = level != null ? level : m.equals(d.method()) ? d.level() : TEXT_LEVEL;
-        return spec(m, Levels.textSchedule(l), false);
+        double l = level != null ? level : d.level();
+        Levels.textSchedule(l); // checks the level
+        return spec(m, io.github.tokenreduce.core.Schedule.keepRatio(l, Levels.TEXT_MIN_TOKENS, d.fromLayer()), false);
     }
 
     /**

@@ -14,10 +14,13 @@ class DefaultsTest {
 
     @Test
     void autoIsEachEncodersDocumentedDefault() {
-        for (BundledEncoder m : BundledEncoder.values()) {
-            assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.8, 64), false, 1f),
+        // docs/text-results.md: CrossGET keep 0.9 from layer 3 (MiniLM) and from layer 9 (bge, e5)
+        assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.9, 64, 3), false, 1f),
+                Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2, "auto", null));
+        for (BundledEncoder m : new BundledEncoder[] {BundledEncoder.BGE_SMALL_EN_V15, BundledEncoder.E5_SMALL_V2}) {
+            assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.9, 64, 9), false, 1f),
                     Defaults.textSpec(m, "auto", null), m.modelName());
-            assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.8, 64), false, 1f),
+            assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.9, 64, 9), false, 1f),
                     Defaults.textSpec(m, "AUTO", null), "case-insensitive");
         }
     }
@@ -25,8 +28,8 @@ class DefaultsTest {
     @Test
     void aMethodWithoutALevelTakesItsDefaultLevelAndALevelWins() {
         ReducerSpec tome = Defaults.textSpec(BundledEncoder.BGE_SMALL_EN_V15, "tome", null);
-        assertEquals(new ReducerSpec("tome", Schedule.keepRatio(0.8, 64), false, 1f), tome);
-        assertEquals(Schedule.keepRatio(0.7, 64), Defaults.textSpec(BundledEncoder.E5_SMALL_V2, "auto", 0.7).schedule());
+        assertEquals(new ReducerSpec("tome", Schedule.keepRatio(0.9, 64, 9), false, 1f), tome);
+        assertEquals(Schedule.keepRatio(0.7, 64, 9), Defaults.textSpec(BundledEncoder.E5_SMALL_V2, "auto", 0.7).schedule());
         assertEquals(new ReducerSpec("tome", Schedule.constant(16), true, 1f), Defaults.visionSpec("auto", null, true));
         assertEquals(Schedule.constant(8), Defaults.visionSpec("crossget", 8.0, true).schedule());
     }
