@@ -3,7 +3,7 @@ package io.github.tokenreduce.bench.cli;
 import io.github.tokenreduce.bench.data.Passages;
 import io.github.tokenreduce.bench.data.StsDatasets;
 import io.github.tokenreduce.bench.data.StsPair;
-import io.github.tokenreduce.bench.eval.Metrics;
+import io.github.tokenreduce.bench.eval.KnnClassification;
 import io.github.tokenreduce.bench.text.TextTasks;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 
@@ -90,6 +90,6 @@ record CalibrationTask(String name, List<String> texts, ToDoubleFunction<float[]
             labels.add(p.label());
         }
         return new CalibrationTask(jsonl.getFileName() + " " + k + "-NN", texts,
-                e -> Metrics.knnAccuracy(e, labels, k));
+                e -> java.util.Arrays.stream(KnnClassification.leaveOneOut(e, labels, null, k)).average().orElse(0));
     }
 }
