@@ -49,9 +49,9 @@ public final class Defaults {
     }
 
     /**
-     * The spec for {@code method} ({@code auto}: the model's default) at {@code level} (null: the
-     * model's default keep ratio) on a sentence encoder; every method starts reducing at the model's
-     * default first layer, with the 64-token floor.
+     * The spec for {@code method} ({@code auto}: the model's default) at {@code level} on a sentence
+     * encoder, with the 64-token floor: without a level, the model's default keep ratio from its
+     * default first layer; with one, that keep ratio at every layer (as {@link Levels#textSchedule}).
      */
     public static ReducerSpec textSpec(BundledEncoder model, String method, Double level) {
         Choice d = text(model);
@@ -59,9 +59,11 @@ public final class Defaults {
         if (m.equals(AUTO)) {
             m = d.method();
         }
-        double l = level != null ? level : d.level();
-        Levels.textSchedule(l); // checks the level
-        return spec(m, io.github.tokenreduce.core.Schedule.keepRatio(l, Levels.TEXT_MIN_TOKENS, d.fromLayer()), false);
+        if (level != null) {
+            return spec(m, Levels.textSchedule(level), false);
+        }
+        return spec(m, io.github.tokenreduce.core.Schedule.keepRatio(d.level(), Levels.TEXT_MIN_TOKENS, d.fromLayer()),
+                false);
     }
 
     /**

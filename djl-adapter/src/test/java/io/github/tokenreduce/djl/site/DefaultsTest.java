@@ -29,7 +29,8 @@ class DefaultsTest {
     void aMethodWithoutALevelTakesItsDefaultLevelAndALevelWins() {
         ReducerSpec tome = Defaults.textSpec(BundledEncoder.BGE_SMALL_EN_V15, "tome", null);
         assertEquals(new ReducerSpec("tome", Schedule.keepRatio(0.9, 64, 9), false, 1f), tome);
-        assertEquals(Schedule.keepRatio(0.7, 64, 9), Defaults.textSpec(BundledEncoder.E5_SMALL_V2, "auto", 0.7).schedule());
+        assertEquals(Schedule.keepRatio(0.7, 64), Defaults.textSpec(BundledEncoder.E5_SMALL_V2, "auto", 0.7).schedule(),
+                "a level given applies at every layer");
         assertEquals(new ReducerSpec("tome", Schedule.constant(16), true, 1f), Defaults.visionSpec("auto", null, true));
         assertEquals(Schedule.constant(8), Defaults.visionSpec("crossget", 8.0, true).schedule());
     }
