@@ -26,7 +26,8 @@ class TextConfigTest {
         assertEquals(true, late.proportional());
         assertEquals(false, late.reducer().activeAt(2));
         assertEquals(true, late.reducer().activeAt(3));
-        assertEquals("CrossGET(" + Schedule.keepRatio(0.8, 64, 3) + ", AUTHORS, propAttn=true)", late.reducer().toString());
+        assertEquals("CrossGET(" + Schedule.keepRatio(0.8, 64, 3) + ", AUTHORS, propAttn=true, PER_SAMPLE)",
+                late.reducer().toString());
         List<TextConfig> meanOnly = TextConfig.grid(List.of("tome", "crossget"), new double[] {0.8}, new int[] {0},
                 new int[] {64}, new boolean[] {false}, List.of("mean"));
         assertEquals(List.of("unreduced", "tome keep 0.8", "crossget keep 0.8 mean-guide"),
