@@ -78,7 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
             try (Workload w = ModelArgs.workload(name, common.device(), batch, data, docs)) {
                 List<String> ms = methods == null ? w.defaultMethods() : methods;
                 List<Double> ls = levels == null ? w.defaultLevels() : levels;
-                List<Precision> ps = PrecisionConverter.resolved(precisions, common.device());
+                List<Precision> ps = Precision.resolveAll(precisions, common.device());
                 long steps = (long) (warmup + rounds) * (ps.size() * (1 + ms.size() * ls.size())
                         + (w.peer().isPresent() ? 1 : 0));
                 if (!common.quiet) {

@@ -397,7 +397,7 @@ public final class EvalCommand implements Callable<Integer> {
     /** At each precision (float32 first): the unreduced model, then each method at each level (each once). */
     private List<Config> configs(List<String> ms, List<Double> ls) {
         List<Config> out = new ArrayList<>();
-        for (Precision p : PrecisionConverter.resolved(precisions, common.device())) {
+        for (Precision p : Precision.resolveAll(precisions, common.device())) {
             out.add(p == Precision.FP32 ? Config.UNREDUCED : new Config(null, 0, p));
             for (String m : ms.stream().distinct().toList()) {
                 for (double l : ls.stream().distinct().toList()) {

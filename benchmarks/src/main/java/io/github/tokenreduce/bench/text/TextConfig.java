@@ -2,6 +2,7 @@ package io.github.tokenreduce.bench.text;
 
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.GuideProvider;
 import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -15,7 +16,9 @@ import java.util.Locale;
  * current tokens at every layer from {@code fromLayer} on ({@link Schedule#keepRatio(double, int, int)})
  * but never go below {@code minTokens}, so short sentences pass untouched; proportional attention
  * on or off. The documented text defaults: a 64-token floor ({@link Levels#TEXT_MIN_TOKENS}), no
- * proportional attention, every layer, CrossGET guided by the CLS query.
+ * proportional attention, every layer, CrossGET guided by the CLS query. Each point runs its linear
+ * layers in a {@link Precision} (float32 unless the frontier asks for more), so low precision is
+ * measured beside float32 with the same reduction.
  *
  * @param method "unreduced", "tome", "crossget" or "madtp"
  * @param keep share kept per layer (1 for unreduced)
@@ -25,9 +28,10 @@ import java.util.Locale;
  * @param guide CrossGET's guide query: "cls" (the CLS token's) or "mean" (the size-weighted mean of
  *     the tokens', {@link GuideProvider#meanOfTokens()})
  * @param reducer the configured method, or null
+ * @param precision the number format of the linear layers (never {@link Precision#AUTO})
  */
 public record TextConfig(String method, double keep, int minTokens, int fromLayer, boolean proportional,
-        String guide, TokenReducer reducer) {
+        String guide, TokenReducer reducer, Precision precision) {
 
     /** The guides a configuration can name. */
     public static final List<String> GUIDES = List.of("cls", "mean");
@@ -36,18 +40,26 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
         if (!GUIDES.contains(guide)) {
             throw new IllegalArgumentException("guide: '" + guide + "' is not one of " + GUIDES);
         }
+        if (precision == null || precision == Precision.AUTO) {
+            throw new IllegalArgumentException("precision: a frontier point runs a resolved precision, got " + precision);
+        }
     }
 
     /** The unreduced model. */
     public static TextConfig unreduced() {
-        return new TextConfig("unreduced", 1, 0, 0, false, "cls", null);
+        return new TextConfig("unreduced", 1, 0, 0, false, "cls", null, Precision.FP32);
     }
 
     /** {@code method} keeping {@code keep} per layer from {@code fromLayer} on, above {@code floor} tokens. */
     public static TextConfig of(String method, double keep, int floor, int fromLayer, boolean proportional,
             String guide) {
         return new TextConfig(method, keep, floor, fromLayer, proportional, guide,
-                Levels.reducer(method, Schedule.keepRatio(keep, floor, fromLayer), proportional));
+                Levels.reducer(method, Schedule.keepRatio(keep, floor, fromLayer), proportional), Precision.FP32);
+    }
+
+    /** This point with its linear layers in {@code p}. */
+    public TextConfig in(Precision p) {
+        return new TextConfig(method, keep, minTokens, fromLayer, proportional, guide, reducer, p);
     }
 
     /** The reduction attached to the text site: the reducer with this configuration's guide. */
@@ -57,12 +69,14 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
     }
 
     /**
-     * A short label: {@code unreduced}, {@code crossget keep 0.8}, with {@code from L2}, {@code floor 0}
-     * and {@code prop-attn} when they differ from the text defaults.
+     * A short label: {@code unreduced}, {@code crossget keep 0.8}, with {@code from L2}, {@code floor 0},
+     * {@code prop-attn} and the precision ({@code bf16}, {@code int8}) when they differ from the text
+     * defaults.
      */
     public String label() {
+        String tail = precision == Precision.FP32 ? "" : " " + precision.label();
         if (reducer == null) {
-            return "unreduced";
+            return "unreduced" + tail;
         }
         StringBuilder sb = new StringBuilder(method + " keep " + String.format(Locale.ROOT, "%s", keep));
         if (fromLayer > 0) {
@@ -77,24 +91,47 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
         if (guide.equals("mean")) {
             sb.append(" mean-guide");
         }
-        return sb.toString();
+        return sb.append(tail).toString();
     }
 
     /**
      * Unreduced, then every combination of method, keep ratio, first layer, floor, attention and
-     * guide (the guides only for CrossGET, the one method that uses one; the others once, with CLS).
+     * guide (the guides only for CrossGET, the one method that uses one; the others once, with CLS),
+     * in float32.
      */
     public static List<TextConfig> grid(List<String> methods, double[] keeps, int[] fromLayers, int[] floors,
             boolean[] proportional, List<String> guides) {
+        return grid(methods, keeps, fromLayers, floors, proportional, guides, List.of(Precision.FP32));
+    }
+
+    /**
+     * As {@link #grid(List, double[], int[], int[], boolean[], List)}, in each of {@code precisions}
+     * (resolved ones, float32 first): float32 unreduced first — every difference is taken to it — then,
+     * per precision, its unreduced point (after the first) and the combinations.
+     */
+    public static List<TextConfig> grid(List<String> methods, double[] keeps, int[] fromLayers, int[] floors,
+            boolean[] proportional, List<String> guides, List<Precision> precisions) {
+        if (precisions.isEmpty() || precisions.get(0) != Precision.FP32) {
+            throw new IllegalArgumentException("precisions: float32 must come first (the baseline), got " + precisions);
+        }
         List<TextConfig> out = new ArrayList<>();
-        out.add(unreduced());
+        for (Precision p : precisions) {
+            out.add(unreduced().in(p));
+            out.addAll(grid(methods, keeps, fromLayers, floors, proportional, guides, p));
+        }
+        return out;
+    }
+
+    private static List<TextConfig> grid(List<String> methods, double[] keeps, int[] fromLayers, int[] floors,
+            boolean[] proportional, List<String> guides, Precision p) {
+        List<TextConfig> out = new ArrayList<>();
         for (String m : methods) {
             for (double k : keeps) {
                 for (int from : fromLayers) {
                     for (int floor : floors) {
-                        for (boolean p : proportional) {
+                        for (boolean prop : proportional) {
                             for (String g : m.equals("crossget") ? guides : List.of("cls")) {
-                                out.add(of(m, k, floor, from, p, g));
+                                out.add(of(m, k, floor, from, prop, g).in(p));
                             }
                         }
                     }

@@ -7,10 +7,12 @@ import io.github.tokenreduce.bench.report.Interleaved;
 import io.github.tokenreduce.bench.workload.TextWorkload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,16 +56,18 @@ public final class TextEvaluation {
     /** Evaluates {@code model} over {@code configs} (the first must be the unreduced model). */
     public static Result run(BundledEncoder model, List<TextTask> tasks, List<TextConfig> configs, Speed speed,
             Progress progress) throws IOException, OrtException {
-        if (configs.isEmpty() || configs.get(0).reducer() != null) {
-            throw new IllegalArgumentException("configs: the first configuration must be the unreduced model");
+        if (configs.isEmpty() || configs.get(0).reducer() != null || configs.get(0).precision() != Precision.FP32) {
+            throw new IllegalArgumentException("configs: the first configuration must be the unreduced float32 model");
         }
         List<String> docs = speed.task().documents(model);
         docs = docs.subList(0, Math.min(speed.docs(), docs.size()));
         try (SentenceEncoder base = model.load(Device.cpu()).withBatchSize(speed.batch())) {
             List<SentenceEncoder.Chunk> chunks = base.chunk(docs);
+            Map<Precision, SentenceEncoder> inPrecision = new EnumMap<>(Precision.class);
             Map<TextConfig, SentenceEncoder> encoders = new LinkedHashMap<>();
             for (TextConfig c : configs) {
-                encoders.put(c, c.reducer() == null ? base : base.withReduction(Tower.TEXT, c.reduction()));
+                SentenceEncoder p = inPrecision.computeIfAbsent(c.precision(), base::withPrecision);
+                encoders.put(c, c.reducer() == null ? p : p.withReduction(Tower.TEXT, c.reduction()));
             }
             Map<String, Timing> timing = new HashMap<>();
             double ortRate = Double.NaN;

@@ -1,8 +1,10 @@
 package io.github.tokenreduce.bench.text;
 
+import ai.djl.Device;
 import io.github.tokenreduce.bench.report.GeneratedSection;
 import io.github.tokenreduce.bench.report.RunStamp;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +19,8 @@ import java.util.concurrent.Callable;
  * Runs the text frontier and writes its tables, with the command line and a {@link RunStamp}, into
  * a named generated section of a Markdown page ({@link GeneratedSection}), after every model. The
  * grid is every combination of {@code --methods}, {@code --keeps}, {@code --from-layers},
- * {@code --floor}, {@code --proportional-attention} and {@code --guide}, plus the unreduced model.
+ * {@code --floor}, {@code --proportional-attention} and {@code --guide}, plus the unreduced model, in
+ * float32 and in each of {@code --precisions}.
  */
 @Command(name = "text-frontier", mixinStandardHelpOptions = true,
         description = "Accuracy (with paired bootstrap intervals) and speed of the text methods on real data.")
@@ -81,6 +84,11 @@ public final class TextFrontier implements Callable<Integer> {
     @Option(names = "--speed-docs", defaultValue = "64", description = "Documents timed and counted for FLOPs (default: ${DEFAULT-VALUE}).")
     int speedDocs;
 
+    @Option(names = "--precisions", split = ",", defaultValue = "fp32",
+            description = "Precisions of the linear layers, each a full grid beside float32 (fp32, bf16, int8, auto; "
+                    + "default: ${DEFAULT-VALUE}).")
+    List<String> precisions;
+
     @Option(names = "--rounds", defaultValue = "0", description = "Timed rounds, interleaved (0: FLOPs only; default ${DEFAULT-VALUE}).")
     int rounds;
 
@@ -110,7 +118,8 @@ public final class TextFrontier implements Callable<Integer> {
                 passages, seed);
         TextTask timed = taskList.stream().filter(t -> t.name().equals(speedTask)).findFirst()
                 .orElse(TextTasks.select(data, List.of(speedTask), limit, passages, seed).get(0));
-        List<TextConfig> configs = TextConfig.grid(methods, keeps, fromLayers, floors, proportional, guides);
+        List<TextConfig> configs = TextConfig.grid(methods, keeps, fromLayers, floors, proportional, guides,
+                Precision.resolveAll(precisions.stream().map(Precision::parse).toList(), Device.cpu()));
         TextReport report = new TextReport(resamples, 0.95, seed);
         List<TextEvaluation.Result> results = new ArrayList<>();
         long start = System.nanoTime();

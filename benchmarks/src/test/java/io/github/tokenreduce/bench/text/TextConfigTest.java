@@ -1,6 +1,7 @@
 package io.github.tokenreduce.bench.text;
 
 import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.djl.nn.Precision;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -33,5 +34,20 @@ class TextConfigTest {
         assertEquals(List.of("unreduced", "tome keep 0.8", "crossget keep 0.8 mean-guide"),
                 meanOnly.stream().map(TextConfig::label).toList());
         assertThrows(IllegalArgumentException.class, () -> TextConfig.of("crossget", 0.8, 64, 0, false, "max"));
+    }
+
+    @Test
+    void precisionsRepeatTheGridAfterTheFloat32Baseline() {
+        List<TextConfig> g = TextConfig.grid(List.of("crossget"), new double[] {0.8, 0.9}, new int[] {0},
+                new int[] {64}, new boolean[] {false}, List.of("cls"), List.of(Precision.FP32, Precision.BF16));
+        assertEquals(List.of("unreduced", "crossget keep 0.8", "crossget keep 0.9", "unreduced bf16",
+                "crossget keep 0.8 bf16", "crossget keep 0.9 bf16"), g.stream().map(TextConfig::label).toList());
+        assertEquals(List.of(Precision.FP32, Precision.FP32, Precision.FP32, Precision.BF16, Precision.BF16,
+                Precision.BF16), g.stream().map(TextConfig::precision).toList());
+        assertEquals(null, g.get(3).reducer());
+        assertEquals(g.get(1).reducer().toString(), g.get(4).reducer().toString());
+        assertThrows(IllegalArgumentException.class, () -> TextConfig.grid(List.of("crossget"), new double[] {0.8},
+                new int[] {0}, new int[] {64}, new boolean[] {false}, List.of("cls"), List.of(Precision.BF16)));
+        assertThrows(IllegalArgumentException.class, () -> TextConfig.unreduced().in(Precision.AUTO));
     }
 }

@@ -4,6 +4,8 @@ import ai.djl.Device;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -71,5 +73,20 @@ public enum Precision {
             default:
                 return FP32;
         }
+    }
+
+    /**
+     * The distinct precisions that will actually run on {@code device} for {@code requested} (auto and
+     * unsupported ones resolved), float32 first: the rows of a comparison against float32.
+     */
+    public static List<Precision> resolveAll(List<Precision> requested, Device device) {
+        List<Precision> out = new ArrayList<>(List.of(FP32));
+        for (Precision p : requested) {
+            Precision r = p.resolve(device);
+            if (!out.contains(r)) {
+                out.add(r);
+            }
+        }
+        return out;
     }
 }
