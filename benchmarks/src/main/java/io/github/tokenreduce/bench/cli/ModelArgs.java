@@ -30,7 +30,7 @@ import java.util.Set;
 final class ModelArgs {
 
     /** A model's kind. */
-    enum Kind { CLIP, BLIP, VIT, BERT }
+    enum Kind { CLIP, BLIP, VIT }
 
     private ModelArgs() {}
 
@@ -101,7 +101,6 @@ final class ModelArgs {
             case CLIP -> ClipWorkload.load(p, device, batch == null ? 8 : batch);
             case BLIP -> BlipWorkload.load(p, device, batch == null ? 2 : batch);
             case VIT -> VitWorkload.load(p, device, batch == null ? 8 : batch);
-            case BERT -> throw new IllegalStateException("unreachable");
         };
     }
 
