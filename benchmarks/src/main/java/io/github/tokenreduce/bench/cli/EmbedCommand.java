@@ -1,19 +1,19 @@
 package io.github.tokenreduce.bench.cli;
 
-import io.github.tokenreduce.core.ReducerSpec;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
-import io.github.tokenreduce.djl.site.Defaults;
 import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.site.Defaults;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 

@@ -1,9 +1,11 @@
-package io.github.tokenreduce.core;
+package io.github.tokenreduce.core.spec;
 
 import ai.djl.util.JsonUtils;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.pumer.PumerReducer;
