@@ -1,7 +1,9 @@
 package io.github.tokenreduce.bench.text;
 
-import io.github.tokenreduce.bench.report.GeneratedSection;
-import io.github.tokenreduce.bench.report.RunStamp;
+import io.github.tokenreduce.cli.report.GeneratedSection;
+import io.github.tokenreduce.cli.report.RunStamp;
+import io.github.tokenreduce.cli.text.TextTask;
+import io.github.tokenreduce.cli.text.TextTasks;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.site.Levels;
 import picocli.CommandLine;
