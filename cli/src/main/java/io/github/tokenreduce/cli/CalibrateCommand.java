@@ -1,7 +1,7 @@
 package io.github.tokenreduce.cli;
 
 import io.github.tokenreduce.cli.eval.Metrics;
-import io.github.tokenreduce.cli.report.Interleaved;
+import io.github.tokenreduce.cli.measure.Interleaved;
 import io.github.tokenreduce.cli.workload.TextWorkload;
 import io.github.tokenreduce.cli.workload.Workload;
 import io.github.tokenreduce.core.Schedule;

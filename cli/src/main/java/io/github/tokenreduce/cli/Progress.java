@@ -1,6 +1,6 @@
 package io.github.tokenreduce.cli;
 
-import io.github.tokenreduce.cli.report.Interleaved;
+import io.github.tokenreduce.cli.measure.Interleaved;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;

@@ -3,7 +3,7 @@ package io.github.tokenreduce.bench.spark;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import io.github.tokenreduce.cli.data.Cranfield;
-import io.github.tokenreduce.cli.report.ProcessStats;
+import io.github.tokenreduce.cli.measure.ProcessStats;
 import io.github.tokenreduce.spark.TokenReducedEmbedder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;

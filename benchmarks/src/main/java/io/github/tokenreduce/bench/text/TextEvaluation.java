@@ -3,7 +3,7 @@ package io.github.tokenreduce.bench.text;
 import ai.djl.Device;
 import ai.onnxruntime.OrtException;
 import io.github.tokenreduce.cli.eval.ItemScores;
-import io.github.tokenreduce.cli.report.Interleaved;
+import io.github.tokenreduce.cli.measure.Interleaved;
 import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
 import io.github.tokenreduce.cli.text.TextTask;
 import io.github.tokenreduce.cli.workload.TextWorkload;

@@ -1,7 +1,7 @@
 package io.github.tokenreduce.cli.workload;
 
-import io.github.tokenreduce.cli.report.Interleaved;
-import io.github.tokenreduce.cli.report.ProcessStats;
+import io.github.tokenreduce.cli.measure.Interleaved;
+import io.github.tokenreduce.cli.measure.ProcessStats;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.nn.Precision;
 

@@ -3,13 +3,13 @@ package io.github.tokenreduce.cli.workload;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.github.tokenreduce.cli.report.Flops;
+import io.github.tokenreduce.cli.measure.Flops;
 import io.github.tokenreduce.core.TokenReducer;
-import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.clip.ClipConfig;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 

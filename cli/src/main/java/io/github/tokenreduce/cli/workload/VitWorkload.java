@@ -2,10 +2,10 @@ package io.github.tokenreduce.cli.workload;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.github.tokenreduce.cli.report.Flops;
+import io.github.tokenreduce.cli.measure.Flops;
 import io.github.tokenreduce.core.TokenReducer;
-import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitConfig;

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.cli.report;
+package io.github.tokenreduce.cli.measure;
 
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.cli.report;
+package io.github.tokenreduce.cli.measure;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.cli.report;
+package io.github.tokenreduce.cli.measure;
 
 /**
  * Multiply-add FLOPs (2 per multiply-add) of transformer layers whose token count changes at a

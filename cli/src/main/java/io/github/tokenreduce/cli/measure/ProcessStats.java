@@ -1,4 +1,4 @@
-package io.github.tokenreduce.cli.report;
+package io.github.tokenreduce.cli.measure;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
