@@ -5,7 +5,7 @@ import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.Tensors;
 
 /**
- * CrossGET's cross-guidance signal (ALGORITHMS.md §1.3): how important each token is to the
+ * CrossGET's cross-guidance signal (Shi et al., ICML 2024): how important each token is to the
  * guide. A model supplies the guide; this class knows nothing of where it came from.
  */
 public final class CrossGuidedImportance {
