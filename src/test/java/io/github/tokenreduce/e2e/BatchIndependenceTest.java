@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import io.github.tokenreduce.bench.data.Passages;
+import io.github.tokenreduce.cli.data.Passages;
 import io.github.tokenreduce.core.RemovalCount;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;

@@ -3,7 +3,7 @@ package io.github.tokenreduce.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tokenreduce.bench.cli.TokenReduceCli;
+import io.github.tokenreduce.cli.TokenReduceCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import io.github.tokenreduce.bench.data.StsDatasets;
-import io.github.tokenreduce.bench.data.StsPair;
-import io.github.tokenreduce.bench.eval.Metrics;
+import io.github.tokenreduce.cli.data.StsDatasets;
+import io.github.tokenreduce.cli.data.StsPair;
+import io.github.tokenreduce.cli.eval.Metrics;
 import io.github.tokenreduce.core.Reduction;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;

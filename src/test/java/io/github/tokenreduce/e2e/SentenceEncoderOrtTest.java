@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.github.tokenreduce.bench.data.Cranfield;
-import io.github.tokenreduce.bench.data.StsDatasets;
-import io.github.tokenreduce.bench.data.StsPair;
-import io.github.tokenreduce.bench.text.OrtSentenceEncoder;
+import io.github.tokenreduce.cli.data.Cranfield;
+import io.github.tokenreduce.cli.data.StsDatasets;
+import io.github.tokenreduce.cli.data.StsPair;
+import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.text.TextBatch;

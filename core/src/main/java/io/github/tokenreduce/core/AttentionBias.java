@@ -4,10 +4,10 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * The additive key bias a model adds to attention logits after reduction:
- * {@code log(size · mask)} with proportional attention (ToMe §0.2 step 8, CrossGET §1.5), or
+ * {@code log(size · mask)} with proportional attention (ToMe, CrossGET), or
  * {@code log(mask)} without. A padding key gets {@code log(1e-30) ≈ -69}: finite, so a row can
  * never become all {@code -inf} and turn into NaN, and still a weight of about {@code 1e-30}.
- * A fractional PuMer text mask (§3.2) weighs a half-padding token by half.
+ * A fractional PuMer text mask weighs a half-padding token by half.
  */
 public final class AttentionBias {
 

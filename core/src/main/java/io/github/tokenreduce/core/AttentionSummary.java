@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 /**
  * What MADTP reads of self-attention probabilities [B, H, N, N], without holding all of them: their
  * maximum over heads [B, N, N] (for {@code a_self}) and one query row per head [B, H, N] (the class
- * token's, for {@code a_cls}); MADTP §2.3. A model computes it slice by slice as attention runs, so a
+ * token's, for {@code a_cls}). A model computes it slice by slice as attention runs, so a
  * 16 × 464-token BERT batch keeps 14 MB per layer instead of 165 MB.
  *
  * @param maxOverHeads [B, N, N] the maximum over heads of the probabilities

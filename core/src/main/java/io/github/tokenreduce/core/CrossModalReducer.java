@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * A method that acts where text cross-attends to image tokens (a fusion encoder's cross-attention,
- * PuMer §3.2 on METER): it reduces the image tokens from the text-to-image attention and the text
+ * PuMer on METER): it reduces the image tokens from the text-to-image attention and the text
  * tokens on their own keys, as two separate token sets.
  */
 public interface CrossModalReducer extends TokenReducer {

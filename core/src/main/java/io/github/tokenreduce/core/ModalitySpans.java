@@ -3,7 +3,7 @@ package io.github.tokenreduce.core;
 /**
  * Where each modality lives in a single-stream token set (ViLT-style {@code [text, image]}):
  * half-open ranges {@code [start, start + length)} along the token axis. A length of 0 means the
- * modality is absent. Methods that merge within a modality (PuMer §3.2) read and update it.
+ * modality is absent. Methods that merge within a modality (PuMer) read and update it.
  */
 public record ModalitySpans(int textStart, int textLength, int imageStart, int imageLength) {
 

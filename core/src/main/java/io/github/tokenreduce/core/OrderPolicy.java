@@ -1,6 +1,6 @@
 package io.github.tokenreduce.core;
 
-/** Where kept tokens go in the output of a pruning method (DESIGN.md "order policy"). */
+/** Where kept tokens go in the output of a pruning method (docs/operators.md). */
 public enum OrderPolicy {
     /** Original relative order (protected tokens first): safest for text and position ids. */
     ORIGINAL,

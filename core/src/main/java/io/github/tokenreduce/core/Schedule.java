@@ -12,14 +12,14 @@ import java.util.Arrays;
  * How many tokens a method removes at each layer.
  *
  * <ul>
- *   <li>{@link #constant(int)}: the same r every layer (ToMe §0.3 default, CrossGET rv/rl §1.6);
+ *   <li>{@link #constant(int)}: the same r every layer (ToMe's default, CrossGET's rv/rl);
  *   <li>{@link #perLayer(int...)}: one r per layer, 0 beyond the list;
  *   <li>{@link #inflection(int, double, int)}: ToMe's {@code (r, inflection)} pair, expanded
  *       linearly ({@code (r, -1)} is the paper's decreasing schedule);
  *   <li>{@link #keepRatio(double, int)}: keep a fraction of the current tokens each layer, with a
  *       floor below which a sequence is left whole;
- *   <li>{@link #dynamic(int...)}: the method decides per sample (MADTP's learned threshold §2.4,
- *       PuMer's ratios §3.2), at the given layers or every layer.
+ *   <li>{@link #dynamic(int...)}: the method decides per sample (MADTP's learned threshold,
+ *       PuMer's ratios), at the given layers or every layer.
  * </ul>
  * Methods clamp r to what one step can remove; the clamp is visible in {@link MergePlan#applied()}.
  * A schedule is a value: {@link #toJson()} and {@link #fromJson(String)} round-trip it, so a

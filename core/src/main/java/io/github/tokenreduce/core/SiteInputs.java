@@ -3,24 +3,24 @@ package io.github.tokenreduce.core;
 import ai.djl.ndarray.NDArray;
 
 /**
- * What a model exposes at a reduction site, read-only (DESIGN.md "the seam"). Each method reads
+ * What a model exposes at a reduction site, read-only (the seam between model and method; docs/models.md, "Sites"). Each method reads
  * only what it declares in {@link TokenReducer#requires()}; a model can skip computing the rest.
  *
  * <ul>
- *   <li>{@code metric} [B, N, c]: the block's keys, averaged over heads (ToMe §0.2) or the raw
- *       pre-split keys (CrossGET-CLIP §1.3);
+ *   <li>{@code metric} [B, N, c]: the block's keys, averaged over heads (ToMe) or the raw
+ *       pre-split keys (CrossGET on CLIP);
  *   <li>{@code blockInput} [B, N, C]: the hidden states entering the block, before attention (MADTP
- *       scores tokens against its dictionary there, §2.2);
+ *       scores tokens against its dictionary there);
  *   <li>{@code guide} [B, c]: the guide query (cross token, end-of-text, or the other modality's
  *       cross token) for CrossGET's cosine importance;
  *   <li>{@code importance} [B, N]: a precomputed importance, overriding {@code guide};
- *   <li>{@code attention} [B, H, N, N]: self-attention probabilities (MADTP §2.3);
+ *   <li>{@code attention} [B, H, N, N]: self-attention probabilities (MADTP);
  *   <li>{@code attentionSummary}: what MADTP reads of them ({@link AttentionSummary}), which a model
  *       computes without holding all probabilities; used in place of {@code attention};
  *   <li>{@code headOutputNorms} [B, H, N]: per-head attention-output norms for MADTP's head
  *       weights; absent means equal head weights;
  *   <li>{@code dictionary} [M, C]: MADTP's learned alignment dictionary (a model parameter);
- *   <li>{@code crossAttention} [B, H, Lt, Li]: text-to-image attention (PuMer §3.2).
+ *   <li>{@code crossAttention} [B, H, Lt, Li]: text-to-image attention (PuMer).
  * </ul>
  */
 public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDArray importance, NDArray attention,

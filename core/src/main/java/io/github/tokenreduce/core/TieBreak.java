@@ -3,7 +3,7 @@ package io.github.tokenreduce.core;
 /**
  * How equal scores are ordered when a method ranks tokens. Ties are common, not rare: a
  * mutually-best pair (u, v) has exactly equal best similarities, and the tie decides which of the
- * two merges away (CrossGET §1.4).
+ * two merges away (CrossGET's complete-graph matching).
  */
 public enum TieBreak {
     /** Stable: the earlier index first. Deterministic and identical on every device. The default. */

@@ -33,7 +33,7 @@ public interface TokenReducer {
     }
 
     /**
-     * Whether the model should append a cross token to each tower (CrossGET §1.2), protect it, and
+     * Whether the model should append a cross token to each tower (CrossGET), protect it, and
      * take the guide query from it (vision) or from the end-of-text token (text).
      */
     default boolean usesCrossToken() {

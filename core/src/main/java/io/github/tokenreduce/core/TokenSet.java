@@ -16,15 +16,15 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code hidden} [B, N, C]: hidden states;
- *   <li>{@code sizes} [B, N]: how many original tokens each token stands for (ToMe §0.2 step 6);
+ *   <li>{@code sizes} [B, N]: how many original tokens each token stands for (ToMe);
  *   <li>{@code keyMask} [B, N]: 1 for real tokens, 0 for padding (ragged batches); it becomes
- *       fractional when PuMer merges a padding token with a real one (§3.2);
+ *       fractional when PuMer merges a padding token with a real one;
  *   <li>{@code protectedMask} [B, N]: 1 for tokens no method may merge or prune (CLS, cross
  *       token, end-of-text);
  *   <li>{@code spans}: optional text/image ranges for single-stream multimodal sets;
  *   <li>{@code source} [B, N, N0]: optional 0/1 map from each token to the original tokens;
  *   <li>{@code attachments}: named per-token channels [B, N] or [B, N, k] (token ids, position
- *       ids) merged with the same size-weighted mean as the hidden states (CrossGET §1.5).
+ *       ids) merged with the same size-weighted mean as the hidden states (CrossGET).
  * </ul>
  *
  * <p>Arrays are not copied. Applying a {@link MergePlan} makes a new set; the old one is untouched.

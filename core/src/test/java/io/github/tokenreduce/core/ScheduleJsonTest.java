@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

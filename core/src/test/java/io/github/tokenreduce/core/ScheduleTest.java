@@ -52,7 +52,7 @@ class ScheduleTest {
 
     @Test
     void tomeOnViTB16TokenCountsFollowTheSpec() {
-        // ALGORITHMS.md §0.3: 197 → 181 → … → 21 → 11 over 12 blocks with r = 16
+        // ToMe's schedule (Bolya et al., ICLR 2023): 197 → 181 → … → 21 → 11 over 12 blocks with r = 16
         int[] counts = run(ToMeReducer.builder().r(16).build(), 197, false);
         assertEquals(197 - 16, counts[0]);
         assertEquals(21, counts[10]);
@@ -61,7 +61,7 @@ class ScheduleTest {
 
     @Test
     void crossGetOnViTB16TokenCountsFollowTheSpec() {
-        // ALGORITHMS.md §1.6: 198 (197 + cross) → 182 → … → 22 → 12, step min(16, (t - 2) // 2)
+        // CrossGET's schedule (the authors' code): 198 (197 + cross) → 182 → … → 22 → 12, step min(16, (t - 2) // 2)
         int[] counts = run(CrossGetReducer.builder().r(16).build(), 198, true);
         int t = 198;
         for (int layer = 0; layer < 12; layer++) {

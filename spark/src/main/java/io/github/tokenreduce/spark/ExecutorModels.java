@@ -1,8 +1,8 @@
 package io.github.tokenreduce.spark;
 
 import ai.djl.Device;
-import io.github.tokenreduce.core.ReducerSpec;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;

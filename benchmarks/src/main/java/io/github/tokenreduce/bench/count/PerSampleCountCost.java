@@ -1,8 +1,8 @@
 package io.github.tokenreduce.bench.count;
 
 import ai.djl.Device;
-import io.github.tokenreduce.bench.data.Passages;
-import io.github.tokenreduce.bench.report.Interleaved;
+import io.github.tokenreduce.cli.data.Passages;
+import io.github.tokenreduce.cli.measure.Interleaved;
 import io.github.tokenreduce.core.RemovalCount;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;

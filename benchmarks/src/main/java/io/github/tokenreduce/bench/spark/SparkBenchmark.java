@@ -2,8 +2,8 @@ package io.github.tokenreduce.bench.spark;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import io.github.tokenreduce.bench.data.Cranfield;
-import io.github.tokenreduce.bench.report.ProcessStats;
+import io.github.tokenreduce.cli.data.Cranfield;
+import io.github.tokenreduce.cli.measure.ProcessStats;
 import io.github.tokenreduce.spark.TokenReducedEmbedder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;

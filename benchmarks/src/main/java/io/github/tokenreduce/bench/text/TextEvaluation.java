@@ -2,9 +2,11 @@ package io.github.tokenreduce.bench.text;
 
 import ai.djl.Device;
 import ai.onnxruntime.OrtException;
-import io.github.tokenreduce.bench.eval.ItemScores;
-import io.github.tokenreduce.bench.report.Interleaved;
-import io.github.tokenreduce.bench.workload.TextWorkload;
+import io.github.tokenreduce.cli.eval.ItemScores;
+import io.github.tokenreduce.cli.measure.Interleaved;
+import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
+import io.github.tokenreduce.cli.text.TextTask;
+import io.github.tokenreduce.cli.workload.TextWorkload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.nn.Precision;

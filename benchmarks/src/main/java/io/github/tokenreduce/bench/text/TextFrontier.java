@@ -1,8 +1,10 @@
 package io.github.tokenreduce.bench.text;
 
 import ai.djl.Device;
-import io.github.tokenreduce.bench.report.GeneratedSection;
-import io.github.tokenreduce.bench.report.RunStamp;
+import io.github.tokenreduce.cli.report.GeneratedSection;
+import io.github.tokenreduce.cli.report.RunStamp;
+import io.github.tokenreduce.cli.text.TextTask;
+import io.github.tokenreduce.cli.text.TextTasks;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;

@@ -1,7 +1,7 @@
 package io.github.tokenreduce.bench.text;
 
-import io.github.tokenreduce.bench.eval.Bootstrap;
-import io.github.tokenreduce.bench.eval.ItemScores;
+import io.github.tokenreduce.cli.eval.Bootstrap;
+import io.github.tokenreduce.cli.eval.ItemScores;
 
 import java.util.List;
 import java.util.Locale;

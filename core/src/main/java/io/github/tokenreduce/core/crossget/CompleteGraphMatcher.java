@@ -13,7 +13,7 @@ import io.github.tokenreduce.core.util.Tensors;
 import java.util.Arrays;
 
 /**
- * CrossGET complete-graph soft matching (Shi et al., ICML 2024; ALGORITHMS.md §1.4): one
+ * CrossGET complete-graph soft matching (Shi et al., ICML 2024): one
  * parallel, conflict-free step over all token pairs.
  *
  * <ol>

@@ -17,7 +17,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * CrossGET (ALGORITHMS.md §1): complete-graph soft matching guided by cross-modal importance,
+ * CrossGET (Shi et al., ICML 2024; docs/operators.md): complete-graph soft matching guided by cross-modal importance,
  * then the cross-guided ensemble. Input [B, N, C] gives [B, N - r', C], original order kept
  * (CLS first, cross token last). Importance comes from {@link SiteInputs#importance()} when the
  * model supplies it, else {@link CrossGuidedImportance#cosine} of the metric and

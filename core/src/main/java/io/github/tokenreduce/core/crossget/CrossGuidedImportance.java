@@ -5,7 +5,7 @@ import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.Tensors;
 
 /**
- * CrossGET's cross-guidance signal (ALGORITHMS.md §1.3): how important each token is to the
+ * CrossGET's cross-guidance signal (Shi et al., ICML 2024): how important each token is to the
  * guide. A model supplies the guide; this class knows nothing of where it came from.
  */
 public final class CrossGuidedImportance {
@@ -28,31 +28,5 @@ public final class CrossGuidedImportance {
         Checks.finite("guide", guide);
         NDArray g = Tensors.normalize(guide).expandDims(2); // [B, c, 1]
         return Tensors.normalize(keys).matMul(g).squeeze(2);
-    }
-
-    /**
-     * LLaVA variant from attention probabilities: {@code I_j = mean_{i≠cross} Ā[i, j] + Ā[cross, j]}
-     * with {@code Ā} the head-mean attention.
-     *
-     * @param attention [B, H, N, N] or head-averaged [B, N, N]
-     * @param crossIndex the cross token's index (negative counts from the end)
-     * @return [B, N]
-     */
-    public static NDArray fromAttention(NDArray attention, int crossIndex) {
-        NDArray mean = attention.getShape().dimension() == 4
-                ? attention.mean(new int[] {1}) : attention;
-        Checks.rank("attention", mean, 3, "[B, H, N, N] or [B, N, N]");
-        long n = mean.getShape().get(1);
-        if (mean.getShape().get(2) != n) {
-            throw new IllegalArgumentException("attention: expected square [.., N, N] but got "
-                    + attention.getShape());
-        }
-        int cross = crossIndex < 0 ? (int) n + crossIndex : crossIndex;
-        if (cross < 0 || cross >= n) {
-            throw new IllegalArgumentException("crossIndex: " + crossIndex + " out of range for N = " + n);
-        }
-        NDArray crossRow = mean.get(":, " + cross + ", :");
-        NDArray others = mean.sum(new int[] {1}).sub(crossRow).div((float) Math.max(n - 1, 1));
-        return others.add(crossRow);
     }
 }

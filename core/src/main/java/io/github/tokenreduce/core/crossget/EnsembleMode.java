@@ -1,6 +1,6 @@
 package io.github.tokenreduce.core.crossget;
 
-/** How CrossGET's cross-guided ensemble weighs a group (ALGORITHMS.md §1.5). */
+/** How CrossGET's cross-guided ensemble weighs a group (Shi et al., ICML 2024). */
 public enum EnsembleMode {
     /**
      * The authors' update: pair weights {@code (w_s, w_d) = 2·softmax([I_i, I_j])} and

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.core.util.Tensors;
 
 /**
- * MADTP's per-instance threshold (ALGORITHMS.md §2.4): {@code P = softmax_tokens(G / T)} over the
+ * MADTP's per-instance threshold (Cao et al., CVPR 2024): {@code P = softmax_tokens(G / T)} over the
  * candidates, {@code τ_b = min_m Σ_j P[b, j, m]·TIS[b, j]}, keep count
  * {@code K_b = #{j : TIS[b, j] > τ_b}}. A larger T flattens P, so τ approaches the mean TIS and
  * fewer tokens are kept.

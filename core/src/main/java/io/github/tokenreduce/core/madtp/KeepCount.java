@@ -1,6 +1,6 @@
 package io.github.tokenreduce.core.madtp;
 
-/** How MADTP turns per-sample keep counts {@code K_b} into the kept tokens (ALGORITHMS.md §2.4). */
+/** How MADTP turns per-sample keep counts {@code K_b} into the kept tokens (Cao et al., CVPR 2024). */
 public enum KeepCount {
     /**
      * Each sample keeps its own {@code K_b} and the batch is padded to the largest count with a key

@@ -22,14 +22,14 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * MADTP (ALGORITHMS.md §2): multimodal-alignment-guided dynamic token pruning. Candidates are the
+ * MADTP (Cao et al., CVPR 2024; docs/operators.md): multimodal-alignment-guided dynamic token pruning. Candidates are the
  * real, unprotected tokens. Each sample keeps its protected tokens, its top-{@code K_b} candidates
  * by {@link TokenImportanceScore}, and one fused token {@code Σ TIS_j x_j / (Σ TIS_j + 1e-8)} of
  * the rest (the authors' weights); padding tokens are dropped. {@code K_b} comes from the
  * {@link DynamicThreshold} with temperature T (a dynamic schedule) or from a fixed schedule
  * ({@code K_b = n_b - r_b - 1}, with {@code r_b} from the sample's own real tokens under
  * {@link KeepCount#PER_SAMPLE}, from the padded length under {@link KeepCount#BATCH_MAX}). A sample
- * is left whole when {@code K_b < 1} or {@code n_b - K_b <= 1} (§2.4 skip rule).
+ * is left whole when {@code K_b < 1} or {@code n_b - K_b <= 1} (the authors' skip rule).
  *
  * <p>The dictionary scores {@code G = X·Dᵀ} come from the block input
  * ({@link SiteInputs#blockInput()}, before attention), as in the authors' ViT and text encoder,

@@ -6,7 +6,7 @@ import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.Tensors;
 
 /**
- * MADTP's Token Importance Score (Cao et al., CVPR 2024; ALGORITHMS.md §2.3) over candidate tokens
+ * MADTP's Token Importance Score (Cao et al., CVPR 2024) over candidate tokens
  * (real, unprotected), with the authors' epsilons (models/vit.py {@code Reduce_token}, {@code Attention}):
  * <ul>
  *   <li>{@code a_self(j) = Σ_i max_h A[h, i, j]} over candidate queries i, divided by its sum + 1e-8;

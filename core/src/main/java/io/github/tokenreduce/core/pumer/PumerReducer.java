@@ -23,7 +23,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * PuMer (ALGORITHMS.md §3.2): text-informed pruning of image tokens plus modality-aware merging.
+ * PuMer (Cao et al., ACL 2023; docs/operators.md): text-informed pruning of image tokens plus modality-aware merging.
  *
  * <ol>
  *   <li>image: keep the {@code max(Li - round(p·Li), 1)} tokens with the highest
@@ -205,7 +205,7 @@ public final class PumerReducer implements CrossModalReducer {
     }
 
     /**
-     * Builder. Defaults are the released ViLT settings (§3.3): prune 0.1, merge 0.3, text 0.2, at
+     * Builder. Defaults are the released ViLT settings: prune 0.1, merge 0.3, text 0.2, at
      * layers 2, 5 and 8.
      */
     public static final class Builder {

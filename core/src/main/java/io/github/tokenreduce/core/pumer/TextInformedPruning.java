@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.core.util.Checks;
 
 /**
- * PuMer's text-informed image-token score (Cao et al., ACL 2023; ALGORITHMS.md §3.2 step 1):
+ * PuMer's text-informed image-token score (Cao et al., ACL 2023):
  * {@code score_j = (1 / t_len) Σ_{i ∈ text} v_i · mean_h A[h, i, j]}, with A the text-to-image
  * attention, {@code t_len = Σ mask} the true (possibly fractional) text length, and the vote
  * {@code v_i = mask_i} ({@link TextVotes#REAL_TEXT}: padding never votes) or {@code v_i = 1}

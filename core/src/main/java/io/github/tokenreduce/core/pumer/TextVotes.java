@@ -1,6 +1,6 @@
 package io.github.tokenreduce.core.pumer;
 
-/** Which text rows vote in PuMer's text-informed image score (ALGORITHMS.md §3.2 step 1). */
+/** Which text rows vote in PuMer's text-informed image score (Cao et al., ACL 2023). */
 public enum TextVotes {
     /** Only real text rows, weighted by the (possibly fractional) text mask. The default. */
     REAL_TEXT,

@@ -15,7 +15,7 @@ import io.github.tokenreduce.core.util.Tensors;
 import java.util.Arrays;
 
 /**
- * ToMe bipartite soft matching (Bolya et al., ICLR 2023; ALGORITHMS.md §0.2): one step that
+ * ToMe bipartite soft matching (Bolya et al., ICLR 2023): one step that
  * removes {@code r} tokens.
  *
  * <ol>

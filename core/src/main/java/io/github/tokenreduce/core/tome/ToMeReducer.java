@@ -16,7 +16,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * ToMe (ALGORITHMS.md §0): bipartite soft matching on the head-averaged keys, then a
+ * ToMe (Bolya et al., ICLR 2023; docs/operators.md): bipartite soft matching on the head-averaged keys, then a
  * size-weighted merge {@code x = Σ s·x / Σ s}, sizes summed, source map carried; proportional
  * attention on by default. Input [B, N, C] gives [B, N - r', C] with r' the clamped r.
  *

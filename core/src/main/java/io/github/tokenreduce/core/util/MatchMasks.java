@@ -21,7 +21,7 @@ public final class MatchMasks {
 
     /**
      * Applies the rules to {@code scores} [B, Na, Nb] given row/column protection and key masks;
-     * {@code null} masks switch the padding rule off (PuMer merges padding with real text, §3.2).
+     * {@code null} masks switch the padding rule off (PuMer merges padding with real text).
      */
     public static NDArray apply(NDArray scores, NDArray protRows, NDArray protCols,
             NDArray maskRows, NDArray maskCols) {

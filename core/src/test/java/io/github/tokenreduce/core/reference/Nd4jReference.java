@@ -116,7 +116,7 @@ public final class Nd4jReference {
         return idx;
     }
 
-    // ---------------------------------------------------------------- ToMe §0.2
+    // ---------------------------------------------------------------- ToMe
 
     /** ToMe bipartite merge of r tokens (already clamped); mask null disables padding rules. */
     public static List<List<Integer>> tomeGroups(float[][] metric, boolean[] prot, float[] mask, int r) {
@@ -206,7 +206,7 @@ public final class Nd4jReference {
         return out;
     }
 
-    // ---------------------------------------------------------------- CrossGET §1.4–1.5
+    // ---------------------------------------------------------------- CrossGET matching and ensemble
 
     /** CrossGET groups for one sample (r already clamped), original order. */
     public static List<List<Integer>> crossGetGroups(float[][] metric, double[] imp, boolean[] prot,
@@ -258,7 +258,7 @@ public final class Nd4jReference {
         return groups;
     }
 
-    /** The authors' ensemble update for one group (anchor first), §1.5. */
+    /** The authors' ensemble update for one group (anchor first). */
     public static float[] authorsEnsemble(List<Integer> g, float[][] x, float[] size, double[] imp) {
         int c = x[0].length;
         int j = g.get(0);
@@ -285,7 +285,7 @@ public final class Nd4jReference {
         return out;
     }
 
-    // ---------------------------------------------------------------- MADTP §2.3–2.4
+    // ---------------------------------------------------------------- MADTP importance and threshold
 
     /** TIS for one sample; attention [H][N][N], block input x [N][C] (for G), dictionary [M][C]. */
     public static double[] tis(float[][][] att, float[][] x, float[][] dict, boolean[] cand, int cls) {

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 /**
  * Multi-head attention from text queries [B, Lt, C] to image keys and values [B, Li, C_enc],
  * returning the output [B, Lt, C], the probabilities [B, H, Lt, Li] and the head-averaged image
- * keys [B, Li, C/H] when asked (PuMer §3.2 prunes and merges with them).
+ * keys [B, Li, C/H] when asked (PuMer prunes and merges with them).
  */
 public final class CrossAttention {
 

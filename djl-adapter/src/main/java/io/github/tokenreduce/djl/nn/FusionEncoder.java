@@ -15,14 +15,14 @@ import java.util.List;
  * BLIP's text encoder: post-LN BERT layers whose cross-attention reads image tokens, with two
  * reduction sites per layer.
  * <ul>
- *   <li>TEXT, after self-attention and before cross-attention (MADTP §2.1, ToMe, CrossGET): text
+ *   <li>TEXT, after self-attention and before cross-attention (MADTP, ToMe, CrossGET): text
  *       tokens are reduced and the padding mask follows the plan;
- *   <li>CROSS, after cross-attention (PuMer §3.2 on a fusion encoder): a {@link CrossModalReducer}
+ *   <li>CROSS, after cross-attention (PuMer on a fusion encoder): a {@link CrossModalReducer}
  *       prunes and merges the image tokens the later layers read and merges the text tokens, whose
  *       mask becomes fractional.
  * </ul>
  * Cross-attention adds {@link AttentionBias} over image keys: the image mask, and log sizes when
- * the vision method asked for proportional attention (CrossGET §1.7a).
+ * the vision method asked for proportional attention (as CrossGET does).
  */
 public final class FusionEncoder {
 

@@ -34,7 +34,7 @@ import java.util.function.UnaryOperator;
  * attached, later attention adds {@link AttentionBias} (log size when the method asks for
  * proportional attention, and the key mask). A method that uses a cross token finds it last; it is
  * refreshed before every block from itself (vision) or from the guide token (text), plus the
- * layer's learned offset (CrossGET §1.2).
+ * layer's learned offset (CrossGET).
  */
 public final class ReducingEncoder {
 

@@ -12,7 +12,7 @@ import io.github.tokenreduce.djl.site.TowerReduction;
  * A ViT image tower with a reduction site in every block, shared by the plain ViT, CLIP and BLIP:
  * patchify → {@code [cls, extra prefix, patches]} + positions → (pre-norm) → {@link ReducingEncoder}
  * → final norm on every token. Prefix tokens are protected. A method that uses a cross token
- * (CrossGET §1.2) gets one appended last, a copy of the class token, and it is dropped from the
+ * (CrossGET) gets one appended last, a copy of the class token, and it is dropped from the
  * output; the guide attachment marks the cross token, else the class token.
  *
  * <p>Input pixels [B, 3, S, S] (normalised); output tokens [B, N', C] with sizes and key mask.

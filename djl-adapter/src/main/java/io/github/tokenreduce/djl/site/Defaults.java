@@ -1,6 +1,6 @@
 package io.github.tokenreduce.djl.site;
 
-import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 
 import java.util.EnumMap;

@@ -3,7 +3,7 @@ package io.github.tokenreduce.djl.site;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Where a site's guide query comes from (CrossGET §1.3). {@link #ownToken()} takes the query of the
+ * Where a site's guide query comes from (CrossGET's cross-guidance). {@link #ownToken()} takes the query of the
  * tower's own guide token (its cross token, CLS or end-of-text), as CrossGET-CLIP does.
  * {@link #external(NDArray)} takes a vector from the other modality — its cross token — and maps
  * it through the current layer's query projection, so it is compared with this tower's keys in

@@ -1,8 +1,8 @@
 package io.github.tokenreduce.djl.site;
 
-import io.github.tokenreduce.core.ReducerSpec;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 
 /**
  * How a reduction level becomes a method: for vision towers a level is a constant r (ToMe's

@@ -16,13 +16,13 @@ import java.util.Optional;
  * Learned reduction parameters, read from the methods' own released checkpoints (PyTorch
  * {@code .pth}, as saved, nested {@code {"model": ..., ...}} included) or from a safetensors file:
  * <ul>
- *   <li>CrossGET's per-layer cross-token offsets (§1.1): {@code visual.transformer.cross_image}
+ *   <li>CrossGET's per-layer cross-token offsets: {@code visual.transformer.cross_image}
  *       [1, L_v, C_v] and {@code transformer.cross_text} [1, L_t, C_t] in the authors' CLIP
  *       (sdc17/CrossGET {@code CLIP/clip/model.py}), or any name ending in {@code cross_image} /
  *       {@code cross_text} ([L, C] too);
- *   <li>MADTP's shared alignment dictionary (§2.1): {@code space_dict} [M, C] in the authors' models
+ *   <li>MADTP's shared alignment dictionary: {@code space_dict} [M, C] in the authors' models
  *       (double125/MADTP {@code models/blip_retrieval.py}), also {@code madtp.dictionary};
- *   <li>MADTP's temperature T (§2.5): the checkpoint's top-level {@code "temperature"} value (a float,
+ *   <li>MADTP's temperature T: the checkpoint's top-level {@code "temperature"} value (a float,
  *       as {@code compress_retrieval_dtp.py} saves it), also a {@code madtp.temperature} tensor.
  * </ul>
  * Parameters land on the given manager; the shapes are checked when attached to a model.

@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * A method attached to one site, with what the model supplies there: CrossGET's per-layer
- * cross-token offsets [L, C] (§1.2; zero when absent), MADTP's alignment dictionary [M, C] (§2.1;
- * a training-free default when absent, see the model's documentation) and the guide provider
+ * cross-token offsets [L, C] (zero when absent), MADTP's alignment dictionary [M, C]
+ * (a training-free default when absent, see the model's documentation) and the guide provider
  * (null: the model's default).
  */
 public record TowerReduction(TokenReducer reducer, NDArray crossOffsets, NDArray dictionary,

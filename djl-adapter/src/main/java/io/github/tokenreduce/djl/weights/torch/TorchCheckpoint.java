@@ -17,7 +17,6 @@ import java.nio.LongBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
@@ -92,11 +91,6 @@ public final class TorchCheckpoint {
         }
         throw new IllegalArgumentException("not a PyTorch checkpoint: " + file
                 + " starts with neither a zip header nor a pickle protocol 2 header");
-    }
-
-    /** {@code "zip"} or {@code "legacy"}. */
-    public String format() {
-        return format;
     }
 
     /** Every tensor, named by its path through nested containers, on {@code manager}'s {@code device}. */
@@ -453,10 +447,5 @@ public final class TorchCheckpoint {
     @Override
     public String toString() {
         return "TorchCheckpoint(" + source + ", " + format + ", " + flattenTensors(root).size() + " tensors)";
-    }
-
-    /** Tensor names (for messages). */
-    public List<String> tensorNames() {
-        return new ArrayList<>(flattenTensors(root).keySet());
     }
 }

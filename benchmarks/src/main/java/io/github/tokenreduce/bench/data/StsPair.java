@@ -1,4 +1,0 @@
-package io.github.tokenreduce.bench.data;
-
-/** One sentence pair with its gold similarity. */
-public record StsPair(String a, String b, double score) {}

@@ -1,0 +1,238 @@
+package io.github.tokenreduce.cli;
+
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.spec.ReducerSpec;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tokenreduce embed}: embeddings of a folder of images (CLIP image tower) or of a text file,
+ * one text per line (a bundled sentence encoder), with a reduced model; writes, batch by batch,
+ * {@code embeddings.npy} (float32 [N, D], unit rows) and {@code ids.txt} (file names or line numbers,
+ * one per row) through {@link EmbedOutput}. An input that cannot be read or decoded is skipped and
+ * listed in {@code errors.txt} (exit code {@value #SKIPPED}), or with {@code --strict} stops the run;
+ * {@code --resume} continues a run that stopped.
+ */
+@Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Embeds a folder of images with a CLIP model, or a text file (one text per line) with a bundled "
+            + "sentence encoder, reduced by --spec (a schedule.json from calibrate) or --method/--level.",
+            "Writes embeddings.npy (float32, one unit-length row per input) and ids.txt (file name or line number) "
+                + "as it goes, and errors.txt: each input skipped because it could not be read or decoded (id, tab, "
+                + "reason).",
+            "Exit code 0: every input embedded; 3: some were skipped; 1: a failure (with --strict, the first input "
+                + "that cannot be embedded); 2: a usage error."})
+public final class EmbedCommand implements Callable<Integer> {
+
+    /** The exit code of a run that skipped inputs (listed in errors.txt). */
+    public static final int SKIPPED = 3;
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A CLIP folder/file (images) or a bundled encoder (text).")
+    String model;
+
+    @Option(names = "--input", required = true, description = "An image folder (CLIP) or a UTF-8 text file (encoders).")
+    Path input;
+
+    @ArgGroup(exclusive = true)
+    Reduction reduction;
+
+    @Option(names = "--precision", defaultValue = "fp32", converter = PrecisionConverter.class,
+            description = "Precision of the linear layers: fp32, bf16, int8 or auto (bf16 where the CPU has bfloat16 "
+                    + "instructions); default ${DEFAULT-VALUE}. See docs/performance.md for the accuracy cost.")
+    Precision precision;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Inputs per forward (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--prefix", defaultValue = "passage",
+            description = "Text role for encoders that prefix it (e5): passage, query or none (default ${DEFAULT-VALUE}).")
+    String prefix;
+
+    @Option(names = "--strict", description = "Stop at the first input that cannot be read or decoded (exit code 1).")
+    boolean strict;
+
+    @Option(names = "--resume", description = "Keep the rows already in --out and embed only the inputs ids.txt lacks "
+            + "(same model and options as the run that wrote them).")
+    boolean resume;
+
+    /** How the model is reduced: a spec file, or a method and level. */
+    static final class Reduction {
+        @Option(names = "--spec", description = "A reducer spec (schedule.json written by calibrate).")
+        Path spec;
+
+        @Option(names = "--method", description = "auto (the model's documented default), tome, crossget or madtp; "
+                + "--level optional.")
+        String method;
+    }
+
+    @Option(names = "--level", description = "With --method: r for CLIP (default 16), share kept for text (default: the "
+            + "model's documented level, Defaults).")
+    Double level;
+
+    @Override
+    public Integer call() throws Exception {
+        common.apply();
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch: must be >= 1 but was " + batch);
+        }
+        if (level != null && (reduction == null || reduction.method == null)) {
+            throw new IllegalArgumentException("--level: needs --method");
+        }
+        BundledEncoder text = ModelArgs.bundled(model);
+        EmbedOutput.Summary s = text != null ? embedText(text) : embedImages();
+        if (!common.quiet) {
+            System.out.printf(Locale.ROOT, "%d embeddings of dimension %d in %s (%d this run%s)%n", s.rows(),
+                    s.columns(), common.out.resolve(EmbedOutput.EMBEDDINGS).toAbsolutePath(), s.rows() - s.resumed(),
+                    s.resumed() > 0 ? ", " + s.resumed() + " resumed" : "");
+        }
+        if (s.skipped() > 0) {
+            spec.commandLine().getErr().printf(Locale.ROOT, "tokenreduce embed: %d input%s skipped, listed in %s%n",
+                    s.skipped(), s.skipped() == 1 ? "" : "s", common.out.resolve(EmbedOutput.ERRORS).toAbsolutePath());
+            spec.commandLine().getErr().flush();
+            return SKIPPED;
+        }
+        return 0;
+    }
+
+    /** The reducer the options name for a sentence encoder ({@code text}) or CLIP (null), or null for the unreduced model. */
+    private TokenReducer reducer(BundledEncoder text) throws IOException {
+        if (reduction == null) {
+            return null;
+        }
+        if (reduction.spec != null) {
+            if (!Files.isRegularFile(reduction.spec)) {
+                throw new IllegalArgumentException("--spec: " + reduction.spec + " is not a file");
+            }
+            return ReducerSpec.read(reduction.spec).reducer();
+        }
+        return (text != null ? Defaults.textSpec(text, reduction.method, level)
+                : Defaults.visionSpec(reduction.method, level, true)).reducer();
+    }
+
+    private EmbedOutput.Summary embedText(BundledEncoder b) throws IOException {
+        if (!Files.isRegularFile(input)) {
+            throw new IllegalArgumentException("--input: a sentence encoder embeds a text file (one text per line); "
+                    + input + " is not a file");
+        }
+        String role = switch (prefix.toLowerCase(Locale.ROOT)) {
+            case "passage" -> b.passagePrefix();
+            case "query" -> b.queryPrefix();
+            case "none" -> "";
+            default -> throw new IllegalArgumentException("--prefix: expected passage, query or none but got '"
+                    + prefix + "'");
+        };
+        TokenReducer r = reducer(b);
+        int lines = TextLines.count(input);
+        try (SentenceEncoder base = b.load(common.device()).withBatchSize(batch);
+                EmbedOutput out = EmbedOutput.open(common.out, resume);
+                TextLines in = TextLines.open(input);
+                Progress p = new Progress("embed", lines, common.quiet)) {
+            SentenceEncoder precise = base.withPrecision(precision);
+            SentenceEncoder e = r == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(r));
+            List<String> ids = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
+            for (TextLines.Line l = in.next(); l != null; l = in.next()) {
+                String id = Integer.toString(l.number());
+                if (l.error() != null) {
+                    skip(out, id, l.error());
+                } else if (!l.text().isBlank() && !out.done(id)) {
+                    ids.add(id);
+                    texts.add(role + l.text());
+                }
+                p.step();
+                if (texts.size() == batch) {
+                    out.add(ids, e.embed(texts));
+                    ids.clear();
+                    texts.clear();
+                }
+            }
+            if (!texts.isEmpty()) {
+                out.add(ids, e.embed(texts));
+            }
+            return out.summary();
+        }
+    }
+
+    private EmbedOutput.Summary embedImages() throws IOException {
+        Path dir = Path.of(model);
+        if (!Files.exists(dir)) {
+            throw new IllegalArgumentException("model: '" + model + "' is neither a bundled encoder nor an existing path");
+        }
+        if (ModelArgs.kind(dir) != ModelArgs.Kind.CLIP) {
+            throw new IllegalArgumentException("model: embed supports CLIP image towers and the bundled sentence encoders; "
+                    + dir + " holds a " + ModelArgs.kind(dir) + " model");
+        }
+        List<Path> files = Images.list(input);
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("--input: no PNG/JPEG/GIF/BMP images in " + input);
+        }
+        TokenReducer r = reducer(null);
+        try (ClipModel base = ClipModel.load(dir, common.device());
+                EmbedOutput out = EmbedOutput.open(common.out, resume)) {
+            List<Path> todo = files.stream().filter(f -> !out.done(id(f))).toList();
+            try (Progress p = new Progress("embed", todo.size(), common.quiet)) {
+                ClipModel precise = base.withPrecision(precision);
+                ClipModel c = r == null ? precise : precise.withReduction(Tower.VISION, TowerReduction.of(r));
+                for (int i = 0; i < todo.size(); i += batch) {
+                    List<BufferedImage> imgs = new ArrayList<>();
+                    List<String> ids = new ArrayList<>();
+                    for (Path f : todo.subList(i, Math.min(todo.size(), i + batch))) {
+                        String id = id(f);
+                        try {
+                            if (id.indexOf('\n') >= 0 || id.indexOf('\r') >= 0) {
+                                throw new IllegalArgumentException("image " + f + " has a line break in its name, "
+                                        + "which ids.txt cannot hold");
+                            }
+                            imgs.add(Images.read(f));
+                            ids.add(id);
+                        } catch (IOException | RuntimeException e) {
+                            skip(out, id, Images.whyUnreadable(f, e));
+                        }
+                        p.step();
+                    }
+                    out.add(ids, c.embed(imgs));
+                }
+            }
+            return out.summary();
+        }
+    }
+
+    private String id(Path file) {
+        return input.relativize(file).toString();
+    }
+
+    /** Lists an input that cannot be embedded in errors.txt, or with --strict stops the run. */
+    private void skip(EmbedOutput out, String id, String reason) throws IOException {
+        out.skip(id, reason);
+        if (strict) {
+            throw new IllegalArgumentException(reason + " (--strict; " + out.rows() + " rows are in " + common.out
+                    + ", and --resume continues)");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.github.tokenreduce.cli.workload;
+
+import io.github.tokenreduce.cli.measure.Interleaved;
+import io.github.tokenreduce.cli.measure.ProcessStats;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.nn.Precision;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Times a workload unreduced, with each method at each level, and with its peer, interleaved in one
+ * run ({@link Interleaved}), and relates each time to the FLOPs of the schedule it actually applied.
+ */
+public final class BenchRunner {
+
+    /** One configuration's measurement. */
+    public record Row(String label, String method, double level, Precision precision, double medianSeconds, double minSeconds,
+            double maxSeconds, double itemsPerSecond, double speedup, double speedupInPrecision, double vsPeer,
+            double gflops,
+            double flopsIdeal, long peakRssBytes, long peakGrowthBytes, double faultsPerRun, int[] tokensPerLayer,
+            Fidelity vsFp32) {
+
+        /**
+         * Measured speed-up over the unreduced model at the same precision, against the FLOPs-ideal one
+         * (1 = at the FLOPs limit).
+         */
+        public double efficiency() {
+            return flopsIdeal == 0 ? Double.NaN : speedupInPrecision / flopsIdeal;
+        }
+    }
+
+    /**
+     * A low-precision configuration against the float32 one with the same method and level: the
+     * smallest cosine between corresponding output rows, the largest absolute difference, and whether
+     * every layer kept the same number of tokens.
+     */
+    public record Fidelity(double minCosine, double maxAbsError, boolean sameTokens) {
+
+        static Fidelity of(float[][] reference, float[][] low, int[] referenceTokens, int[] lowTokens) {
+            double minCos = 1;
+            double maxErr = 0;
+            for (int i = 0; i < reference.length; i++) {
+                double dot = 0;
+                double na = 0;
+                double nb = 0;
+                for (int j = 0; j < reference[i].length; j++) {
+                    dot += (double) reference[i][j] * low[i][j];
+                    na += (double) reference[i][j] * reference[i][j];
+                    nb += (double) low[i][j] * low[i][j];
+                    maxErr = Math.max(maxErr, Math.abs(reference[i][j] - low[i][j]));
+                }
+                minCos = Math.min(minCos, dot / Math.sqrt(na * nb));
+            }
+            return new Fidelity(minCos, maxErr, java.util.Arrays.equals(referenceTokens, lowTokens));
+        }
+    }
+
+    /**
+     * A workload's results.
+     *
+     * @param loadedRssBytes resident memory with the model loaded, before its first forward
+     * @param workingSetBytes how far the first unreduced forward raised the peak above that: the
+     *     forward's working set over the weights
+     */
+    public record Result(String workload, String unit, int items, List<Row> rows, Row peer, long loadedRssBytes,
+            long workingSetBytes) {}
+
+    private BenchRunner() {}
+
+    /**
+     * Runs {@code methods} × {@code levels} (plus unreduced) at each of {@code precisions}, and the peer
+     * if any. Speed-ups are over the float32 unreduced model; float32 configurations keep their plain
+     * labels ("unreduced", "tome r=16"), others are prefixed with the precision ("bf16 tome r=16").
+     */
+    public static Result run(Workload w, List<String> methods, List<Double> levels, List<Precision> precisions,
+            int warmup, int rounds, long seed, Interleaved.ProgressListener progress) {
+        for (String m : methods) {
+            if (!w.methods().contains(m)) {
+                throw new IllegalArgumentException("method: " + m + " does not apply to " + w.describe() + "; try "
+                        + w.methods());
+            }
+        }
+        Map<String, Workload.Forward> forwards = new LinkedHashMap<>();
+        Map<String, String> methodOf = new LinkedHashMap<>();
+        Map<String, Double> levelOf = new LinkedHashMap<>();
+        Map<String, Precision> precisionOf = new LinkedHashMap<>();
+        List<Precision> all = new ArrayList<>(List.of(Precision.FP32));
+        precisions.stream().filter(p -> !all.contains(p)).forEach(all::add);
+        for (Precision p : all) {
+            String prefix = p == Precision.FP32 ? "" : p.label() + " ";
+            forwards.put(prefix + "unreduced", w.prepare(null, p));
+            methodOf.put(prefix + "unreduced", "unreduced");
+            levelOf.put(prefix + "unreduced", 0.0);
+            precisionOf.put(prefix + "unreduced", p);
+            for (String m : methods) {
+                for (double level : levels) {
+                    TokenReducer r = w.reducer(m, level);
+                    String label = prefix + m + " " + format(level);
+                    forwards.put(label, w.prepare(r, p));
+                    methodOf.put(label, m);
+                    levelOf.put(label, level);
+                    precisionOf.put(label, p);
+                }
+            }
+        }
+        ProcessStats.resetPeak();
+        long loaded = ProcessStats.rss();
+        forwards.get("unreduced").run();
+        long workingSet = Math.max(0, ProcessStats.peakRss() - loaded);
+        Map<String, int[]> tokens = new LinkedHashMap<>();
+        Map<String, Double> flops = new LinkedHashMap<>();
+        for (Map.Entry<String, Workload.Forward> e : forwards.entrySet()) {
+            int[] t = e.getValue().run(); // also a first warm-up
+            tokens.put(e.getKey(), t);
+            flops.put(e.getKey(), e.getValue().flops(t));
+        }
+        List<Interleaved.Contender> contenders = new ArrayList<>();
+        forwards.forEach((k, f) -> contenders.add(new Interleaved.Contender(k, f::run)));
+        w.peer().ifPresent(p -> contenders.add(new Interleaved.Contender(w.peerName(), p)));
+        Map<String, Interleaved.Timing> t = Interleaved.run(contenders, warmup, rounds, seed, progress);
+        double base = t.get("unreduced").median();
+        Interleaved.Timing peerTiming = w.peer().isPresent() ? t.get(w.peerName()) : null;
+        Map<String, Fidelity> fidelity = new LinkedHashMap<>();
+        for (String k : forwards.keySet()) {
+            Precision p = precisionOf.get(k);
+            if (p != Precision.FP32) {
+                String reference = k.substring(p.label().length() + 1);
+                fidelity.put(k, Fidelity.of(forwards.get(reference).outputs(), forwards.get(k).outputs(),
+                        tokens.get(reference), tokens.get(k)));
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (String k : forwards.keySet()) {
+            Interleaved.Timing x = t.get(k);
+            Precision p = precisionOf.get(k);
+            double samePrecision = t.get((p == Precision.FP32 ? "" : p.label() + " ") + "unreduced").median();
+            rows.add(new Row(k, methodOf.get(k), levelOf.get(k), precisionOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
+                    base / x.median(), samePrecision / x.median(), peerTiming == null ? Double.NaN : peerTiming.median() / x.median(),
+                    flops.get(k) / 1e9, flops.get("unreduced") / flops.get(k), x.peakRssBytes(), x.peakGrowthBytes(), x.faultsPerRun(),
+                    tokens.get(k), fidelity.get(k)));
+        }
+        Row peer = peerTiming == null ? null : new Row(w.peerName(), "peer", 0, Precision.FP32, peerTiming.median(), peerTiming.min(),
+                peerTiming.max(), w.items() / peerTiming.median(), base / peerTiming.median(), Double.NaN, 1, Double.NaN,
+                Double.NaN, peerTiming.peakRssBytes(), peerTiming.peakGrowthBytes(), peerTiming.faultsPerRun(), new int[0], null);
+        return new Result(w.describe(), w.unit(), w.items(), rows, peer, loaded, workingSet);
+    }
+
+    static String format(double level) {
+        return level == Math.rint(level) ? "r=" + (long) level : "keep " + level;
+    }
+}

@@ -1,0 +1,172 @@
+package io.github.tokenreduce.cli.workload;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.onnxruntime.OrtException;
+import io.github.tokenreduce.cli.measure.Flops;
+import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
+import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.site.Levels;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.text.TextBatch;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A bundled BERT sentence encoder embedding documents (batches of 16, length-bucketed), with
+ * ONNX Runtime Java on the same file as the peer.
+ */
+public final class TextWorkload implements Workload {
+
+    private final BundledEncoder bundled;
+    private final SentenceEncoder owner;
+    private final SentenceEncoder encoder;
+    private final PrecisionViews<SentenceEncoder> precisions;
+    private final OrtSentenceEncoder ort;
+    private final List<SentenceEncoder.Chunk> chunks;
+    private final int batch;
+    private final int texts;
+
+    private TextWorkload(BundledEncoder bundled, SentenceEncoder encoder, OrtSentenceEncoder ort, List<String> docs,
+            int batch) {
+        this.bundled = bundled;
+        this.owner = encoder;
+        this.encoder = encoder.withBatchSize(batch);
+        this.precisions = new PrecisionViews<>(this.encoder, this.encoder::withPrecision);
+        this.ort = ort;
+        this.chunks = encoder.chunk(docs);
+        this.batch = batch;
+        this.texts = docs.size();
+    }
+
+    /** {@code model} on {@code docs} (prefixed as a passage), with an ONNX Runtime peer. */
+    public static TextWorkload of(BundledEncoder model, List<String> docs, int batch) throws IOException {
+        SentenceEncoder e = model.load(Device.cpu());
+        try {
+            List<String> prefixed = new ArrayList<>();
+            for (String d : docs) {
+                prefixed.add(model.passagePrefix() + d);
+            }
+            return new TextWorkload(model, e, OrtSentenceEncoder.open(model, 0), prefixed, batch);
+        } catch (OrtException ex) {
+            e.close();
+            throw new IOException("cannot open " + model.modelName() + " in ONNX Runtime", ex);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return String.format("%s (%d layers × %d), %d documents (%d chunks), batch %d, length-bucketed",
+                bundled.modelName(), encoder.config().layers(), encoder.config().width(), texts, chunks.size(), batch);
+    }
+
+    @Override
+    public String unit() {
+        return "documents";
+    }
+
+    @Override
+    public int items() {
+        return texts;
+    }
+
+    @Override
+    public List<String> methods() {
+        return List.of("tome", "crossget", "madtp");
+    }
+
+    @Override
+    public List<Double> defaultLevels() {
+        return List.of(0.9, 0.8, 0.7);
+    }
+
+    @Override
+    public Schedule schedule(String method, double level) {
+        return Levels.textSchedule(level);
+    }
+
+
+    @Override
+    public boolean proportionalAttention() {
+        return false;
+    }
+
+    @Override
+    public Forward prepare(TokenReducer reducer, Precision precision) {
+        SentenceEncoder p = precisions.get(precision);
+        SentenceEncoder e = reducer == null ? p : p.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+        return new Forward() {
+            private double flops;
+
+            @Override
+            public int[] run() {
+                Pass p = pass(e, chunks, batch);
+                flops = p.flops();
+                return p.lastTokens();
+            }
+
+            @Override
+            public float[][] outputs() {
+                return SentenceEncoder.combine(texts, chunks, e.pool(chunks));
+            }
+
+            @Override
+            public double flops(int[] tokensPerLayer) {
+                return flops; // summed over the buckets of the last run
+            }
+        };
+    }
+
+    /** FLOPs of one pass, and the tokens after each layer in its last batch. */
+    public record Pass(double flops, int[] lastTokens) {}
+
+    /** One pass of {@code e} over {@code chunks} in length buckets of {@code batch}. */
+    public static Pass pass(SentenceEncoder e, List<SentenceEncoder.Chunk> chunks, int batch) {
+        int[] last = null;
+        double total = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (List<Integer> bucket : SentenceEncoder.buckets(chunks, batch)) {
+                List<long[]> rows = new ArrayList<>();
+                for (int k : bucket) {
+                    rows.add(chunks.get(k).ids());
+                }
+                TextBatch b = SentenceEncoder.padded(rows);
+                SentenceEncoder.Encoded out = e.encode(m, b);
+                out.pooled().close();
+                total += Flops.stack(b.batch(), b.length(), out.tokensPerLayer(), e.config().width(),
+                        e.config().intermediate());
+                last = out.tokensPerLayer();
+            }
+        }
+        return new Pass(total, last);
+    }
+
+    @Override
+    public Optional<Runnable> peer() {
+        return Optional.of(() -> {
+            try {
+                ort.pool(chunks, batch);
+            } catch (OrtException ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        try {
+            ort.close();
+        } catch (OrtException ignored) {
+            // nothing held that matters at exit
+        }
+        owner.close();
+    }
+}
