@@ -1,0 +1,180 @@
+package io.github.tokenreduce.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import io.github.tokenreduce.bench.data.Passages;
+import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.clip.ClipImageProcessor;
+import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
+import io.github.tokenreduce.djl.zoo.ReducibleBlock;
+import io.github.tokenreduce.djl.zoo.TextEmbeddingFactory;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Our models served through DJL's own {@code Criteria}, {@code ZooModel} and {@code Predictor}: CLIP
+ * image embeddings on every TorchScript fixture case (the archive as DJL loads it, and its state dict
+ * behind a pending block), a bundled sentence encoder, and the errors for bad arguments and foreign
+ * files. Each predictor equals our model called directly (whose fidelity to the reference code the
+ * fixture tests check), with and without a method attached.
+ */
+class CriteriaServingTest {
+
+    @TestFactory
+    List<DynamicTest> servesClipImageEmbeddings() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("torchscript")) {
+            tests.add(DynamicTest.dynamicTest("archive " + Fixtures.name(dir),
+                    () -> imageEmbeddings(dir, base().optModelPath(dir.resolve("model.pt")))));
+            tests.add(DynamicTest.dynamicTest("state dict " + Fixtures.name(dir),
+                    () -> imageEmbeddings(dir, pending(base()).optModelPath(dir.resolve("state_dict.safetensors")))));
+        }
+        return tests;
+    }
+
+    private static Criteria.Builder<Image, float[]> base() {
+        return Criteria.builder().setTypes(Image.class, float[].class).optEngine("PyTorch")
+                .optTranslatorFactory(new ImageEmbeddingFactory());
+    }
+
+    private static <I, O> Criteria.Builder<I, O> pending(Criteria.Builder<I, O> b) {
+        return b.optBlock(ReducibleBlock.pending()).optOption("hasParameter", "false");
+    }
+
+    private static void imageEmbeddings(Path dir, Criteria.Builder<Image, float[]> criteria) throws Exception {
+        try (ClipModel clip = ClipModel.load(dir.resolve("model.pt"), Device.cpu());
+                NDManager m = NDManager.newBaseManager()) {
+            int size = clip.config().imageSize();
+            List<Image> images = new ArrayList<>();
+            NDList pixels = new NDList();
+            for (int i = 0; i < 3; i++) {
+                BufferedImage b = picture(size + 7 * i, size, i);
+                images.add(ImageFactory.getInstance().fromImage(b));
+                pixels.add(new ClipImageProcessor(size).toTensor(m, b));
+            }
+            NDArray batch = ai.djl.ndarray.NDArrays.stack(pixels);
+            int r = (clip.config().visionTokens() - 1) / 4;
+            ClipModel reduced = clip.withReduction(Tower.VISION,
+                    TowerReduction.of(Defaults.visionSpec("crossget", (double) r, true).reducer()));
+            float[][] plain = served(criteria, "none", images);
+            float[][] cut = served(criteria, "crossget:" + r, images);
+            assertRows(Tensors.rows(clip.imageFeatures(batch)), plain, "unreduced");
+            assertRows(Tensors.rows(reduced.imageFeatures(batch)), cut, "crossget:" + r);
+            assertFalse(java.util.Arrays.deepEquals(plain, cut), "the reduction argument changed nothing");
+        }
+    }
+
+    /** batchPredict over {@code images}, checked against predict one by one. */
+    private static <I> float[][] served(Criteria.Builder<I, float[]> criteria, String reduction, List<I> inputs)
+            throws Exception {
+        try (ZooModel<I, float[]> model = criteria.optArgument("reduction", reduction).build().loadModel();
+                Predictor<I, float[]> p = model.newPredictor()) {
+            float[][] batch = p.batchPredict(inputs).toArray(new float[0][]);
+            assertRows(batch, new float[][] {p.predict(inputs.get(0))}, reduction + ": predict vs batchPredict row 0");
+            return batch;
+        }
+    }
+
+    private static void assertRows(float[][] expected, float[][] actual, String what) {
+        for (int i = 0; i < actual.length; i++) {
+            assertEquals(expected[i].length, actual[i].length, what + " row " + i);
+            for (int j = 0; j < actual[i].length; j++) {
+                assertEquals(expected[i][j], actual[i][j], 1e-4, what + " [" + i + ", " + j + "]");
+            }
+        }
+    }
+
+    /** A deterministic picture: colour gradients and a few rectangles. */
+    private static BufferedImage picture(int w, int h, int seed) {
+        Random rnd = new Random(seed);
+        BufferedImage b = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                b.setRGB(x, y, (x * 255 / w) << 16 | (y * 255 / h) << 8 | (seed * 80 + x + y) & 0xff);
+            }
+        }
+        java.awt.Graphics2D g = b.createGraphics();
+        for (int k = 0; k < 4; k++) {
+            g.setColor(new java.awt.Color(rnd.nextInt(0xffffff)));
+            g.fillRect(rnd.nextInt(w), rnd.nextInt(h), 8 + rnd.nextInt(w / 2), 8 + rnd.nextInt(h / 2));
+        }
+        g.dispose();
+        return b;
+    }
+
+    @Test
+    void servesABundledSentenceEncoder(@TempDir Path empty) throws Exception {
+        List<Passages.Passage> ps = Passages.read(Fixtures.shared().resolve("data/sotu/sotu_passages300.jsonl"));
+        List<String> texts = List.of(ps.get(3).text(), ps.get(11).text(), "A short sentence.");
+        Criteria.Builder<String, float[]> criteria = pending(Criteria.builder().setTypes(String.class, float[].class))
+                .optModelPath(empty).optEngine("PyTorch").optArgument("model", "all-minilm-l6-v2")
+                .optTranslatorFactory(new TextEmbeddingFactory());
+        try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
+            float[][] plain = served(criteria, "none", texts);
+            float[][] cut = served(criteria, "crossget:0.5", texts);
+            assertRows(e.embed(texts), plain, "unreduced");
+            assertRows(e.withReduction(Tower.TEXT, TowerReduction.of(Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2,
+                    "crossget", 0.5).reducer())).embed(texts), cut, "crossget:0.5");
+            assertFalse(java.util.Arrays.equals(plain[0], cut[0]), "the reduction changed nothing on a long text");
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> refusesBadArgumentsAndForeignFiles() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("torchscript")) {
+            Path archive = dir.resolve("model.pt");
+            tests.add(bad("unknown method " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("reduction", "fastmerge:16"), "unknown method 'fastmerge'"));
+            tests.add(bad("level not a number " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("reduction", "tome:lots"), "no number after the colon"));
+            tests.add(bad("fractional vision level " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("reduction", "tome:0.5"), "whole number r"));
+            tests.add(bad("precision " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("precision", "fp16"), "expected fp32, bf16, int8 or auto, got 'fp16'"));
+            tests.add(bad("normalize " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("normalize", "yes"), "normalize: expected true or false"));
+            tests.add(bad("foreign tensors " + Fixtures.name(dir), pending(base())
+                    .optModelPath(dir.resolve("inputs.safetensors")), "belong to no known family"));
+            tests.add(bad("archive for a sentence encoder " + Fixtures.name(dir),
+                    Criteria.builder().setTypes(String.class, float[].class).optEngine("PyTorch")
+                            .optModelPath(archive).optTranslatorFactory(new TextEmbeddingFactory()),
+                    "but the model's block is ai.djl.pytorch.engine.PtSymbolBlock"));
+        }
+        return tests;
+    }
+
+    private static DynamicTest bad(String name, Criteria.Builder<?, ?> criteria, String expected) {
+        return DynamicTest.dynamicTest(name, () -> {
+            Exception e = assertThrows(Exception.class, () -> criteria.build().loadModel().close());
+            String all = e + (e.getCause() == null ? "" : " / " + e.getCause());
+            assertTrue(all.contains(expected), "expected '" + expected + "' in: " + all);
+        });
+    }
+}
