@@ -26,6 +26,10 @@ import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
 import io.github.tokenreduce.djl.zoo.ReducibleBlock;
 import io.github.tokenreduce.djl.zoo.TextEmbeddingFactory;
+import io.github.tokenreduce.djl.zoo.ZeroShotClassificationFactory;
+import io.github.tokenreduce.djl.clip.ClipTokenizer;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.VisionLanguageInput;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -126,6 +130,82 @@ class CriteriaServingTest {
         }
         g.dispose();
         return b;
+    }
+
+    @TestFactory
+    List<DynamicTest> servesClipZeroShotClassification(@TempDir Path tmp) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("torchscript")) {
+            tests.add(DynamicTest.dynamicTest("zero-shot " + Fixtures.name(dir), () -> zeroShot(dir, tmp)));
+        }
+        return tests;
+    }
+
+    private static void zeroShot(Path dir, Path tmp) throws Exception {
+        Path tokenizer = wordTokenizer(Fixtures.json(dir.resolve("fixture.json")), tmp.resolve(dir.getFileName() + ".json"));
+        String[] labels = {"cat", "dog", "red car"};
+        Criteria.Builder<VisionLanguageInput, Classifications> criteria = Criteria.builder()
+                .setTypes(VisionLanguageInput.class, Classifications.class).optEngine("PyTorch")
+                .optModelPath(dir.resolve("model.pt")).optArgument("tokenizer", tokenizer.toString())
+                .optTranslatorFactory(new ZeroShotClassificationFactory());
+        try (ClipModel clip = ClipModel.load(dir.resolve("model.pt"), Device.cpu());
+                ClipTokenizer tok = ClipTokenizer.load(tokenizer, clip.config().context());
+                NDManager m = NDManager.newBaseManager()) {
+            int size = clip.config().imageSize();
+            int r = (clip.config().visionTokens() - 1) / 4;
+            String template = new VisionLanguageInput(null, labels).getHypothesisTemplate(); // DJL's default
+            long[][][] prompts = new long[labels.length][][];
+            for (int k = 0; k < labels.length; k++) {
+                prompts[k] = tok.encode(List.of(template.replace("{}", labels[k])));
+            }
+            for (String reduction : List.of("none", "tome:" + r)) {
+                ClipModel model = reduction.equals("none") ? clip : clip.withReduction(Tower.VISION,
+                        TowerReduction.of(Defaults.visionSpec("tome", (double) r, true).reducer()));
+                try (ZooModel<VisionLanguageInput, Classifications> zoo = criteria.optArgument("reduction", reduction)
+                        .build().loadModel(); Predictor<VisionLanguageInput, Classifications> p = zoo.newPredictor()) {
+                    for (int i = 0; i < 2; i++) {
+                        BufferedImage b = picture(size, size + 9 * i, 10 + i);
+                        Classifications c = p.predict(new VisionLanguageInput(ImageFactory.getInstance().fromImage(b),
+                                labels));
+                        float[] expected = model.classify(new ClipImageProcessor(size).toTensor(m, b).expandDims(0),
+                                prompts).toFloatArray();
+
+                        assertEquals(List.of(labels), c.getClassNames(), reduction + ": the labels in input order");
+                        double sum = 0;
+                        for (int k = 0; k < labels.length; k++) {
+                            assertEquals(expected[k], c.getProbabilities().get(k), 1e-4, reduction + " image " + i
+                                    + " " + labels[k]);
+                            sum += c.getProbabilities().get(k);
+                        }
+                        assertEquals(1.0, sum, 1e-5, "probabilities sum to one");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A word-level {@code tokenizer.json} for a fixture's small vocabulary: a few words at ids 1..,
+     * start and end of text at the ids {@code fixture.json} names.
+     */
+    static Path wordTokenizer(com.google.gson.JsonObject fixture, Path file) throws java.io.IOException {
+        String[] words = {"This", "is", "a", "photo", "of", ".", "cat", "dog", "red", "car", "the", "on", "mat"};
+        StringBuilder vocab = new StringBuilder("\"[UNK]\": 0");
+        for (int i = 0; i < words.length; i++) {
+            vocab.append(", \"").append(words[i]).append("\": ").append(i + 1);
+        }
+        long start = fixture.get("start_of_text").getAsLong();
+        long end = fixture.get("end_of_text").getAsLong();
+        vocab.append(", \"<|startoftext|>\": ").append(start).append(", \"<|endoftext|>\": ").append(end);
+        String special = "{\"id\": %d, \"content\": \"%s\", \"single_word\": false, \"lstrip\": false, "
+                + "\"rstrip\": false, \"normalized\": false, \"special\": true}";
+        String json = "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null, \"added_tokens\": ["
+                + String.format(java.util.Locale.ROOT, special, start, "<|startoftext|>") + ", "
+                + String.format(java.util.Locale.ROOT, special, end, "<|endoftext|>") + "], \"normalizer\": null, "
+                + "\"pre_tokenizer\": {\"type\": \"Whitespace\"}, \"post_processor\": null, \"decoder\": null, "
+                + "\"model\": {\"type\": \"WordLevel\", \"vocab\": {" + vocab + "}, \"unk_token\": \"[UNK]\"}}";
+        java.nio.file.Files.writeString(file, json);
+        return file;
     }
 
     @Test
