@@ -26,6 +26,9 @@ import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
 import io.github.tokenreduce.djl.zoo.ReducibleBlock;
 import io.github.tokenreduce.djl.zoo.TextEmbeddingFactory;
+import io.github.tokenreduce.djl.zoo.ImageTextMatchFactory;
+import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.text.BertTokenizer;
 import io.github.tokenreduce.djl.zoo.ZeroShotClassificationFactory;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
 import ai.djl.modality.Classifications;
@@ -204,6 +207,82 @@ class CriteriaServingTest {
                 + String.format(java.util.Locale.ROOT, special, end, "<|endoftext|>") + "], \"normalizer\": null, "
                 + "\"pre_tokenizer\": {\"type\": \"Whitespace\"}, \"post_processor\": null, \"decoder\": null, "
                 + "\"model\": {\"type\": \"WordLevel\", \"vocab\": {" + vocab + "}, \"unk_token\": \"[UNK]\"}}";
+        java.nio.file.Files.writeString(file, json);
+        return file;
+    }
+
+    @TestFactory
+    List<DynamicTest> servesBlipImageTextMatching(@TempDir Path tmp) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("blip")) {
+            for (Path weights : Fixtures.weights(dir)) {
+                tests.add(DynamicTest.dynamicTest("match " + Fixtures.name(dir) + "/" + weights.getFileName(),
+                        () -> imageTextMatch(weights, tmp)));
+            }
+        }
+        return tests;
+    }
+
+    private static void imageTextMatch(Path weights, Path tmp) throws Exception {
+        Path tokenizer = bertTokenizer(tmp.resolve("bert-tokenizer.json"));
+        List<String> texts = List.of("a cat on the mat", "the red car", "a dog");
+        Criteria.Builder<VisionLanguageInput, Float> criteria = pending(Criteria.builder()
+                .setTypes(VisionLanguageInput.class, Float.class)).optEngine("PyTorch").optModelPath(weights)
+                .optArgument("tokenizer", tokenizer.toString()).optTranslatorFactory(new ImageTextMatchFactory());
+        try (BlipModel blip = BlipModel.load(weights, Device.cpu());
+                BertTokenizer tok = BertTokenizer.load(tokenizer, 35); NDManager m = NDManager.newBaseManager()) {
+            int size = blip.config().imageSize();
+            int r = (blip.config().visionTokens() - 1) / 4;
+            List<VisionLanguageInput> inputs = new ArrayList<>();
+            NDList pixels = new NDList();
+            for (int i = 0; i < texts.size(); i++) {
+                BufferedImage b = picture(size, size, 20 + i);
+                inputs.add(new VisionLanguageInput(ImageFactory.getInstance().fromImage(b), texts.get(i)));
+                pixels.add(new ClipImageProcessor(size).toTensor(m, b));
+            }
+            NDArray batch = ai.djl.ndarray.NDArrays.stack(pixels);
+            for (String reduction : List.of("none", "tome:" + r)) {
+                BlipModel model = reduction.equals("none") ? blip : blip.withReduction(Tower.VISION,
+                        TowerReduction.of(Defaults.visionSpec("tome", (double) r, true).reducer()));
+                float[] expected = model.itmScores(batch, tok.encode(texts)).toFloatArray();
+                try (ZooModel<VisionLanguageInput, Float> zoo = criteria.optArgument("reduction", reduction).build()
+                        .loadModel(); Predictor<VisionLanguageInput, Float> p = zoo.newPredictor()) {
+                    List<Float> scores = p.batchPredict(inputs);
+                    for (int i = 0; i < texts.size(); i++) {
+                        assertEquals(expected[i], scores.get(i), 1e-4, reduction + " pair " + i);
+                    }
+                    assertEquals(expected[0], p.predict(inputs.get(0)), 1e-4, reduction + ": predict vs batchPredict");
+                }
+            }
+        }
+    }
+
+    /** A BERT WordPiece {@code tokenizer.json} with the special ids of the BLIP fixtures ([CLS] 101, [SEP] 102). */
+    static Path bertTokenizer(Path file) throws java.io.IOException {
+        String[] words = {"a", "cat", "on", "the", "mat", "red", "car", "dog"};
+        StringBuilder vocab = new StringBuilder("\"[PAD]\": 0, \"[UNK]\": 100, \"[CLS]\": 101, \"[SEP]\": 102");
+        for (int i = 0; i < words.length; i++) {
+            vocab.append(", \"").append(words[i]).append("\": ").append(200 + i);
+        }
+        String special = "{\"id\": %d, \"content\": \"%s\", \"single_word\": false, \"lstrip\": false, "
+                + "\"rstrip\": false, \"normalized\": false, \"special\": true}";
+        String cls = "{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}";
+        String sep = "{\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 0}}";
+        String a = "{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}";
+        String bSeq = "{\"Sequence\": {\"id\": \"B\", \"type_id\": 1}}";
+        String json = "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null, \"added_tokens\": ["
+                + String.format(java.util.Locale.ROOT, special, 0, "[PAD]") + ", "
+                + String.format(java.util.Locale.ROOT, special, 100, "[UNK]") + ", "
+                + String.format(java.util.Locale.ROOT, special, 101, "[CLS]") + ", "
+                + String.format(java.util.Locale.ROOT, special, 102, "[SEP]") + "], "
+                + "\"normalizer\": {\"type\": \"BertNormalizer\", \"clean_text\": true, \"handle_chinese_chars\": true, "
+                + "\"strip_accents\": null, \"lowercase\": true}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}, "
+                + "\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [" + cls + ", " + a + ", " + sep
+                + "], \"pair\": [" + cls + ", " + a + ", " + sep + ", " + bSeq + ", " + sep + "], \"special_tokens\": {"
+                + "\"[CLS]\": {\"id\": \"[CLS]\", \"ids\": [101], \"tokens\": [\"[CLS]\"]}, "
+                + "\"[SEP]\": {\"id\": \"[SEP]\", \"ids\": [102], \"tokens\": [\"[SEP]\"]}}}, \"decoder\": null, "
+                + "\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"continuing_subword_prefix\": \"##\", "
+                + "\"max_input_chars_per_word\": 100, \"vocab\": {" + vocab + "}}}";
         java.nio.file.Files.writeString(file, json);
         return file;
     }

@@ -3,6 +3,7 @@ package io.github.tokenreduce.djl.zoo;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.weights.torch.TorchScriptArchive;
 
 import java.util.Map;
@@ -34,7 +35,12 @@ public final class DjlModels {
      * @param source what the tensors come from, for errors
      */
     public static WrappedModel wrap(Map<String, NDArray> tensors, NDManager manager, String source) {
+        return wrap(tensors, null, manager, source);
+    }
+
+    /** As {@link #wrap(Map, NDManager, String)}, with the model's Hugging Face {@code config.json} (null: none). */
+    public static WrappedModel wrap(Map<String, NDArray> tensors, JsonObject config, NDManager manager, String source) {
         ModelFamily family = ModelFamily.recognise(tensors.keySet(), source);
-        return new WrappedModel(family, family.build(tensors, manager));
+        return new WrappedModel(family, family.build(tensors, config, manager));
     }
 }

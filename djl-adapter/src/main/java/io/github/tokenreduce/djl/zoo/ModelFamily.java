@@ -2,6 +2,7 @@ package io.github.tokenreduce.djl.zoo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.blip.BlipModel;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.vilt.ViltModel;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 
 /**
  * The model families a set of parameters can belong to, recognised from the parameter names alone
@@ -22,10 +22,10 @@ import java.util.function.BiFunction;
 public enum ModelFamily {
     /** CLIP in OpenAI's naming (OpenAI's TorchScript releases, OpenCLIP state dicts). */
     CLIP_OPENAI(List.of("visual.transformer.resblocks.", "token_embedding.weight"),
-            (t, m) -> ClipModel.of(t, m, null)),
+            (t, c, m) -> ClipModel.of(t, c, m, null)),
     /** CLIP in Hugging Face's naming ({@code CLIPModel}). */
     CLIP_HF(List.of("vision_model.embeddings.class_embedding", "text_model.embeddings.token_embedding.weight"),
-            (t, m) -> ClipModel.of(t, m, null)),
+            (t, c, m) -> ClipModel.of(t, c, m, null)),
     /** BLIP image-text matching, Hugging Face naming. */
     BLIP_HF(List.of("vision_model.embeddings.class_embedding", "text_encoder.embeddings.word_embeddings.weight"),
             BlipModel::of),
@@ -35,16 +35,16 @@ public enum ModelFamily {
     /** ViLT, Hugging Face naming. */
     VILT(List.of("vilt.embeddings.cls_token"), ViltModel::of),
     /** ViT / DeiT classifiers, Hugging Face naming. */
-    VIT_HF(List.of("vit.embeddings.cls_token"), (t, m) -> VitModel.of(t, m, null)),
+    VIT_HF(List.of("vit.embeddings.cls_token"), (t, c, m) -> VitModel.of(t, c, m, null)),
     /** DeiT classifiers, Hugging Face naming. */
-    DEIT_HF(List.of("deit.embeddings.cls_token"), (t, m) -> VitModel.of(t, m, null)),
+    DEIT_HF(List.of("deit.embeddings.cls_token"), (t, c, m) -> VitModel.of(t, c, m, null)),
     /** ViT classifiers, timm naming. */
-    VIT_TIMM(List.of("cls_token", "patch_embed.proj.weight"), (t, m) -> VitModel.of(t, m, null));
+    VIT_TIMM(List.of("cls_token", "patch_embed.proj.weight"), (t, c, m) -> VitModel.of(t, c, m, null));
 
     private final List<String> markers;
-    private final BiFunction<Map<String, NDArray>, NDManager, AutoCloseable> builder;
+    private final Builder builder;
 
-    ModelFamily(List<String> markers, BiFunction<Map<String, NDArray>, NDManager, AutoCloseable> builder) {
+    ModelFamily(List<String> markers, Builder builder) {
         this.markers = markers;
         this.builder = builder;
     }
@@ -73,9 +73,16 @@ public enum ModelFamily {
 
     /**
      * Our model of this family on {@code tensors} (shared, not copied), built on {@code manager},
-     * which the model does not own.
+     * which the model does not own; {@code config} is a Hugging Face {@code config.json} or null (the
+     * geometry is then read from the tensor shapes).
      */
-    public AutoCloseable build(Map<String, NDArray> tensors, NDManager manager) {
-        return builder.apply(tensors, manager);
+    public AutoCloseable build(Map<String, NDArray> tensors, JsonObject config, NDManager manager) {
+        return builder.build(tensors, config, manager);
+    }
+
+    /** Builds a family's model on shared tensors. */
+    @FunctionalInterface
+    private interface Builder {
+        AutoCloseable build(Map<String, NDArray> tensors, JsonObject config, NDManager manager);
     }
 }

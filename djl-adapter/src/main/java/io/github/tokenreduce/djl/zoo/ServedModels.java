@@ -6,6 +6,7 @@ import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.translate.TranslateException;
 import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.WeightFiles;
 
 import java.io.IOException;
@@ -33,7 +34,8 @@ final class ServedModels {
             } else {
                 Path path = pendingPath(model, task);
                 WeightFiles.Loaded files = WeightFiles.load(path, model.getNDManager(), model.getNDManager().getDevice());
-                w = DjlModels.wrap(files.tensors(), model.getNDManager(), files.source().toString());
+                w = DjlModels.wrap(files.tensors(), ModelFiles.config(path), model.getNDManager(),
+                        files.source().toString());
             }
         } catch (IOException e) {
             throw new TranslateException(task + ": cannot read the model at " + model.getModelPath() + ": " + e.getMessage(), e);
@@ -106,5 +108,17 @@ final class ServedModels {
     /** Rows of [B, E] scaled to unit length when {@code normalize}. */
     static NDArray unit(NDArray rows, boolean normalize) {
         return normalize ? rows.div(rows.norm(new int[] {1}, true).maximum(1e-12f)) : rows;
+    }
+
+    /** A [B, L] integer array as rows. */
+    static long[][] longRows(NDArray a) {
+        int b = (int) a.getShape().get(0);
+        int l = (int) a.getShape().get(1);
+        long[] flat = a.toLongArray();
+        long[][] out = new long[b][];
+        for (int i = 0; i < b; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * l, (i + 1) * l);
+        }
+        return out;
     }
 }

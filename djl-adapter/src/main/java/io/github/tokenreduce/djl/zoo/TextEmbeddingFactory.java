@@ -1,7 +1,6 @@
 package io.github.tokenreduce.djl.zoo;
 
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.Batchifier;
@@ -72,8 +71,7 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
         SentenceEncoder precise = encoder.withPrecision(ServedModels.precision(arguments));
         SentenceEncoder served = spec == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(spec.reducer()));
         model.setBlock(ReducibleBlock.of(in -> {
-            long[][] ids = rows(in.get(0));
-            TextBatch batch = new TextBatch(ids, rows(in.get(1)));
+            TextBatch batch = new TextBatch(ServedModels.longRows(in.get(0)), ServedModels.longRows(in.get(1)));
             return new NDList(served.encode(in.get(0).getManager(), batch).pooled());
         }, "sentence embeddings, reduction " + (spec == null ? "none" : spec.toJson())));
         return new TextTranslator(served);
@@ -107,17 +105,6 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
             case "cls" -> SentenceEncoderConfig.Pooling.CLS;
             default -> throw new IllegalArgumentException("pooling: expected mean or cls, got '" + p + "'");
         };
-    }
-
-    private static long[][] rows(NDArray a) {
-        int b = (int) a.getShape().get(0);
-        int l = (int) a.getShape().get(1);
-        long[] flat = a.toLongArray();
-        long[][] out = new long[b][];
-        for (int i = 0; i < b; i++) {
-            out[i] = Arrays.copyOfRange(flat, i * l, (i + 1) * l);
-        }
-        return out;
     }
 
     /** Texts to chunks of ids and mask [C, L]; pooled chunks [C, W] to one unit vector per text. */

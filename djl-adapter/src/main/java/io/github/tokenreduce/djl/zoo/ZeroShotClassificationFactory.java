@@ -64,12 +64,10 @@ public final class ZeroShotClassificationFactory extends ServingFactory<VisionLa
 
     /** Ids [K, context] as K classes of one prompt each. */
     private static long[][][] prompts(NDArray ids) {
-        int k = (int) ids.getShape().get(0);
-        int ctx = (int) ids.getShape().get(1);
-        long[] flat = ids.toLongArray();
-        long[][][] out = new long[k][1][];
-        for (int i = 0; i < k; i++) {
-            out[i][0] = java.util.Arrays.copyOfRange(flat, i * ctx, (i + 1) * ctx);
+        long[][] rows = ServedModels.longRows(ids);
+        long[][][] out = new long[rows.length][][];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = new long[][] {rows[i]};
         }
         return out;
     }
