@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * OpenAI-style CLIP TorchScript archives ({@code shared/fixtures/torchscript}, every case): loaded by
@@ -57,7 +56,7 @@ class TorchScriptWrapTest {
             WrappedModel w = DjlModels.wrap(zoo);
             assertEquals(ModelFamily.CLIP_OPENAI, w.family());
             ClipModel clip = w.as(ClipModel.class);
-            matchesArchive(dir, clip, m);
+            ClipFixtureTest.matchesReference(dir, clip, m); // encode_image, encode_text, forward
             reduces(dir, clip, m);
 
             // the weights are the module's own tensors: scaling one in place moves our output with it
@@ -76,20 +75,8 @@ class TorchScriptWrapTest {
     private static void loaded(Path dir) throws Exception {
         try (NDManager m = NDManager.newBaseManager(); ClipModel clip = ClipModel.load(dir.resolve("model.pt"),
                 Device.cpu())) {
-            matchesArchive(dir, clip, m);
+            ClipFixtureTest.matchesReference(dir, clip, m); // encode_image, encode_text, forward
         }
-    }
-
-    private static void matchesArchive(Path dir, ClipModel clip, NDManager m) {
-        Map<String, NDArray> in = Fixtures.tensors(dir.resolve("inputs.safetensors"), m);
-        Map<String, NDArray> exp = Fixtures.tensors(dir.resolve("expected.safetensors"), m);
-        long[][] ids = Fixtures.rows(in.get("input_ids"));
-        NDArray pixels = in.get("pixel_values");
-        assertClose(exp.get("image_embeds"), clip.imageFeatures(pixels), 1e-4, "encode_image");
-        assertClose(exp.get("text_embeds"), clip.textFeatures(m, ids), 1e-4, "encode_text");
-        NDArray logits = clip.logitsPerImage(pixels, ids);
-        assertClose(exp.get("logits_per_image"), logits, 1e-4, "forward: logits_per_image");
-        assertClose(exp.get("logits_per_text"), logits.transpose(), 1e-4, "forward: logits_per_text");
     }
 
     /** ToMe on the vision tower at r = a quarter of the patches: fewer tokens after every block, outputs finite. */

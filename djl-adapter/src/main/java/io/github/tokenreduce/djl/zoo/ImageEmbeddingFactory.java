@@ -4,7 +4,6 @@ import ai.djl.Model;
 import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
@@ -50,16 +49,12 @@ public final class ImageEmbeddingFactory extends ServingFactory<Image, float[]> 
     }
 
     /** Images to pixels [B, 3, S, S]; embeddings [B, E] to rows. */
-    private record ImageTranslator(ClipImageProcessor processor) implements Translator<Image, float[]> {
+    private static final class ImageTranslator extends BatchingTranslator<Image, float[]> {
 
-        @Override
-        public NDList processInput(TranslatorContext ctx, Image input) {
-            return batchProcessInput(ctx, List.of(input));
-        }
+        private final ClipImageProcessor processor;
 
-        @Override
-        public float[] processOutput(TranslatorContext ctx, NDList list) {
-            return batchProcessOutput(ctx, list).get(0);
+        ImageTranslator(ClipImageProcessor processor) {
+            this.processor = processor;
         }
 
         @Override
@@ -74,11 +69,6 @@ public final class ImageEmbeddingFactory extends ServingFactory<Image, float[]> 
         @Override
         public List<float[]> batchProcessOutput(TranslatorContext ctx, NDList list) {
             return Arrays.asList(Tensors.rows(list.singletonOrThrow()));
-        }
-
-        @Override
-        public Batchifier getBatchifier() {
-            return Batchifier.STACK; // batchProcessInput/Output above do the batching
         }
     }
 }

@@ -5,7 +5,6 @@ import ai.djl.modality.cv.VisionLanguageInput;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
@@ -81,17 +80,14 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
     }
 
     /** Pairs to pixels [B, 3, S, S], ids and mask [B, L]; scores [B] to one float each. */
-    private record MatchTranslator(ClipImageProcessor processor, BertTokenizer tokenizer)
-            implements Translator<VisionLanguageInput, Float> {
+    private static final class MatchTranslator extends BatchingTranslator<VisionLanguageInput, Float> {
 
-        @Override
-        public NDList processInput(TranslatorContext ctx, VisionLanguageInput input) {
-            return batchProcessInput(ctx, List.of(input));
-        }
+        private final ClipImageProcessor processor;
+        private final BertTokenizer tokenizer;
 
-        @Override
-        public Float processOutput(TranslatorContext ctx, NDList list) {
-            return batchProcessOutput(ctx, list).get(0);
+        MatchTranslator(ClipImageProcessor processor, BertTokenizer tokenizer) {
+            this.processor = processor;
+            this.tokenizer = tokenizer;
         }
 
         @Override
@@ -118,11 +114,6 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
                 out.add(x);
             }
             return out;
-        }
-
-        @Override
-        public Batchifier getBatchifier() {
-            return Batchifier.STACK; // batchProcessInput/Output above do the batching
         }
     }
 }

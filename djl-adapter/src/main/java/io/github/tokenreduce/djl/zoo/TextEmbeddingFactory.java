@@ -3,7 +3,6 @@ package io.github.tokenreduce.djl.zoo;
 import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
@@ -108,19 +107,15 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
     }
 
     /** Texts to chunks of ids and mask [C, L]; pooled chunks [C, W] to one unit vector per text. */
-    private record TextTranslator(SentenceEncoder encoder) implements Translator<String, float[]> {
+    private static final class TextTranslator extends BatchingTranslator<String, float[]> {
+
+        private final SentenceEncoder encoder;
+
+        TextTranslator(SentenceEncoder encoder) {
+            this.encoder = encoder;
+        }
 
         private static final String CHUNKS = "tokenreduce.chunks";
-
-        @Override
-        public NDList processInput(TranslatorContext ctx, String input) {
-            return batchProcessInput(ctx, List.of(input));
-        }
-
-        @Override
-        public float[] processOutput(TranslatorContext ctx, NDList list) {
-            return batchProcessOutput(ctx, list).get(0);
-        }
 
         @Override
         public NDList batchProcessInput(TranslatorContext ctx, List<String> inputs) {
@@ -135,11 +130,6 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
         public List<float[]> batchProcessOutput(TranslatorContext ctx, NDList list) {
             Chunks c = (Chunks) ctx.getAttachment(CHUNKS);
             return Arrays.asList(SentenceEncoder.combine(c.texts(), c.chunks(), Tensors.rows(list.singletonOrThrow())));
-        }
-
-        @Override
-        public Batchifier getBatchifier() {
-            return Batchifier.STACK; // batchProcessInput/Output above do the batching
         }
     }
 
