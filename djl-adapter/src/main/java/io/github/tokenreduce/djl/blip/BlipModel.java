@@ -2,6 +2,7 @@ package io.github.tokenreduce.djl.blip;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonObject;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -86,7 +87,12 @@ public final class BlipModel implements AutoCloseable {
 
     /** Builds a model from tensors on {@code manager} (not owned by the model). */
     public static BlipModel of(Map<String, NDArray> tensors, NDManager manager) {
-        BlipLoader.Loaded l = BlipLoader.fromTensors("(in memory)", tensors, null);
+        return of(tensors, null, manager);
+    }
+
+    /** As {@link #of(Map, NDManager)}, with a Hugging Face {@code config.json} (null: inferred). */
+    public static BlipModel of(Map<String, NDArray> tensors, JsonObject config, NDManager manager) {
+        BlipLoader.Loaded l = BlipLoader.fromTensors("(in memory)", tensors, config);
         return new BlipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class), Matmuls.FP32);
     }
 

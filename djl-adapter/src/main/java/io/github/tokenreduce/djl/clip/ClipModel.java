@@ -2,6 +2,7 @@ package io.github.tokenreduce.djl.clip;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonObject;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -111,7 +112,13 @@ public final class ClipModel implements AutoCloseable {
      * The model does not own {@code manager}: closing the model leaves it open.
      */
     public static ClipModel of(Map<String, NDArray> tensors, NDManager manager, Activation activation) {
-        ClipLoader.Loaded l = ClipLoader.fromTensors("(in memory)", tensors, null, manager,
+        return of(tensors, null, manager, activation);
+    }
+
+    /** As {@link #of(Map, NDManager, Activation)}, with a Hugging Face {@code config.json} (null: inferred). */
+    public static ClipModel of(Map<String, NDArray> tensors, JsonObject config, NDManager manager,
+            Activation activation) {
+        ClipLoader.Loaded l = ClipLoader.fromTensors("(in memory)", tensors, config, manager,
                 manager.getDevice(), activation);
         return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class),
                 TextPadding.MASKED, Matmuls.FP32);

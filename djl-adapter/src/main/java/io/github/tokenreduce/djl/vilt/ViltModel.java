@@ -2,6 +2,7 @@ package io.github.tokenreduce.djl.vilt;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonObject;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -80,7 +81,12 @@ public final class ViltModel implements AutoCloseable {
 
     /** Builds a model from tensors on {@code manager} (not owned by the model). */
     public static ViltModel of(Map<String, NDArray> tensors, NDManager manager) {
-        ViltLoader.Loaded l = ViltLoader.fromTensors("(in memory)", tensors, null, manager);
+        return of(tensors, null, manager);
+    }
+
+    /** As {@link #of(Map, NDManager)}, with a Hugging Face {@code config.json} (null: inferred). */
+    public static ViltModel of(Map<String, NDArray> tensors, JsonObject config, NDManager manager) {
+        ViltLoader.Loaded l = ViltLoader.fromTensors("(in memory)", tensors, config, manager);
         return new ViltModel(manager, false, l.config(), l.weights(), KeyMasking.ALWAYS, null, Matmuls.FP32);
     }
 

@@ -2,6 +2,7 @@ package io.github.tokenreduce.djl.vit;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonObject;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.github.tokenreduce.core.TokenSet;
@@ -72,7 +73,13 @@ public final class VitModel implements AutoCloseable {
 
     /** Builds a model from tensors on {@code manager} (not owned by the model). */
     public static VitModel of(Map<String, NDArray> tensors, NDManager manager, VitLoader.Overrides overrides) {
-        VitLoader.Loaded l = VitLoader.fromTensors("(in memory)", tensors, null, overrides, manager);
+        return of(tensors, null, manager, overrides);
+    }
+
+    /** As {@link #of(Map, NDManager, VitLoader.Overrides)}, with a Hugging Face {@code config.json} (null: inferred). */
+    public static VitModel of(Map<String, NDArray> tensors, JsonObject config, NDManager manager,
+            VitLoader.Overrides overrides) {
+        VitLoader.Loaded l = VitLoader.fromTensors("(in memory)", tensors, config, overrides, manager);
         return new VitModel(manager, false, l.config(), l.weights(), null, Matmuls.FP32);
     }
 

@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import io.github.tokenreduce.djl.weights.torch.TorchCheckpoint;
+import io.github.tokenreduce.djl.weights.torch.TorchScriptArchive;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,9 @@ import java.util.stream.Stream;
 /**
  * The one entry point for model weights: a directory or a file holding {@code .safetensors},
  * sharded safetensors ({@code model.safetensors.index.json}), or a PyTorch checkpoint
- * ({@code .bin}, {@code .pth}, {@code .pt}: zip or legacy {@code torch.save}). The format is chosen
+ * ({@code .bin}, {@code .pth}, {@code .pt}: zip or legacy {@code torch.save}), or a TorchScript archive
+ * ({@code torch.jit.save}, OpenAI's CLIP releases: its parameters read through the PyTorch engine,
+ * {@link TorchScriptArchive}, its code never run). The format is chosen
  * by content, not by extension. A training checkpoint ({@code {"model": state_dict, "epoch": ...}})
  * yields its state dict; its plain values (epoch, config, a MADTP temperature) come along in
  * {@link Loaded#values()}.
@@ -58,6 +61,9 @@ public final class WeightFiles {
         boolean json = file.getFileName().toString().endsWith(".json");
         if (!json && head.length >= 9 && head[8] == '{') { // an 8-byte header length, then the JSON header
             return new Loaded(file, Safetensors.load(file, manager, device), Map.of());
+        }
+        if (!json && TorchScriptArchive.isArchive(file)) {
+            return new Loaded(file, TorchScriptArchive.load(file, manager, device), Map.of());
         }
         if (!json && TorchCheckpoint.sniff(head)) {
             TorchCheckpoint ckpt = TorchCheckpoint.read(file);

@@ -141,7 +141,7 @@ public final class TorchCheckpoint {
                 String n = e.nextElement().getName();
                 int slash = n.indexOf('/');
                 String rest = slash < 0 ? n : n.substring(slash + 1);
-                if (rest.startsWith("code/") || rest.equals("constants.pkl")) {
+                if (TorchScriptArchive.isScriptEntry(n)) {
                     script = true;
                 }
                 if (rest.equals("data.pkl")) {
@@ -154,7 +154,8 @@ public final class TorchCheckpoint {
             }
             if (script) {
                 throw new IllegalArgumentException(name + " is a TorchScript archive (torch.jit.save), not a state dict: "
-                        + "load the weights from a torch.save(model.state_dict()) file instead");
+                        + "load it with WeightFiles (or a model's load), which reads its parameters through the PyTorch "
+                        + "engine (TorchScriptArchive)");
             }
             if (prefix == null) {
                 throw new IllegalArgumentException("not a PyTorch checkpoint: " + name + " is a zip without data.pkl");

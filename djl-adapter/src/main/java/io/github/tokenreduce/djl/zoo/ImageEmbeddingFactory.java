@@ -1,0 +1,74 @@
+package io.github.tokenreduce.djl.zoo;
+
+import ai.djl.Model;
+import ai.djl.modality.cv.Image;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.clip.ClipImageProcessor;
+import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code Criteria} for CLIP image embeddings, {@code Image → float[]}: the projected image features
+ * ({@code encode_image}; unit length with {@code normalize=true}) of our CLIP, with the method the
+ * {@code reduction} argument names on the image tower ({@link ReductionArgument}) and the linear
+ * layers in {@code precision} (fp32, bf16, int8, auto). Images are resized (shortest side, bicubic),
+ * centre-cropped and normalised as CLIP does ({@link ClipImageProcessor}); {@code batchPredict}
+ * runs one batch.
+ */
+public final class ImageEmbeddingFactory extends ServingFactory<Image, float[]> {
+
+    private static final String TASK = "ImageEmbeddingFactory";
+
+    /** A factory for {@code Criteria.optTranslatorFactory}. */
+    public ImageEmbeddingFactory() {
+        super(Image.class, float[].class);
+    }
+
+    @Override
+    Translator<Image, float[]> build(Model model, Map<String, ?> arguments) throws TranslateException {
+        ReductionArgument reduction = ReductionArgument.parse(arguments.get("reduction"));
+        boolean normalize = ServedModels.flag(arguments, "normalize", false);
+        ClipModel clip = ServedModels.stateDict(model, ClipModel.class, TASK)
+                .withPrecision(ServedModels.precision(arguments));
+        ReducerSpec spec = reduction.visionSpec();
+        ClipModel served = spec == null ? clip : clip.withReduction(Tower.VISION, TowerReduction.of(spec.reducer()));
+        model.setBlock(ReducibleBlock.of(in -> new NDList(ServedModels.unit(served.imageFeatures(in.get(0)), normalize)),
+                "CLIP image embeddings, reduction " + (spec == null ? "none" : spec.toJson())));
+        return new ImageTranslator(new ClipImageProcessor(clip.config().imageSize()));
+    }
+
+    /** Images to pixels [B, 3, S, S]; embeddings [B, E] to rows. */
+    private static final class ImageTranslator extends BatchingTranslator<Image, float[]> {
+
+        private final ClipImageProcessor processor;
+
+        ImageTranslator(ClipImageProcessor processor) {
+            this.processor = processor;
+        }
+
+        @Override
+        public NDList batchProcessInput(TranslatorContext ctx, List<Image> inputs) {
+            NDList pixels = new NDList();
+            for (Image image : inputs) {
+                pixels.add(processor.toTensor(ctx.getNDManager(), image));
+            }
+            return new NDList(NDArrays.stack(pixels));
+        }
+
+        @Override
+        public List<float[]> batchProcessOutput(TranslatorContext ctx, NDList list) {
+            return Arrays.asList(Tensors.rows(list.singletonOrThrow()));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.github.tokenreduce.djl.zoo;
+
+import ai.djl.Model;
+import ai.djl.modality.cv.VisionLanguageInput;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.clip.ClipImageProcessor;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.text.BertTokenizer;
+import io.github.tokenreduce.djl.text.TextBatch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code Criteria} for BLIP image-text matching, {@code VisionLanguageInput → Float}: the ITM
+ * probability that the input's image and text match, with the method the {@code reduction}
+ * argument names on the image tower and the linear layers in {@code precision}. The BERT
+ * {@code tokenizer.json} is read from the model folder, or from the {@code tokenizer} argument;
+ * texts are cut to {@code maxLength} word pieces (35 unless given, BLIP's retrieval setting). Images
+ * are resized (shortest side), centre-cropped and normalised with CLIP's statistics, which BLIP
+ * uses ({@link ClipImageProcessor}; BLIP itself resizes to a square without cropping, the same for
+ * square images). {@code batchPredict} runs one batch.
+ */
+public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageInput, Float> {
+
+    /** A factory for {@code Criteria.optTranslatorFactory}. */
+    public ImageTextMatchFactory() {
+        super(VisionLanguageInput.class, Float.class);
+    }
+
+    @Override
+    Translator<VisionLanguageInput, Float> build(Model model, Map<String, ?> arguments) throws TranslateException {
+        ReductionArgument reduction = ReductionArgument.parse(arguments.get("reduction"));
+        int maxLength = maxLength(arguments.get("maxLength"));
+        Path dir = Files.isDirectory(model.getModelPath()) ? model.getModelPath() : model.getModelPath().getParent();
+        Path tokenizerPath = arguments.get("tokenizer") != null ? Paths.get(arguments.get("tokenizer").toString()) : dir;
+        BlipModel blip = ServedModels.stateDict(model, BlipModel.class, task())
+                .withPrecision(ServedModels.precision(arguments));
+        BertTokenizer tokenizer;
+        try {
+            tokenizer = ServedModels.closeWith(model, BertTokenizer.load(tokenizerPath, maxLength));
+        } catch (IOException e) {
+            throw new TranslateException(task() + ": cannot read the tokenizer at " + tokenizerPath + ": "
+                    + e.getMessage(), e);
+        }
+        ReducerSpec spec = reduction.visionSpec();
+        BlipModel served = spec == null ? blip : blip.withReduction(Tower.VISION, TowerReduction.of(spec.reducer()));
+        model.setBlock(ReducibleBlock.of(in -> new NDList(served.itmScores(in.get(0),
+                new TextBatch(ServedModels.longRows(in.get(1)), ServedModels.longRows(in.get(2))))),
+                "BLIP image-text matching, reduction " + (spec == null ? "none" : spec.toJson())));
+        return new MatchTranslator(new ClipImageProcessor(blip.config().imageSize()), tokenizer);
+    }
+
+    private static int maxLength(Object value) {
+        if (value == null) {
+            return 35;
+        }
+        try {
+            int n = Integer.parseInt(value.toString().trim());
+            if (n >= 2) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("maxLength: expected a whole number >= 2, got '" + value + "'");
+    }
+
+    /** Pairs to pixels [B, 3, S, S], ids and mask [B, L]; scores [B] to one float each. */
+    private static final class MatchTranslator extends BatchingTranslator<VisionLanguageInput, Float> {
+
+        private final ClipImageProcessor processor;
+        private final BertTokenizer tokenizer;
+
+        MatchTranslator(ClipImageProcessor processor, BertTokenizer tokenizer) {
+            this.processor = processor;
+            this.tokenizer = tokenizer;
+        }
+
+        @Override
+        public NDList batchProcessInput(TranslatorContext ctx, List<VisionLanguageInput> inputs) {
+            NDManager m = ctx.getNDManager();
+            NDList pixels = new NDList();
+            List<String> texts = new ArrayList<>();
+            for (VisionLanguageInput in : inputs) {
+                if (in.getImage() == null || in.getText() == null) {
+                    throw new IllegalArgumentException("input: image-text matching needs an image and a text "
+                            + "(new VisionLanguageInput(image, text)), got " + (in.getImage() == null ? "no image" : "no text"));
+                }
+                pixels.add(processor.toTensor(m, in.getImage()));
+                texts.add(in.getText());
+            }
+            TextBatch t = tokenizer.encode(texts);
+            return new NDList(NDArrays.stack(pixels), m.create(t.ids()), m.create(t.mask()));
+        }
+
+        @Override
+        public List<Float> batchProcessOutput(TranslatorContext ctx, NDList list) {
+            List<Float> out = new ArrayList<>();
+            for (float x : list.singletonOrThrow().toFloatArray()) {
+                out.add(x);
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.github.tokenreduce.djl.zoo;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.translate.TranslateException;
+import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.weights.ModelFiles;
+import io.github.tokenreduce.djl.weights.WeightFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What our translator factories serve for a DJL model {@code Criteria} loaded: its TorchScript
+ * module's parameters wrapped (no copy), or, behind a {@link ReducibleBlock#pending()} placeholder,
+ * the weights at the model path loaded onto the model's manager. Either way the result is freed
+ * with the {@code ZooModel}.
+ */
+final class ServedModels {
+
+    private ServedModels() {}
+
+    /** Our model for {@code model}, which must be of type {@code type} ({@code task} names the factory for errors). */
+    static <T> T stateDict(Model model, Class<T> type, String task) throws TranslateException {
+        WrappedModel w;
+        try {
+            if (model.getBlock() instanceof PtSymbolBlock) {
+                w = DjlModels.wrap(model);
+            } else {
+                Path path = pendingPath(model, task);
+                WeightFiles.Loaded files = WeightFiles.load(path, model.getNDManager(), model.getNDManager().getDevice());
+                w = DjlModels.wrap(files.tensors(), ModelFiles.config(path), model.getNDManager(),
+                        files.source().toString());
+            }
+        } catch (IOException e) {
+            throw new TranslateException(task + ": cannot read the model at " + model.getModelPath() + ": " + e.getMessage(), e);
+        }
+        if (!type.isInstance(w.model())) {
+            throw new IllegalArgumentException(task + ": the model at " + model.getModelPath() + " was recognised as "
+                    + w.family() + ", but this factory serves " + type.getSimpleName() + " models");
+        }
+        return type.cast(w.model());
+    }
+
+    /**
+     * The model path behind a pending placeholder.
+     *
+     * @throws IllegalArgumentException when the block is neither a TorchScript module nor our placeholder
+     */
+    static Path pendingPath(Model model, String task) {
+        Block b = model.getBlock();
+        if (!(b instanceof ReducibleBlock r && r.isPending())) {
+            throw new IllegalArgumentException(task + ": expected a TorchScript archive loaded by the PyTorch engine "
+                    + "(optModelPath(file.pt)) or a folder of weights behind optBlock(ReducibleBlock.pending()) with "
+                    + "optOption(\"hasParameter\", \"false\"), but the model's block is "
+                    + (b == null ? "missing" : b.getClass().getName()));
+        }
+        return modelFile(model);
+    }
+
+    /**
+     * What {@code optModelPath} named: DJL keeps a file's folder as the model path and the file's
+     * name (without extension) as the model name, so a file of that name in the folder is it.
+     */
+    private static Path modelFile(Model model) {
+        Path dir = model.getModelPath();
+        if (Files.isDirectory(dir)) {
+            for (String ext : new String[] {"", ".safetensors", ".pt", ".pth", ".bin"}) {
+                Path f = dir.resolve(model.getName() + ext);
+                if (Files.isRegularFile(f)) {
+                    return f;
+                }
+            }
+        }
+        return dir;
+    }
+
+    /** Frees {@code resource} (a model owning its own manager) when {@code model} is closed. */
+    static <T extends AutoCloseable> T closeWith(Model model, T resource) {
+        model.getNDManager().attachInternal("tokenreduce-" + UUID.randomUUID(), resource);
+        return resource;
+    }
+
+    /** The {@code precision} argument (fp32 unless given). */
+    static Precision precision(Map<String, ?> arguments) {
+        Object p = arguments.get("precision");
+        return p == null ? Precision.FP32 : Precision.parse(p.toString());
+    }
+
+    /** A boolean argument, {@code dflt} when absent; anything but true/false is an error naming it. */
+    static boolean flag(Map<String, ?> arguments, String name, boolean dflt) {
+        Object v = arguments.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        String s = v.toString().trim();
+        if (!s.equalsIgnoreCase("true") && !s.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException(name + ": expected true or false, got '" + v + "'");
+        }
+        return Boolean.parseBoolean(s);
+    }
+
+    /** Rows of [B, E] scaled to unit length when {@code normalize}. */
+    static NDArray unit(NDArray rows, boolean normalize) {
+        return normalize ? rows.div(rows.norm(new int[] {1}, true).maximum(1e-12f)) : rows;
+    }
+
+    /** A [B, L] integer array as rows. */
+    static long[][] longRows(NDArray a) {
+        int b = (int) a.getShape().get(0);
+        int l = (int) a.getShape().get(1);
+        long[] flat = a.toLongArray();
+        long[][] out = new long[b][];
+        for (int i = 0; i < b; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * l, (i + 1) * l);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,137 @@
+package io.github.tokenreduce.djl.zoo;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderConfig;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.text.TextBatch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code Criteria} for sentence embeddings, {@code String → float[]}: our BERT-style sentence
+ * encoder with the method the {@code reduction} argument names ({@link ReductionArgument}; a
+ * bundled encoder's documented default for {@code auto}) and the linear layers in {@code precision}.
+ * Embeddings are unit length, langchain4j's way ({@link SentenceEncoder#embed}: texts longer than
+ * 510 word pieces are embedded in chunks, averaged). The model is a bundled encoder named by the
+ * {@code model} argument ({@code all-minilm-l6-v2}, {@code bge-small-en-v1.5}, {@code e5-small-v2};
+ * also read from a {@code serving.properties} in the model folder), or the folder's single
+ * {@code .onnx} export with its {@code tokenizer.json} (argument {@code pooling}: mean or cls;
+ * mean unless given), behind {@code optBlock(ReducibleBlock.pending())}.
+ */
+public final class TextEmbeddingFactory extends ServingFactory<String, float[]> {
+
+    private static final String TASK = "TextEmbeddingFactory";
+
+    /** A factory for {@code Criteria.optTranslatorFactory}. */
+    public TextEmbeddingFactory() {
+        super(String.class, float[].class);
+    }
+
+    @Override
+    Translator<String, float[]> build(Model model, Map<String, ?> arguments) throws TranslateException {
+        ReductionArgument reduction = ReductionArgument.parse(arguments.get("reduction"));
+        Path path = ServedModels.pendingPath(model, TASK);
+        BundledEncoder bundled = null;
+        SentenceEncoder encoder;
+        try {
+            if (arguments.get("model") != null) {
+                String name = arguments.get("model").toString();
+                bundled = BundledEncoder.byName(name).orElseThrow(() -> new IllegalArgumentException(
+                        "model: unknown bundled encoder '" + name + "'; expected one of "
+                                + Arrays.stream(BundledEncoder.values()).map(BundledEncoder::modelName).toList()));
+                encoder = bundled.load(model.getNDManager().getDevice());
+            } else {
+                Path onnx = onnx(path);
+                encoder = SentenceEncoder.fromOnnx(onnx, onnx.resolveSibling("tokenizer.json"), pooling(arguments),
+                        model.getNDManager().getDevice());
+            }
+        } catch (IOException e) {
+            throw new TranslateException(TASK + ": cannot read the encoder at " + path + ": " + e.getMessage(), e);
+        }
+        ServedModels.closeWith(model, encoder);
+        ReducerSpec spec = reduction.textSpec(bundled);
+        SentenceEncoder precise = encoder.withPrecision(ServedModels.precision(arguments));
+        SentenceEncoder served = spec == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(spec.reducer()));
+        model.setBlock(ReducibleBlock.of(in -> {
+            TextBatch batch = new TextBatch(ServedModels.longRows(in.get(0)), ServedModels.longRows(in.get(1)));
+            return new NDList(served.encode(in.get(0).getManager(), batch).pooled());
+        }, "sentence embeddings, reduction " + (spec == null ? "none" : spec.toJson())));
+        return new TextTranslator(served);
+    }
+
+    private static Path onnx(Path folder) throws IOException {
+        if (Files.isRegularFile(folder) && folder.getFileName().toString().endsWith(".onnx")) {
+            return folder;
+        }
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(TASK + ": expected a folder holding one .onnx file and tokenizer.json, "
+                    + "or the argument model=<bundled encoder>, but " + folder + " is not a folder");
+        }
+        List<Path> found;
+        try (Stream<Path> s = Files.list(folder)) {
+            found = s.filter(p -> p.getFileName().toString().endsWith(".onnx")).sorted().toList();
+        }
+        if (found.size() != 1 || !Files.isRegularFile(folder.resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException(TASK + ": expected one .onnx file and tokenizer.json in " + folder
+                    + ", or the argument model=<bundled encoder>; found " + found.size() + " .onnx file(s)"
+                    + (Files.isRegularFile(folder.resolve("tokenizer.json")) ? "" : " and no tokenizer.json"));
+        }
+        return found.get(0);
+    }
+
+    private static SentenceEncoderConfig.Pooling pooling(Map<String, ?> arguments) {
+        Object p = arguments.get("pooling");
+        String v = p == null ? "mean" : p.toString().trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "mean" -> SentenceEncoderConfig.Pooling.MEAN;
+            case "cls" -> SentenceEncoderConfig.Pooling.CLS;
+            default -> throw new IllegalArgumentException("pooling: expected mean or cls, got '" + p + "'");
+        };
+    }
+
+    /** Texts to chunks of ids and mask [C, L]; pooled chunks [C, W] to one unit vector per text. */
+    private static final class TextTranslator extends BatchingTranslator<String, float[]> {
+
+        private final SentenceEncoder encoder;
+
+        TextTranslator(SentenceEncoder encoder) {
+            this.encoder = encoder;
+        }
+
+        private static final String CHUNKS = "tokenreduce.chunks";
+
+        @Override
+        public NDList batchProcessInput(TranslatorContext ctx, List<String> inputs) {
+            List<SentenceEncoder.Chunk> chunks = encoder.chunk(inputs);
+            ctx.setAttachment(CHUNKS, new Chunks(inputs.size(), chunks));
+            TextBatch batch = SentenceEncoder.padded(chunks.stream().map(SentenceEncoder.Chunk::ids).toList());
+            NDManager m = ctx.getNDManager();
+            return new NDList(m.create(batch.ids()), m.create(batch.mask()));
+        }
+
+        @Override
+        public List<float[]> batchProcessOutput(TranslatorContext ctx, NDList list) {
+            Chunks c = (Chunks) ctx.getAttachment(CHUNKS);
+            return Arrays.asList(SentenceEncoder.combine(c.texts(), c.chunks(), Tensors.rows(list.singletonOrThrow())));
+        }
+    }
+
+    private record Chunks(int texts, List<SentenceEncoder.Chunk> chunks) {}
+}

@@ -1,0 +1,339 @@
+package io.github.tokenreduce.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.modality.cv.VisionLanguageInput;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import io.github.tokenreduce.bench.data.Passages;
+import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.clip.ClipImageProcessor;
+import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.clip.ClipTokenizer;
+import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.text.BertTokenizer;
+import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
+import io.github.tokenreduce.djl.zoo.ImageTextMatchFactory;
+import io.github.tokenreduce.djl.zoo.ReducibleBlock;
+import io.github.tokenreduce.djl.zoo.TextEmbeddingFactory;
+import io.github.tokenreduce.djl.zoo.ZeroShotClassificationFactory;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Our models served through DJL's own {@code Criteria}, {@code ZooModel} and {@code Predictor}: CLIP
+ * image embeddings on every TorchScript fixture case (the archive as DJL loads it, and its state dict
+ * behind a pending block), a bundled sentence encoder, and the errors for bad arguments and foreign
+ * files. Each predictor equals our model called directly (whose fidelity to the reference code the
+ * fixture tests check), with and without a method attached.
+ */
+class CriteriaServingTest {
+
+    @TestFactory
+    List<DynamicTest> servesClipImageEmbeddings() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("torchscript")) {
+            tests.add(DynamicTest.dynamicTest("archive " + Fixtures.name(dir),
+                    () -> imageEmbeddings(dir, base().optModelPath(dir.resolve("model.pt")))));
+            tests.add(DynamicTest.dynamicTest("state dict " + Fixtures.name(dir),
+                    () -> imageEmbeddings(dir, pending(base()).optModelPath(dir.resolve("state_dict.safetensors")))));
+        }
+        return tests;
+    }
+
+    private static Criteria.Builder<Image, float[]> base() {
+        return Criteria.builder().setTypes(Image.class, float[].class).optEngine("PyTorch")
+                .optTranslatorFactory(new ImageEmbeddingFactory());
+    }
+
+    private static <I, O> Criteria.Builder<I, O> pending(Criteria.Builder<I, O> b) {
+        return b.optBlock(ReducibleBlock.pending()).optOption("hasParameter", "false");
+    }
+
+    private static void imageEmbeddings(Path dir, Criteria.Builder<Image, float[]> criteria) throws Exception {
+        try (ClipModel clip = ClipModel.load(dir.resolve("model.pt"), Device.cpu());
+                NDManager m = NDManager.newBaseManager()) {
+            int size = clip.config().imageSize();
+            List<Image> images = new ArrayList<>();
+            NDList pixels = new NDList();
+            for (int i = 0; i < 3; i++) {
+                BufferedImage b = picture(size + 7 * i, size, i);
+                images.add(ImageFactory.getInstance().fromImage(b));
+                pixels.add(new ClipImageProcessor(size).toTensor(m, b));
+            }
+            NDArray batch = ai.djl.ndarray.NDArrays.stack(pixels);
+            int r = (clip.config().visionTokens() - 1) / 4;
+            ClipModel reduced = clip.withReduction(Tower.VISION,
+                    TowerReduction.of(Defaults.visionSpec("crossget", (double) r, true).reducer()));
+            float[][] plain = served(criteria, "none", images);
+            float[][] cut = served(criteria, "crossget:" + r, images);
+            assertRows(Tensors.rows(clip.imageFeatures(batch)), plain, "unreduced");
+            assertRows(Tensors.rows(reduced.imageFeatures(batch)), cut, "crossget:" + r);
+            assertFalse(java.util.Arrays.deepEquals(plain, cut), "the reduction argument changed nothing");
+        }
+    }
+
+    /** batchPredict over {@code images}, checked against predict one by one. */
+    private static <I> float[][] served(Criteria.Builder<I, float[]> criteria, String reduction, List<I> inputs)
+            throws Exception {
+        try (ZooModel<I, float[]> model = criteria.optArgument("reduction", reduction).build().loadModel();
+                Predictor<I, float[]> p = model.newPredictor()) {
+            float[][] batch = p.batchPredict(inputs).toArray(new float[0][]);
+            assertRows(batch, new float[][] {p.predict(inputs.get(0))}, reduction + ": predict vs batchPredict row 0");
+            return batch;
+        }
+    }
+
+    private static void assertRows(float[][] expected, float[][] actual, String what) {
+        for (int i = 0; i < actual.length; i++) {
+            assertEquals(expected[i].length, actual[i].length, what + " row " + i);
+            for (int j = 0; j < actual[i].length; j++) {
+                assertEquals(expected[i][j], actual[i][j], 1e-4, what + " [" + i + ", " + j + "]");
+            }
+        }
+    }
+
+    /** A deterministic picture: colour gradients and a few rectangles. */
+    private static BufferedImage picture(int w, int h, int seed) {
+        Random rnd = new Random(seed);
+        BufferedImage b = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                b.setRGB(x, y, (x * 255 / w) << 16 | (y * 255 / h) << 8 | (seed * 80 + x + y) & 0xff);
+            }
+        }
+        java.awt.Graphics2D g = b.createGraphics();
+        for (int k = 0; k < 4; k++) {
+            g.setColor(new java.awt.Color(rnd.nextInt(0xffffff)));
+            g.fillRect(rnd.nextInt(w), rnd.nextInt(h), 8 + rnd.nextInt(w / 2), 8 + rnd.nextInt(h / 2));
+        }
+        g.dispose();
+        return b;
+    }
+
+    @TestFactory
+    List<DynamicTest> servesClipZeroShotClassification(@TempDir Path tmp) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("torchscript")) {
+            tests.add(DynamicTest.dynamicTest("zero-shot " + Fixtures.name(dir), () -> zeroShot(dir, tmp)));
+        }
+        return tests;
+    }
+
+    private static void zeroShot(Path dir, Path tmp) throws Exception {
+        Path tokenizer = wordTokenizer(Fixtures.json(dir.resolve("fixture.json")), tmp.resolve(dir.getFileName() + ".json"));
+        String[] labels = {"cat", "dog", "red car"};
+        Criteria.Builder<VisionLanguageInput, Classifications> criteria = Criteria.builder()
+                .setTypes(VisionLanguageInput.class, Classifications.class).optEngine("PyTorch")
+                .optModelPath(dir.resolve("model.pt")).optArgument("tokenizer", tokenizer.toString())
+                .optTranslatorFactory(new ZeroShotClassificationFactory());
+        try (ClipModel clip = ClipModel.load(dir.resolve("model.pt"), Device.cpu());
+                ClipTokenizer tok = ClipTokenizer.load(tokenizer, clip.config().context());
+                NDManager m = NDManager.newBaseManager()) {
+            int size = clip.config().imageSize();
+            int r = (clip.config().visionTokens() - 1) / 4;
+            String template = new VisionLanguageInput(null, labels).getHypothesisTemplate(); // DJL's default
+            long[][][] prompts = new long[labels.length][][];
+            for (int k = 0; k < labels.length; k++) {
+                prompts[k] = tok.encode(List.of(template.replace("{}", labels[k])));
+            }
+            for (String reduction : List.of("none", "tome:" + r)) {
+                ClipModel model = reduction.equals("none") ? clip : clip.withReduction(Tower.VISION,
+                        TowerReduction.of(Defaults.visionSpec("tome", (double) r, true).reducer()));
+                try (ZooModel<VisionLanguageInput, Classifications> zoo = criteria.optArgument("reduction", reduction)
+                        .build().loadModel(); Predictor<VisionLanguageInput, Classifications> p = zoo.newPredictor()) {
+                    for (int i = 0; i < 2; i++) {
+                        BufferedImage b = picture(size, size + 9 * i, 10 + i);
+                        Classifications c = p.predict(new VisionLanguageInput(ImageFactory.getInstance().fromImage(b),
+                                labels));
+                        float[] expected = model.classify(new ClipImageProcessor(size).toTensor(m, b).expandDims(0),
+                                prompts).toFloatArray();
+
+                        assertEquals(List.of(labels), c.getClassNames(), reduction + ": the labels in input order");
+                        double sum = 0;
+                        for (int k = 0; k < labels.length; k++) {
+                            assertEquals(expected[k], c.getProbabilities().get(k), 1e-4, reduction + " image " + i
+                                    + " " + labels[k]);
+                            sum += c.getProbabilities().get(k);
+                        }
+                        assertEquals(1.0, sum, 1e-5, "probabilities sum to one");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A word-level {@code tokenizer.json} for a fixture's small vocabulary: a few words at ids 1..,
+     * start and end of text at the ids {@code fixture.json} names.
+     */
+    static Path wordTokenizer(com.google.gson.JsonObject fixture, Path file) throws java.io.IOException {
+        String[] words = {"This", "is", "a", "photo", "of", ".", "cat", "dog", "red", "car", "the", "on", "mat"};
+        StringBuilder vocab = new StringBuilder("\"[UNK]\": 0");
+        for (int i = 0; i < words.length; i++) {
+            vocab.append(", \"").append(words[i]).append("\": ").append(i + 1);
+        }
+        long start = fixture.get("start_of_text").getAsLong();
+        long end = fixture.get("end_of_text").getAsLong();
+        vocab.append(", \"<|startoftext|>\": ").append(start).append(", \"<|endoftext|>\": ").append(end);
+        String special = "{\"id\": %d, \"content\": \"%s\", \"single_word\": false, \"lstrip\": false, "
+                + "\"rstrip\": false, \"normalized\": false, \"special\": true}";
+        String json = "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null, \"added_tokens\": ["
+                + String.format(java.util.Locale.ROOT, special, start, "<|startoftext|>") + ", "
+                + String.format(java.util.Locale.ROOT, special, end, "<|endoftext|>") + "], \"normalizer\": null, "
+                + "\"pre_tokenizer\": {\"type\": \"Whitespace\"}, \"post_processor\": null, \"decoder\": null, "
+                + "\"model\": {\"type\": \"WordLevel\", \"vocab\": {" + vocab + "}, \"unk_token\": \"[UNK]\"}}";
+        java.nio.file.Files.writeString(file, json);
+        return file;
+    }
+
+    @TestFactory
+    List<DynamicTest> servesBlipImageTextMatching(@TempDir Path tmp) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("blip")) {
+            for (Path weights : Fixtures.weights(dir)) {
+                tests.add(DynamicTest.dynamicTest("match " + Fixtures.name(dir) + "/" + weights.getFileName(),
+                        () -> imageTextMatch(weights, tmp)));
+            }
+        }
+        return tests;
+    }
+
+    private static void imageTextMatch(Path weights, Path tmp) throws Exception {
+        Path tokenizer = bertTokenizer(tmp.resolve("bert-tokenizer.json"));
+        List<String> texts = List.of("a cat on the mat", "the red car", "a dog");
+        Criteria.Builder<VisionLanguageInput, Float> criteria = pending(Criteria.builder()
+                .setTypes(VisionLanguageInput.class, Float.class)).optEngine("PyTorch").optModelPath(weights)
+                .optArgument("tokenizer", tokenizer.toString()).optTranslatorFactory(new ImageTextMatchFactory());
+        try (BlipModel blip = BlipModel.load(weights, Device.cpu());
+                BertTokenizer tok = BertTokenizer.load(tokenizer, 35); NDManager m = NDManager.newBaseManager()) {
+            int size = blip.config().imageSize();
+            int r = (blip.config().visionTokens() - 1) / 4;
+            List<VisionLanguageInput> inputs = new ArrayList<>();
+            NDList pixels = new NDList();
+            for (int i = 0; i < texts.size(); i++) {
+                BufferedImage b = picture(size, size, 20 + i);
+                inputs.add(new VisionLanguageInput(ImageFactory.getInstance().fromImage(b), texts.get(i)));
+                pixels.add(new ClipImageProcessor(size).toTensor(m, b));
+            }
+            NDArray batch = ai.djl.ndarray.NDArrays.stack(pixels);
+            for (String reduction : List.of("none", "tome:" + r)) {
+                BlipModel model = reduction.equals("none") ? blip : blip.withReduction(Tower.VISION,
+                        TowerReduction.of(Defaults.visionSpec("tome", (double) r, true).reducer()));
+                float[] expected = model.itmScores(batch, tok.encode(texts)).toFloatArray();
+                try (ZooModel<VisionLanguageInput, Float> zoo = criteria.optArgument("reduction", reduction).build()
+                        .loadModel(); Predictor<VisionLanguageInput, Float> p = zoo.newPredictor()) {
+                    List<Float> scores = p.batchPredict(inputs);
+                    for (int i = 0; i < texts.size(); i++) {
+                        assertEquals(expected[i], scores.get(i), 1e-4, reduction + " pair " + i);
+                    }
+                    assertEquals(expected[0], p.predict(inputs.get(0)), 1e-4, reduction + ": predict vs batchPredict");
+                }
+            }
+        }
+    }
+
+    /** A BERT WordPiece {@code tokenizer.json} with the special ids of the BLIP fixtures ([CLS] 101, [SEP] 102). */
+    static Path bertTokenizer(Path file) throws java.io.IOException {
+        String[] words = {"a", "cat", "on", "the", "mat", "red", "car", "dog"};
+        StringBuilder vocab = new StringBuilder("\"[PAD]\": 0, \"[UNK]\": 100, \"[CLS]\": 101, \"[SEP]\": 102");
+        for (int i = 0; i < words.length; i++) {
+            vocab.append(", \"").append(words[i]).append("\": ").append(200 + i);
+        }
+        String special = "{\"id\": %d, \"content\": \"%s\", \"single_word\": false, \"lstrip\": false, "
+                + "\"rstrip\": false, \"normalized\": false, \"special\": true}";
+        String cls = "{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}";
+        String sep = "{\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 0}}";
+        String a = "{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}";
+        String bSeq = "{\"Sequence\": {\"id\": \"B\", \"type_id\": 1}}";
+        String json = "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null, \"added_tokens\": ["
+                + String.format(java.util.Locale.ROOT, special, 0, "[PAD]") + ", "
+                + String.format(java.util.Locale.ROOT, special, 100, "[UNK]") + ", "
+                + String.format(java.util.Locale.ROOT, special, 101, "[CLS]") + ", "
+                + String.format(java.util.Locale.ROOT, special, 102, "[SEP]") + "], "
+                + "\"normalizer\": {\"type\": \"BertNormalizer\", \"clean_text\": true, \"handle_chinese_chars\": true, "
+                + "\"strip_accents\": null, \"lowercase\": true}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}, "
+                + "\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [" + cls + ", " + a + ", " + sep
+                + "], \"pair\": [" + cls + ", " + a + ", " + sep + ", " + bSeq + ", " + sep + "], \"special_tokens\": {"
+                + "\"[CLS]\": {\"id\": \"[CLS]\", \"ids\": [101], \"tokens\": [\"[CLS]\"]}, "
+                + "\"[SEP]\": {\"id\": \"[SEP]\", \"ids\": [102], \"tokens\": [\"[SEP]\"]}}}, \"decoder\": null, "
+                + "\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"continuing_subword_prefix\": \"##\", "
+                + "\"max_input_chars_per_word\": 100, \"vocab\": {" + vocab + "}}}";
+        java.nio.file.Files.writeString(file, json);
+        return file;
+    }
+
+    @Test
+    void servesABundledSentenceEncoder(@TempDir Path empty) throws Exception {
+        List<Passages.Passage> ps = Passages.read(Fixtures.shared().resolve("data/sotu/sotu_passages300.jsonl"));
+        List<String> texts = List.of(ps.get(3).text(), ps.get(11).text(), "A short sentence.");
+        Criteria.Builder<String, float[]> criteria = pending(Criteria.builder().setTypes(String.class, float[].class))
+                .optModelPath(empty).optEngine("PyTorch").optArgument("model", "all-minilm-l6-v2")
+                .optTranslatorFactory(new TextEmbeddingFactory());
+        try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
+            float[][] plain = served(criteria, "none", texts);
+            float[][] cut = served(criteria, "crossget:0.5", texts);
+            assertRows(e.embed(texts), plain, "unreduced");
+            assertRows(e.withReduction(Tower.TEXT, TowerReduction.of(Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2,
+                    "crossget", 0.5).reducer())).embed(texts), cut, "crossget:0.5");
+            assertFalse(java.util.Arrays.equals(plain[0], cut[0]), "the reduction changed nothing on a long text");
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> refusesBadArgumentsAndForeignFiles() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("torchscript")) {
+            Path archive = dir.resolve("model.pt");
+            tests.add(bad("unknown method " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("reduction", "fastmerge:16"), "unknown method 'fastmerge'"));
+            tests.add(bad("level not a number " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("reduction", "tome:lots"), "no number after the colon"));
+            tests.add(bad("fractional vision level " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("reduction", "tome:0.5"), "whole number r"));
+            tests.add(bad("precision " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("precision", "fp16"), "expected fp32, bf16, int8 or auto, got 'fp16'"));
+            tests.add(bad("normalize " + Fixtures.name(dir), base().optModelPath(archive)
+                    .optArgument("normalize", "yes"), "normalize: expected true or false"));
+            tests.add(bad("foreign tensors " + Fixtures.name(dir), pending(base())
+                    .optModelPath(dir.resolve("inputs.safetensors")), "belong to no known family"));
+            tests.add(bad("archive for a sentence encoder " + Fixtures.name(dir),
+                    Criteria.builder().setTypes(String.class, float[].class).optEngine("PyTorch")
+                            .optModelPath(archive).optTranslatorFactory(new TextEmbeddingFactory()),
+                    "but the model's block is ai.djl.pytorch.engine.PtSymbolBlock"));
+        }
+        return tests;
+    }
+
+    private static DynamicTest bad(String name, Criteria.Builder<?, ?> criteria, String expected) {
+        return DynamicTest.dynamicTest(name, () -> {
+            Exception e = assertThrows(Exception.class, () -> criteria.build().loadModel().close());
+            String all = e + (e.getCause() == null ? "" : " / " + e.getCause());
+            assertTrue(all.contains(expected), "expected '" + expected + "' in: " + all);
+        });
+    }
+}
