@@ -16,7 +16,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-import io.github.tokenreduce.bench.data.Passages;
+import io.github.tokenreduce.cli.data.Passages;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.blip.BlipModel;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.site.Tower;

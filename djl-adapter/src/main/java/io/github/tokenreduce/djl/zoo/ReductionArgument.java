@@ -1,6 +1,6 @@
 package io.github.tokenreduce.djl.zoo;
 
-import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.site.Defaults;
 import io.github.tokenreduce.djl.site.Levels;

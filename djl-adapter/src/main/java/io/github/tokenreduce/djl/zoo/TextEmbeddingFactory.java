@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;

@@ -9,7 +9,7 @@ import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tokenreduce.core.ReducerSpec;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.site.Defaults;
 import org.junit.jupiter.api.Test;
