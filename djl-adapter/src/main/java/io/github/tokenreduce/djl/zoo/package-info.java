@@ -1,0 +1,10 @@
+/**
+ * DJL-native entry points: wrapping a model the user already loaded ({@link
+ * io.github.tokenreduce.djl.zoo.DjlModels}, the family recognised from parameter names by {@link
+ * io.github.tokenreduce.djl.zoo.ModelFamily}) and serving every family through {@code Criteria} with
+ * {@code TranslatorFactory}s whose {@code reduction} and {@code precision} arguments attach a method.
+ *
+ * <p>May use {@code core}, every model package of {@code djl}, DJL (api and the PyTorch engine) and
+ * Gson. Nothing in the model packages may use this one. See docs/models.md, "From DJL".
+ */
+package io.github.tokenreduce.djl.zoo;
