@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.Schedule;
@@ -60,7 +59,7 @@ class VitTomeFixtureTest {
             assertEquals(geometry.get("tokens").getAsInt(), vit.config().tokens());
             Map<String, NDArray> in = Fixtures.tensors(dir.resolve("inputs.safetensors"), m);
             Map<String, NDArray> exp = Fixtures.tensors(dir.resolve("expected.safetensors"), m);
-            Schedule schedule = schedule(spec.get("r"), vit.config().layers());
+            Schedule schedule = Fixtures.tomeSchedule(spec.get("r"), vit.config().layers());
             long[] perLayer = exp.get("r_" + name).toLongArray();
             for (int l = 0; l < perLayer.length; l++) {
                 assertEquals(perLayer[l], schedule.removals(l, Integer.MAX_VALUE / 2), "parse_r at layer " + l);
@@ -73,21 +72,5 @@ class VitTomeFixtureTest {
             assertClose(exp.get("features_" + name), out.features(), 1e-4, name + " features");
             assertCounts(exp.get("tokens_" + name), out.tokensPerLayer(), name + " tokens after each block");
         }
-    }
-
-    /** ToMe's {@code parse_r} forms: an int (constant r), {@code [r, inflection]}, or a list per layer. */
-    private static Schedule schedule(JsonElement r, int layers) {
-        if (r.isJsonPrimitive()) {
-            return Schedule.constant(r.getAsInt());
-        }
-        JsonArray a = r.getAsJsonArray();
-        if (a.size() == 2 && !a.get(1).getAsString().matches("\\d+")) {
-            return Schedule.inflection(a.get(0).getAsInt(), a.get(1).getAsDouble(), layers);
-        }
-        int[] perLayer = new int[a.size()];
-        for (int i = 0; i < perLayer.length; i++) {
-            perLayer[i] = a.get(i).getAsInt();
-        }
-        return Schedule.perLayer(perLayer);
     }
 }
