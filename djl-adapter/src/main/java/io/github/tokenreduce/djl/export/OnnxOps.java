@@ -197,9 +197,9 @@ final class OnnxOps {
                 String h = g.node("Add", List.of(e, g.scalar(1f, ot)));
                 return g.node("Mul", List.of(g.node("Mul", List.of(x, h)), g.scalar(0.5f, ot)));
             }
-            case "where":
-                return g.node("Where", List.of(cast(t, x, owner.witness().getDataType(), DataType.BOOLEAN),
-                        operand(t, args[0], ot), operand(t, args[1], ot)));
+            case "where": // x.where(condition, y), as NDArrays.where calls it
+                return g.node("Where", List.of(operand(t, args[0], DataType.BOOLEAN),
+                        cast(t, x, owner.witness().getDataType(), ot), operand(t, args[1], ot)));
             case "stack":
             case "concat": {
                 NDList rest = (NDList) args[0];
