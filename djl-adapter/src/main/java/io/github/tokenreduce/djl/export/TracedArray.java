@@ -65,12 +65,8 @@ final class TracedArray implements InvocationHandler {
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
         String name = m.getName();
         if (m.getDeclaringClass() == Object.class) {
-            return switch (name) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> (isGraph() ? "traced " + value : "constant") + " " + witness.getShape() + " "
-                        + witness.getDataType();
-            };
+            return Tracer.objectMethod(proxy, m, args, (isGraph() ? "traced " + value : "constant") + " "
+                    + witness.getShape() + " " + witness.getDataType());
         }
         switch (name) {
             case "getManager":

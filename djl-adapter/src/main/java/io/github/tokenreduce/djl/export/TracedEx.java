@@ -23,11 +23,7 @@ final class TracedEx implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
         if (m.getDeclaringClass() == Object.class) {
-            return switch (m.getName()) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> "NDArrayEx of " + owner.self();
-            };
+            return Tracer.objectMethod(proxy, m, args, "NDArrayEx of " + owner.self());
         }
         Tracer t = owner.tracer();
         Object target = owner.witness().getNDArrayInternal();

@@ -26,11 +26,7 @@ final class TracedManager implements InvocationHandler {
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
         String name = m.getName();
         if (m.getDeclaringClass() == Object.class) {
-            return switch (name) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> "tracing manager";
-            };
+            return Tracer.objectMethod(proxy, m, args, "tracing manager");
         }
         switch (name) {
             case "newSubManager":

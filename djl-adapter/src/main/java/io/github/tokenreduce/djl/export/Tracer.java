@@ -39,6 +39,9 @@ import java.util.Map;
  */
 public final class Tracer implements AutoCloseable {
 
+    private static final java.util.Set<Class<?>> INTERNAL = java.util.Set.of(Tracer.class, TracedArray.class,
+            TracedEx.class, TracedManager.class, OnnxOps.class);
+
     private final OnnxGraph graph = new OnnxGraph();
     private final NDManager witnesses;
     private final NDManager manager;
@@ -145,8 +148,15 @@ public final class Tracer implements AutoCloseable {
         return witnesses;
     }
 
+    /** Records a value read into Java, with the first caller outside the tracer and DJL. */
     void read(String what) {
-        reads.add(what);
+        String at = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .filter(f -> !INTERNAL.contains(f.getDeclaringClass()) && !f.getClassName().startsWith("ai.djl.") && !f.getClassName().startsWith("java.")
+                        && !f.getClassName().startsWith("jdk.") && !f.getClassName().contains("$Proxy"))
+                .findFirst().map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "."
+                        + f.getMethodName())
+                .orElse("?"));
+        reads.add(what + " in " + at);
     }
 
     /** Whether a shape's first axis is the batch (the example's batch size, once tracing began). */
@@ -174,13 +184,26 @@ public final class Tracer implements AutoCloseable {
             return m.tracer().witnesses();
         }
         if (o instanceof NDList l) {
-            NDList out = new NDList(l.size());
-            for (NDArray a : l) {
-                out.add((NDArray) unwrap(a));
-            }
-            return out;
+            return map(l, a -> (NDArray) unwrap(a));
         }
         return o;
+    }
+
+    private static NDList map(NDList l, java.util.function.UnaryOperator<NDArray> f) {
+        NDList out = new NDList(l.size());
+        for (NDArray a : l) {
+            out.add(f.apply(a));
+        }
+        return out;
+    }
+
+    /** {@code equals}, {@code hashCode} (identity) and {@code toString} of a proxy. */
+    static Object objectMethod(Object proxy, java.lang.reflect.Method m, Object[] args, String description) {
+        return switch (m.getName()) {
+            case "equals" -> proxy == args[0];
+            case "hashCode" -> System.identityHashCode(proxy);
+            default -> description;
+        };
     }
 
     /** Whether an argument depends on the input (a graph array, or a list holding one). */
@@ -235,11 +258,7 @@ public final class Tracer implements AutoCloseable {
     /** Wraps an eager result that does not depend on the input (see the class documentation). */
     Object wrapConstant(Object out) {
         if (out instanceof NDList l) {
-            NDList wrapped = new NDList(l.size());
-            for (NDArray a : l) {
-                wrapped.add((NDArray) wrapConstant(a));
-            }
-            return wrapped;
+            return map(l, this::wrapConstant);
         }
         if (!(out instanceof NDArray w) || handler(out) != null) {
             return out;

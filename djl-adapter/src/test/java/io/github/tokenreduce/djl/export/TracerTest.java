@@ -97,7 +97,7 @@ class TracerTest {
             NDArray x = t.input("x", m.ones(new Shape(2, 3)));
             assertEquals(6f, x.sum().getFloat());
             assertEquals(1, t.reads().size(), t.reads().toString());
-            assertTrue(t.reads().get(0).contains("getFloat"), t.reads().toString());
+            assertTrue(t.reads().get(0).contains("getFloat") && t.reads().get(0).contains("TracerTest"), t.reads().toString());
         }
     }
 
