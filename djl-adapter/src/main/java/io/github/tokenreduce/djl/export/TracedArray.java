@@ -26,6 +26,9 @@ final class TracedArray implements InvocationHandler {
     private static final Set<String> METADATA = Set.of("getShape", "getDataType", "getDevice", "getName", "setName",
             "getUid", "getSparseFormat", "isReleased", "size", "isScalar", "isEmpty", "getRank", "hasGradient");
 
+    /** Operations that can give a constant a batch axis. */
+    private static final Set<String> EXPANDS = Set.of("broadcast", "repeat");
+
     private final Tracer tracer;
     private final NDArray witness;
     private String value;
@@ -109,6 +112,10 @@ final class TracedArray implements InvocationHandler {
             if (out == witness) {
                 tracer.changed(this); // in place on a constant
                 return proxy;
+            }
+            if (EXPANDS.contains(m.getName()) && out instanceof NDArray a && tracer.isBatched(a.getShape())) {
+                // a constant broadcast to the batch: expanded in the graph, stored once unexpanded
+                return tracer.wrapGraph(a, OnnxOps.emit(tracer, m, this, args, a));
             }
             return tracer.wrapConstant(out);
         }
