@@ -59,7 +59,8 @@ public final class ExportedVitSpeed {
                     Instant.now(), CpuFeatures.current().model(), Runtime.getRuntime().availableProcessors());
             System.out.println("tokens per layer, ToMe r=" + r + ": " + Arrays.toString(tome.tokensPerLayer())
                     + " (check against eager: max diff " + tome.maxDifference() + ", unreduced "
-                    + base.maxDifference() + ")");
+                    + base.maxDifference() + "); files " + Files.size(base.file()) / 1_000_000 + " MB and "
+                    + Files.size(tome.file()) / 1_000_000 + " MB");
             float[] pixels = new float[batch * 3 * 224 * 224];
             java.util.Random rnd = new java.util.Random(1);
             for (int i = 0; i < pixels.length; i++) {
