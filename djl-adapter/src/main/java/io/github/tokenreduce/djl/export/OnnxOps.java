@@ -27,14 +27,14 @@ import static io.github.tokenreduce.djl.export.OnnxGraph.ints;
 final class OnnxOps {
 
     private static final Map<String, String> BINARY = Map.of("add", "Add", "addi", "Add", "sub", "Sub", "subi",
-            "Sub", "mul", "Mul", "muli", "Mul", "div", "Div", "divi", "Div");
+            "Sub", "mul", "Mul", "muli", "Mul", "div", "Div", "divi", "Div", "pow", "Pow");
     private static final Map<String, String> EXTREMUM = Map.of("maximum", "Max", "minimum", "Min");
     private static final Map<String, String> COMPARE = Map.of("eq", "Equal", "gt", "Greater", "gte",
             "GreaterOrEqual", "lt", "Less", "lte", "LessOrEqual");
     private static final Map<String, String> LOGIC = Map.of("logicalAnd", "And", "logicalOr", "Or", "logicalXor",
             "Xor");
     private static final Map<String, String> UNARY = Map.of("neg", "Neg", "exp", "Exp", "log", "Log", "sqrt",
-            "Sqrt", "logicalNot", "Not");
+            "Sqrt", "abs", "Abs", "logicalNot", "Not");
     private static final Map<String, String> REDUCE = Map.of("sum", "ReduceSum", "mean", "ReduceMean", "max",
             "ReduceMax", "min", "ReduceMin");
     private static final java.util.Set<String> OTHER = java.util.Set.of("square", "matMul", "softmax", "cumSum",
@@ -197,9 +197,12 @@ final class OnnxOps {
                 String h = g.node("Add", List.of(e, g.scalar(1f, ot)));
                 return g.node("Mul", List.of(g.node("Mul", List.of(x, h)), g.scalar(0.5f, ot)));
             }
-            case "where": // x.where(condition, y), as NDArrays.where calls it
-                return g.node("Where", List.of(operand(t, args[0], DataType.BOOLEAN),
-                        cast(t, x, owner.witness().getDataType(), ot), operand(t, args[1], ot)));
+            case "where": { // x.where(condition, y), as NDArrays.where calls it
+                DataType wt = ot == DataType.BOOLEAN ? DataType.INT32 : ot; // ONNX Runtime has no boolean Where
+                String w = g.node("Where", List.of(operand(t, args[0], DataType.BOOLEAN),
+                        cast(t, x, owner.witness().getDataType(), wt), operand(t, args[1], wt)));
+                return cast(t, w, wt, ot);
+            }
             case "stack":
             case "concat": {
                 NDList rest = (NDList) args[0];

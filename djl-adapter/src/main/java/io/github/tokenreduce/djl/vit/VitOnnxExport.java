@@ -27,8 +27,8 @@ import java.util.Random;
  * path, so each method is defined once. Input {@code pixels} float [batch, 3, S, S] (normalised),
  * batch dynamic; outputs {@code logits} [batch, K], {@code features} [batch, C] and
  * {@code tokens_per_layer} int64 [L] (the token count after each block, as the graph computes it).
- * Each layer's r is fixed in the graph. The file is then run once in ONNX Runtime on the traced
- * example and checked against the eager result.
+ * Each layer's r is fixed in the graph. The file is then run in ONNX Runtime on the traced example
+ * and on its first image alone, and checked against the eager result.
  */
 public final class VitOnnxExport {
 
@@ -85,7 +85,7 @@ public final class VitOnnxExport {
         }
     }
 
-    /** Runs the file once in ONNX Runtime on the example and compares with the eager values. */
+    /** Runs the file in ONNX Runtime on the example and on its first image, and compares with the eager values. */
     private static double check(Path file, NDArray example, NDArray logits, NDArray features, int[] tokens) {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             Map<String, NDArray> ort = OnnxRuntimeRun.run(file, "pixels", example, m);
@@ -95,6 +95,10 @@ public final class VitOnnxExport {
                         + " tokens per layer, the eager path " + Arrays.toString(tokens));
             }
             double diff = Math.max(maxDiff(ort.get("logits"), logits), maxDiff(ort.get("features"), features));
+            // the first image alone: the graph must follow the batch, not keep the example's
+            Map<String, NDArray> one = OnnxRuntimeRun.run(file, "pixels", example.get("0:1"), m);
+            diff = Math.max(diff, Math.max(maxDiff(one.get("logits"), logits.get("0:1")),
+                    maxDiff(one.get("features"), features.get("0:1"))));
             if (!(diff <= CHECK_TOLERANCE)) {
                 throw new IllegalStateException("ONNX export: ONNX Runtime's logits and features differ from the "
                         + "eager ones by " + diff + " (tolerance " + CHECK_TOLERANCE + ") in " + file);
