@@ -8,7 +8,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.util.JsonUtils;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.djl.weights.Safetensors;
 
 import java.io.IOException;
@@ -137,6 +140,22 @@ final class Fixtures {
             System.arraycopy(flat, i * n, out[i], 0, n);
         }
         return out;
+    }
+
+    /** ToMe's {@code parse_r} forms: an int (constant r), {@code [r, inflection]}, or a list per layer. */
+    static Schedule tomeSchedule(JsonElement r, int layers) {
+        if (r.isJsonPrimitive()) {
+            return Schedule.constant(r.getAsInt());
+        }
+        JsonArray a = r.getAsJsonArray();
+        if (a.size() == 2 && !a.get(1).getAsString().matches("\\d+")) {
+            return Schedule.inflection(a.get(0).getAsInt(), a.get(1).getAsDouble(), layers);
+        }
+        int[] perLayer = new int[a.size()];
+        for (int i = 0; i < perLayer.length; i++) {
+            perLayer[i] = a.get(i).getAsInt();
+        }
+        return Schedule.perLayer(perLayer);
     }
 
     private static Stream<Path> list(Path dir) {

@@ -7,20 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.Schedule;
-import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.site.Tower;
-import io.github.tokenreduce.djl.site.TowerReduction;
-import io.github.tokenreduce.djl.vit.VitLoader;
 import io.github.tokenreduce.djl.vit.VitModel;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -34,60 +28,31 @@ class VitTomeFixtureTest {
 
     @TestFactory
     List<DynamicTest> reproducesTheAuthorsReducedForwardPasses() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Path dir : Fixtures.cases("vit-tome")) {
-            JsonObject fixture = Fixtures.json(dir.resolve("fixture.json"));
-            JsonObject geometry = fixture.getAsJsonObject("geometry");
-            VitLoader.Overrides overrides = new VitLoader.Overrides(geometry.get("heads").getAsInt(),
-                    geometry.get("layer_norm_eps").getAsFloat());
-            for (Path weights : Fixtures.weights(dir)) {
-                for (JsonElement c : fixture.getAsJsonArray("cases")) {
-                    JsonObject spec = c.getAsJsonObject();
-                    String name = spec.get("name").getAsString();
-                    tests.add(DynamicTest.dynamicTest(dir.getFileName() + "/" + weights.getFileName() + "/" + name,
-                            () -> check(dir, weights, overrides, geometry, spec, name)));
-                }
-            }
-        }
-        return tests;
+        return VitTomeCase.all().stream().map(c -> DynamicTest.dynamicTest(c.id(), () -> check(c))).toList();
     }
 
-    private static void check(Path dir, Path weights, VitLoader.Overrides overrides, JsonObject geometry,
-            JsonObject spec, String name) throws Exception {
-        try (NDManager m = NDManager.newBaseManager(); VitModel vit = VitModel.load(weights, Device.cpu(), overrides)) {
+    private static void check(VitTomeCase c) throws Exception {
+        Path dir = c.dir();
+        String name = c.name();
+        JsonObject geometry = c.geometry();
+        try (NDManager m = NDManager.newBaseManager();
+                VitModel vit = VitModel.load(c.weights(), Device.cpu(), c.overrides())) {
             assertEquals(geometry.get("depth").getAsInt(), vit.config().layers());
             assertEquals(geometry.get("embed").getAsInt(), vit.config().width());
             assertEquals(geometry.get("tokens").getAsInt(), vit.config().tokens());
             Map<String, NDArray> in = Fixtures.tensors(dir.resolve("inputs.safetensors"), m);
             Map<String, NDArray> exp = Fixtures.tensors(dir.resolve("expected.safetensors"), m);
-            Schedule schedule = schedule(spec.get("r"), vit.config().layers());
+            Schedule schedule = Fixtures.tomeSchedule(c.spec().get("r"), vit.config().layers());
             long[] perLayer = exp.get("r_" + name).toLongArray();
             for (int l = 0; l < perLayer.length; l++) {
                 assertEquals(perLayer[l], schedule.removals(l, Integer.MAX_VALUE / 2), "parse_r at layer " + l);
             }
             boolean prop = exp.get("prop_attn_" + name).toLongArray()[0] != 0;
-            VitModel reduced = vit.withReduction(Tower.VISION, TowerReduction.of(
-                    ToMeReducer.builder().schedule(schedule).proportionalAttention(prop).build()));
+            VitModel reduced = vit.withReduction(Tower.VISION, c.tome(vit.config().layers(), prop));
             VitModel.Classification out = reduced.classify(in.get("pixel_values"));
             assertClose(exp.get("logits_" + name), out.logits(), 1e-4, name + " logits");
             assertClose(exp.get("features_" + name), out.features(), 1e-4, name + " features");
             assertCounts(exp.get("tokens_" + name), out.tokensPerLayer(), name + " tokens after each block");
         }
-    }
-
-    /** ToMe's {@code parse_r} forms: an int (constant r), {@code [r, inflection]}, or a list per layer. */
-    private static Schedule schedule(JsonElement r, int layers) {
-        if (r.isJsonPrimitive()) {
-            return Schedule.constant(r.getAsInt());
-        }
-        JsonArray a = r.getAsJsonArray();
-        if (a.size() == 2 && !a.get(1).getAsString().matches("\\d+")) {
-            return Schedule.inflection(a.get(0).getAsInt(), a.get(1).getAsDouble(), layers);
-        }
-        int[] perLayer = new int[a.size()];
-        for (int i = 0; i < perLayer.length; i++) {
-            perLayer[i] = a.get(i).getAsInt();
-        }
-        return Schedule.perLayer(perLayer);
     }
 }

@@ -42,6 +42,12 @@ public final class VisionTower {
      * @param reduction the attached method, or null
      */
     public ReducingEncoder.Output forward(NDArray pixels, TowerReduction reduction) {
+        return forward(pixels, reduction, null);
+    }
+
+    /** As {@link #forward(NDArray, TowerReduction)}, calling {@code observer} (may be null) after each block. */
+    public ReducingEncoder.Output forward(NDArray pixels, TowerReduction reduction,
+            ReducingEncoder.BlockObserver observer) {
         checkPixels(pixels);
         Shape ps = pixels.getShape();
         NDArray px = pixels.toDevice(weights.patchT().getDevice(), false).toType(DataType.FLOAT32, false);
@@ -78,7 +84,7 @@ public final class VisionTower {
         }
         TokenSet tokens = TokenSet.builder(x).protect(prot)
                 .attach(ReducingEncoder.GUIDE, oneHot(x, b, n, cross ? n - 1 : 0)).build();
-        ReducingEncoder.Output out = encoder.forward(tokens, reduction, false, false);
+        ReducingEncoder.Output out = encoder.forward(tokens, reduction, false, false, observer);
         TokenSet t = cross ? ReducingEncoder.dropLast(out.tokens()) : out.tokens();
         if (weights.finalNorm() != null) {
             t = t.withHidden(Ops.layerNorm(t.hidden(), weights.finalNorm()));

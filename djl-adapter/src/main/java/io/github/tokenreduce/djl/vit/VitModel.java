@@ -71,6 +71,11 @@ public final class VitModel implements AutoCloseable {
         }
     }
 
+    /** A model over loaded parts on {@code manager} (not owned by the model), float32, unreduced. */
+    static VitModel of(VitLoader.Loaded loaded, NDManager manager) {
+        return new VitModel(manager, false, loaded.config(), loaded.weights(), null, Matmuls.FP32);
+    }
+
     /** Builds a model from tensors on {@code manager} (not owned by the model). */
     public static VitModel of(Map<String, NDArray> tensors, NDManager manager, VitLoader.Overrides overrides) {
         return of(tensors, null, manager, overrides);
@@ -150,10 +155,15 @@ public final class VitModel implements AutoCloseable {
 
     /** Logits, features and per-layer token counts of pixels [B, 3, S, S]. */
     public Classification classify(NDArray pixels) {
+        return classify(pixels, null);
+    }
+
+    /** As {@link #classify(NDArray)}, calling {@code observer} (may be null) after each block. */
+    Classification classify(NDArray pixels, ReducingEncoder.BlockObserver observer) {
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            ReducingEncoder.Output out = tower.forward(pixels, reduction);
+            ReducingEncoder.Output out = tower.forward(pixels, reduction, observer);
             TokenSet t = out.tokens();
             NDArray x = t.hidden();
             NDArray features;

@@ -1,0 +1,311 @@
+package io.github.tokenreduce.djl.export;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An ONNX graph (standard domain, opset {@value #OPSET}) built node by node and written as a
+ * {@code ModelProto} with protobuf-java's {@link CodedOutputStream} (field numbers from
+ * {@code onnx.proto}). Values are named; nodes are kept in the order they were added, which is a
+ * topological order. {@link #toBytes} drops every node and initializer no output depends on.
+ * A graph input or output's first dimension may be the symbolic {@code batch}.
+ */
+public final class OnnxGraph {
+
+    /** The opset every node is written for. */
+    public static final int OPSET = 17;
+
+    private record Node(String op, List<String> inputs, List<String> outputs, List<ByteString> attributes) {}
+
+    private record ValueInfo(String name, int type, long[] dims, boolean batched) {}
+
+    private final List<Node> nodes = new ArrayList<>();
+    private final Map<String, ByteString> initializers = new LinkedHashMap<>();
+    private final List<ValueInfo> inputs = new ArrayList<>();
+    private final List<ValueInfo> outputs = new ArrayList<>();
+    private int next;
+
+    /** Adds a node with one output and returns the output's name. */
+    public String node(String op, List<String> in, ByteString... attributes) {
+        return node(op, in, 1, attributes)[0];
+    }
+
+    /** Adds a node with {@code count} outputs and returns their names. */
+    public String[] node(String op, List<String> in, int count, ByteString... attributes) {
+        String[] out = new String[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = op.toLowerCase(java.util.Locale.ROOT) + "_" + next++;
+        }
+        nodes.add(new Node(op, List.copyOf(in), List.of(out), List.of(attributes)));
+        return out;
+    }
+
+    /** Adds {@code a}'s values as an initializer and returns its name. */
+    public String initializer(NDArray a) {
+        return tensor(a.getShape().getShape(), onnxType(a.getDataType()), rawBytes(a));
+    }
+
+    /** A 1-D int64 initializer. */
+    public String longs(long... v) {
+        return tensor(new long[] {v.length}, onnxType(DataType.INT64), longBytes(v));
+    }
+
+    /** A scalar initializer of {@code type}. */
+    public String scalar(Number v, DataType type) {
+        return tensor(new long[0], onnxType(type), scalarBytes(v, type));
+    }
+
+    /** Declares a graph input of {@code type}; dimension 0 is {@code batch} when {@code batched}. */
+    public void input(String name, DataType type, long[] dims, boolean batched) {
+        inputs.add(new ValueInfo(name, onnxType(type), dims, batched));
+    }
+
+    /** Declares {@code value} as the graph output {@code name} (through an Identity). */
+    public void output(String name, String value, DataType type, long[] dims, boolean batched) {
+        nodes.add(new Node("Identity", List.of(value), List.of(name), List.of()));
+        outputs.add(new ValueInfo(name, onnxType(type), dims, batched));
+    }
+
+    /** Node count so far (dead nodes included). */
+    public int size() {
+        return nodes.size();
+    }
+
+    /** The model file's bytes: only what the outputs depend on. */
+    public byte[] toBytes(String graphName) {
+        Set<String> live = new HashSet<>();
+        for (ValueInfo o : outputs) {
+            live.add(o.name());
+        }
+        Map<String, Node> producer = new HashMap<>();
+        for (Node n : nodes) {
+            for (String o : n.outputs()) {
+                producer.put(o, n);
+            }
+        }
+        Set<Node> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Deque<String> todo = new ArrayDeque<>(live);
+        while (!todo.isEmpty()) {
+            Node n = producer.get(todo.pop());
+            if (n != null && keep.add(n)) {
+                for (String in : n.inputs()) {
+                    if (live.add(in)) {
+                        todo.push(in);
+                    }
+                }
+            }
+        }
+        ByteString graph = message(out -> {
+            for (Node n : nodes) {
+                if (keep.contains(n)) {
+                    out.writeBytes(1, nodeBytes(n));
+                }
+            }
+            out.writeString(2, graphName);
+            for (Map.Entry<String, ByteString> t : initializers.entrySet()) {
+                if (live.contains(t.getKey())) {
+                    out.writeBytes(5, t.getValue());
+                }
+            }
+            for (ValueInfo v : inputs) {
+                out.writeBytes(11, valueInfo(v));
+            }
+            for (ValueInfo v : outputs) {
+                out.writeBytes(12, valueInfo(v));
+            }
+        });
+        return message(out -> {
+            out.writeInt64(1, 8); // IR version 8 (opset 17)
+            out.writeString(2, "tokenreduce");
+            out.writeBytes(7, graph);
+            out.writeBytes(8, message(o -> {
+                o.writeString(1, "");
+                o.writeInt64(2, OPSET);
+            }));
+        }).toByteArray();
+    }
+
+    // ------------------------------------------------------------------ attributes
+
+    /** An INT attribute. */
+    public static ByteString attr(String name, long v) {
+        return message(out -> {
+            out.writeString(1, name);
+            out.writeInt64(3, v);
+            out.writeInt32(20, 2);
+        });
+    }
+
+    /** A FLOAT attribute. */
+    public static ByteString attr(String name, float v) {
+        return message(out -> {
+            out.writeString(1, name);
+            out.writeFloat(2, v);
+            out.writeInt32(20, 1);
+        });
+    }
+
+    /** An INTS attribute. */
+    public static ByteString ints(String name, long... v) {
+        return message(out -> {
+            out.writeString(1, name);
+            for (long x : v) {
+                out.writeInt64(8, x);
+            }
+            out.writeInt32(20, 7);
+        });
+    }
+
+    /** A TENSOR attribute holding one value of {@code type} (ConstantOfShape's {@code value}). */
+    public static ByteString scalarAttr(String name, Number v, DataType type) {
+        ByteString t = message(out -> {
+            out.writeInt64(1, 1);
+            out.writeInt32(2, onnxType(type));
+            out.writeBytes(9, ByteString.copyFrom(scalarBytes(v, type)));
+        });
+        return message(out -> {
+            out.writeString(1, name);
+            out.writeBytes(5, t);
+            out.writeInt32(20, 4);
+        });
+    }
+
+    // ------------------------------------------------------------------ types and bytes
+
+    /** ONNX's {@code TensorProto.DataType} for a DJL type. */
+    public static int onnxType(DataType t) {
+        return switch (t) {
+            case FLOAT32 -> 1;
+            case UINT8 -> 2;
+            case INT8 -> 3;
+            case INT32 -> 6;
+            case INT64 -> 7;
+            case BOOLEAN -> 9;
+            case FLOAT16 -> 10;
+            case FLOAT64 -> 11;
+            default -> throw new UnsupportedOperationException("ONNX export: no ONNX type for " + t);
+        };
+    }
+
+    private String tensor(long[] dims, int type, byte[] raw) {
+        String name = "init_" + initializers.size();
+        initializers.put(name, message(out -> {
+            for (long d : dims) {
+                out.writeInt64(1, d);
+            }
+            out.writeInt32(2, type);
+            out.writeString(8, name);
+            out.writeBytes(9, ByteString.copyFrom(raw));
+        }));
+        return name;
+    }
+
+    private static byte[] rawBytes(NDArray a) {
+        ByteBuffer src = a.toByteBuffer();
+        byte[] out = new byte[src.remaining()];
+        ByteOrder order = src.order();
+        int width = a.getDataType().getNumOfBytes();
+        src.get(out);
+        if (order != ByteOrder.LITTLE_ENDIAN && width > 1) {
+            for (int i = 0; i < out.length; i += width) {
+                for (int j = 0; j < width / 2; j++) {
+                    byte t = out[i + j];
+                    out[i + j] = out[i + width - 1 - j];
+                    out[i + width - 1 - j] = t;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static byte[] scalarBytes(Number v, DataType type) {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case FLOAT32 -> b.putFloat(v.floatValue());
+            case FLOAT64 -> b.putDouble(v.doubleValue());
+            case INT64 -> b.putLong(v.longValue());
+            case INT32 -> b.putInt(v.intValue());
+            case BOOLEAN, UINT8, INT8 -> b.put((byte) v.intValue());
+            default -> throw new UnsupportedOperationException("ONNX export: no scalar of type " + type);
+        }
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    private static byte[] longBytes(long... v) {
+        ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(v);
+        return b.array();
+    }
+
+    private static ByteString nodeBytes(Node n) {
+        return message(out -> {
+            for (String in : n.inputs()) {
+                out.writeString(1, in);
+            }
+            for (String o : n.outputs()) {
+                out.writeString(2, o);
+            }
+            out.writeString(3, n.outputs().get(0));
+            out.writeString(4, n.op());
+            for (ByteString a : n.attributes()) {
+                out.writeBytes(5, a);
+            }
+        });
+    }
+
+    private static ByteString valueInfo(ValueInfo v) {
+        ByteString shape = message(out -> {
+            for (int i = 0; i < v.dims().length; i++) {
+                long d = v.dims()[i];
+                boolean symbolic = i == 0 && v.batched();
+                out.writeBytes(1, message(o -> {
+                    if (symbolic) {
+                        o.writeString(2, "batch");
+                    } else {
+                        o.writeInt64(1, d);
+                    }
+                }));
+            }
+        });
+        ByteString tensorType = message(out -> {
+            out.writeInt32(1, v.type());
+            out.writeBytes(2, shape);
+        });
+        return message(out -> {
+            out.writeString(1, v.name());
+            out.writeBytes(2, message(o -> o.writeBytes(1, tensorType)));
+        });
+    }
+
+    private static ByteString message(Body body) {
+        ByteString.Output bytes = ByteString.newOutput();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        try {
+            body.write(out);
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteString();
+    }
+
+    private interface Body {
+        void write(CodedOutputStream out) throws IOException;
+    }
+}

@@ -1,0 +1,63 @@
+package io.github.tokenreduce.djl.export;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs an ONNX file once in ONNX Runtime (CPU) on one float32 input and returns every output as
+ * an array on a DJL manager: how an export is checked against the eager path it was traced from.
+ */
+public final class OnnxRuntimeRun {
+
+    private OnnxRuntimeRun() {}
+
+    /**
+     * The outputs of {@code file} for {@code input} fed as {@code inputName}; float outputs become
+     * float32 arrays, integer outputs int64.
+     */
+    public static Map<String, NDArray> run(Path file, String inputName, NDArray input, NDManager manager) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        float[] values = input.toType(DataType.FLOAT32, false).toFloatArray();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                OrtSession session = env.createSession(file.toString(), options);
+                OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), input.getShape().getShape());
+                OrtSession.Result result = session.run(Map.of(inputName, in))) {
+            Map<String, NDArray> out = new LinkedHashMap<>();
+            for (Map.Entry<String, OnnxValue> e : result) {
+                OnnxTensor t = (OnnxTensor) e.getValue();
+                TensorInfo info = t.getInfo();
+                Shape shape = new Shape(info.getShape());
+                if (info.type == ai.onnxruntime.OnnxJavaType.FLOAT) {
+                    FloatBuffer b = t.getFloatBuffer();
+                    float[] v = new float[b.remaining()];
+                    b.get(v);
+                    out.put(e.getKey(), manager.create(v, shape));
+                } else if (info.type == ai.onnxruntime.OnnxJavaType.INT64) {
+                    java.nio.LongBuffer b = t.getLongBuffer();
+                    long[] v = new long[b.remaining()];
+                    b.get(v);
+                    out.put(e.getKey(), manager.create(v, shape));
+                } else {
+                    throw new IllegalStateException("ONNX Runtime: output " + e.getKey() + " has type " + info.type
+                            + "; expected float or int64");
+                }
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime could not run " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.github.tokenreduce.djl.export;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Records an eager forward pass as an ONNX graph: the model runs unchanged over the arrays of
+ * {@link #manager()}, which compute on an example input (the <em>witness</em>, on the PyTorch
+ * engine) and, for every operation on an input-dependent array, add the ONNX nodes that compute the
+ * same thing. So the graph is derived from the one definition of each method; nothing is written
+ * twice.
+ *
+ * <ul>
+ *   <li>Arrays that do not depend on the input are constants: any operation on them is computed
+ *       eagerly and they become initializers where the graph uses them (weights, index ranges).
+ *   <li>The example input's batch size {@code b} marks the batch axis: a constant made during the
+ *       trace whose first axis has {@code b} rows (equal rows, as from {@code ones(B, N)} or a
+ *       broadcast) becomes one row expanded to the input's batch, so the graph's batch is dynamic.
+ *       An operation that would mix the batch axis into another (a reshape across it, a slice or
+ *       a transpose of it) is an error, not a graph fixed to the example's batch.
+ *   <li>A value read into Java ({@code toIntArray}, {@code getFloat}, ...) is the example's value:
+ *       a finite check, or a count that only depends on the geometry (protected tokens per
+ *       sample). Every such read is listed in {@link #reads()}.
+ *   <li>An operation with no ONNX form here throws {@link UnsupportedOperationException} naming it.
+ * </ul>
+ * Not thread-safe: one trace at a time, on one thread.
+ */
+public final class Tracer implements AutoCloseable {
+
+    private static final java.util.Set<Class<?>> INTERNAL = java.util.Set.of(Tracer.class, TracedArray.class,
+            TracedEx.class, TracedManager.class, OnnxOps.class);
+
+    private final OnnxGraph graph = new OnnxGraph();
+    private final NDManager witnesses;
+    private final NDManager manager;
+    private final Map<TracedArray, String> materialized = new IdentityHashMap<>();
+    private final List<String> reads = new ArrayList<>();
+    private long batch = -1;
+    private String input;
+    private String batchDim;
+
+    /** A tracer whose example values live on {@code device}. */
+    public Tracer(Device device) {
+        this.witnesses = NDManager.newBaseManager(device);
+        this.manager = (NDManager) Proxy.newProxyInstance(NDManager.class.getClassLoader(),
+                new Class<?>[] {NDManager.class}, new TracedManager(this));
+    }
+
+    /** The manager whose arrays record: build the model's weights on it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The eager manager example values live on (load weights here, then {@link #constant} them). */
+    public NDManager witnessManager() {
+        return witnesses;
+    }
+
+    /** {@code values} as a constant of the trace (an initializer where the graph uses it). */
+    public NDArray constant(NDArray values) {
+        return wrapConstant(values);
+    }
+
+    /**
+     * Starts the trace: {@code example} [B, ...] becomes the graph input {@code name}, its first
+     * axis the symbolic batch.
+     */
+    public NDArray input(String name, NDArray example) {
+        if (input != null) {
+            throw new IllegalStateException("ONNX export: the graph already has the input " + input);
+        }
+        Shape s = example.getShape();
+        if (s.dimension() < 1 || s.get(0) < 2) {
+            throw new IllegalArgumentException("ONNX export: the example input needs a batch of at least 2 to tell "
+                    + "the batch axis apart, got shape " + s);
+        }
+        batch = s.get(0);
+        input = name;
+        graph.input(name, example.getDataType(), s.getShape(), true);
+        NDArray w = example.duplicate();
+        NDScope.unregister(w);
+        return wrapGraph(w, name);
+    }
+
+    /** Declares {@code traced} the graph output {@code name}. */
+    public void output(String name, NDArray traced) {
+        TracedArray t = handler(traced);
+        if (t == null) {
+            throw new IllegalArgumentException("ONNX export: output " + name + " is not an array of this trace");
+        }
+        Shape s = t.witness().getShape();
+        graph.output(name, value(traced), t.witness().getDataType(), s.getShape(), isBatched(s));
+    }
+
+    /** Declares an int64 [n] output built from per-axis sizes ({@link #size}). */
+    public void sizesOutput(String name, List<String> sizes) {
+        String v = sizes.size() == 1 ? sizes.get(0) : graph.node("Concat", sizes, OnnxGraph.attr("axis", 0));
+        graph.output(name, v, DataType.INT64, new long[] {sizes.size()}, false);
+    }
+
+    /** The size of axis {@code axis} of {@code traced} as computed by the graph, an int64 [1] value. */
+    public String size(NDArray traced, int axis) {
+        return graph.node("Shape", List.of(value(traced)), OnnxGraph.attr("start", axis),
+                OnnxGraph.attr("end", axis + 1));
+    }
+
+    /** The example values of a traced array (what the eager path computed). */
+    public NDArray example(NDArray traced) {
+        TracedArray t = handler(traced);
+        return t == null ? traced : t.witness();
+    }
+
+    /** Values the trace read into Java, one line each (see the class documentation). */
+    public List<String> reads() {
+        return List.copyOf(reads);
+    }
+
+    /** The model file's bytes. */
+    public byte[] toBytes(String graphName) {
+        return graph.toBytes(graphName);
+    }
+
+    /** Frees every example value. */
+    @Override
+    public void close() {
+        witnesses.close();
+    }
+
+    // ------------------------------------------------------------------ for the handlers
+
+    OnnxGraph graph() {
+        return graph;
+    }
+
+    NDManager witnesses() {
+        return witnesses;
+    }
+
+    /** Records a value read into Java, with the first caller outside the tracer and DJL. */
+    void read(String what) {
+        String at = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .filter(f -> !INTERNAL.contains(f.getDeclaringClass()) && !f.getClassName().startsWith("ai.djl.") && !f.getClassName().startsWith("java.")
+                        && !f.getClassName().startsWith("jdk.") && !f.getClassName().contains("$Proxy"))
+                .findFirst().map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "."
+                        + f.getMethodName())
+                .orElse("?"));
+        reads.add(what + " in " + at);
+    }
+
+    /** Whether a shape's first axis is the batch (the example's batch size, once tracing began). */
+    boolean isBatched(Shape s) {
+        return batch > 0 && s.dimension() >= 1 && s.get(0) == batch;
+    }
+
+    /** The traced array behind a proxy, or null for any other object. */
+    static TracedArray handler(Object o) {
+        if (o instanceof NDArray && Proxy.isProxyClass(o.getClass())
+                && Proxy.getInvocationHandler(o) instanceof TracedArray t) {
+            return t;
+        }
+        return null;
+    }
+
+    /** The example value of an argument: proxies (arrays, the manager) replaced by the eager ones, lists element-wise. */
+    static Object unwrap(Object o) {
+        TracedArray t = handler(o);
+        if (t != null) {
+            return t.witness();
+        }
+        if (o instanceof NDManager && Proxy.isProxyClass(o.getClass())
+                && Proxy.getInvocationHandler(o) instanceof TracedManager m) {
+            return m.tracer().witnesses();
+        }
+        if (o instanceof NDList l) {
+            return map(l, a -> (NDArray) unwrap(a));
+        }
+        return o;
+    }
+
+    private static NDList map(NDList l, java.util.function.UnaryOperator<NDArray> f) {
+        NDList out = new NDList(l.size());
+        for (NDArray a : l) {
+            out.add(f.apply(a));
+        }
+        return out;
+    }
+
+    /** {@code equals}, {@code hashCode} (identity) and {@code toString} of a proxy. */
+    static Object objectMethod(Object proxy, java.lang.reflect.Method m, Object[] args, String description) {
+        return switch (m.getName()) {
+            case "equals" -> proxy == args[0];
+            case "hashCode" -> System.identityHashCode(proxy);
+            default -> description;
+        };
+    }
+
+    /** Whether an argument depends on the input (a graph array, or a list holding one). */
+    static boolean dependsOnInput(Object o) {
+        TracedArray t = handler(o);
+        if (t != null) {
+            return t.isGraph();
+        }
+        if (o instanceof NDList l) {
+            return l.stream().anyMatch(Tracer::dependsOnInput);
+        }
+        return false;
+    }
+
+    /** The ONNX value of an array: a graph value, or a constant made an initializer (once). */
+    String value(Object array) {
+        TracedArray t = handler(array);
+        if (t == null) {
+            if (array instanceof NDArray a) { // an eager array from outside the trace: a constant
+                return graph.initializer(a);
+            }
+            throw new IllegalArgumentException("ONNX export: expected an array, got " + array);
+        }
+        if (t.isGraph()) {
+            return t.value();
+        }
+        return materialized.computeIfAbsent(t, k -> graph.initializer(k.witness()));
+    }
+
+    /** Forgets a constant's initializer (its values changed in place). */
+    void changed(TracedArray t) {
+        materialized.remove(t);
+    }
+
+    /** An int64 shape value for {@code s}: the input's batch in place of a batch-sized first axis. */
+    String shapeValue(Shape s) {
+        long[] dims = s.getShape();
+        if (!isBatched(s)) {
+            return graph.longs(dims);
+        }
+        String rest = graph.longs(Arrays.copyOfRange(dims, 1, dims.length));
+        return dims.length == 1 ? batchDim() : graph.node("Concat", List.of(batchDim(), rest), OnnxGraph.attr("axis", 0));
+    }
+
+    private String batchDim() {
+        if (batchDim == null) {
+            batchDim = graph.node("Shape", List.of(input), OnnxGraph.attr("start", 0), OnnxGraph.attr("end", 1));
+        }
+        return batchDim;
+    }
+
+    /** Wraps an eager result that does not depend on the input (see the class documentation). */
+    Object wrapConstant(Object out) {
+        if (out instanceof NDList l) {
+            return map(l, this::wrapConstant);
+        }
+        if (!(out instanceof NDArray w) || handler(out) != null) {
+            return out;
+        }
+        NDScope.unregister(w);
+        if (isBatched(w.getShape())) {
+            return expandRows(w);
+        }
+        return proxy(new TracedArray(this, w, null));
+    }
+
+    NDArray wrapConstant(NDArray out) {
+        return (NDArray) wrapConstant((Object) out);
+    }
+
+    /** Wraps an eager result computed by the graph value {@code value}. */
+    NDArray wrapGraph(NDArray witness, String value) {
+        NDScope.unregister(witness);
+        return proxy(new TracedArray(this, witness, value));
+    }
+
+    private NDArray expandRows(NDArray w) {
+        NDArray row = w.get("0:1");
+        NDScope.unregister(row);
+        boolean equal = w.eq(row).all().getBoolean();
+        if (!equal) {
+            row.close();
+            throw new UnsupportedOperationException("ONNX export: an array of shape " + w.getShape() + " made in Java "
+                    + "has a batch-sized first axis whose rows differ (values per sample computed outside the "
+                    + "graph); only rows equal for every sample can follow a dynamic batch");
+        }
+        String v = graph.node("Expand", List.of(graph.initializer(row), shapeValue(w.getShape())));
+        row.close();
+        return wrapGraph(w, v);
+    }
+
+    private static NDArray proxy(TracedArray t) {
+        NDArray p = (NDArray) Proxy.newProxyInstance(NDArray.class.getClassLoader(), new Class<?>[] {NDArray.class}, t);
+        t.bind(p);
+        NDScope.register(p);
+        return p;
+    }
+}
