@@ -9,7 +9,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.github.tokenreduce.bench.text.OrtSentenceEncoder;
+import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.nn.CpuFeatures;
 import io.github.tokenreduce.djl.site.TowerReduction;

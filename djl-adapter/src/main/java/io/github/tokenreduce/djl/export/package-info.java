@@ -1,0 +1,10 @@
+/**
+ * ONNX export by tracing: a {@link io.github.tokenreduce.djl.export.Tracer} runs a model's eager
+ * forward (with its reduction) over recording arrays, so the graph derives from the one definition of
+ * each method; {@link io.github.tokenreduce.djl.export.OnnxGraph} writes it with protobuf-java and
+ * {@link io.github.tokenreduce.djl.export.OnnxRuntimeRun} checks it in ONNX Runtime.
+ *
+ * <p>May use {@code core}, {@code djl.weights.onnx} (the ONNX protobuf classes), DJL and ONNX Runtime
+ * Java; knows no model family. See docs/export.md.
+ */
+package io.github.tokenreduce.djl.export;
