@@ -4,7 +4,7 @@
  * each method; {@link io.github.tokenreduce.djl.export.OnnxGraph} writes it with protobuf-java and
  * {@link io.github.tokenreduce.djl.export.OnnxRuntimeRun} checks it in ONNX Runtime.
  *
- * <p>May use {@code core}, {@code djl.weights.onnx} (the ONNX protobuf classes), DJL and ONNX Runtime
- * Java; knows no model family. See docs/export.md.
+ * <p>May use DJL, protobuf-java (it writes the ONNX wire format itself) and ONNX Runtime Java; knows
+ * no model family and no method. See docs/export.md.
  */
 package io.github.tokenreduce.djl.export;
