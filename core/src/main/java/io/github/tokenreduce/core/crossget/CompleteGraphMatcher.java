@@ -64,7 +64,9 @@ public final class CompleteGraphMatcher {
         Arrays.fill(perSample, applied);
         int[] counts = new int[(int) batch];
         Arrays.fill(counts, n - applied);
-        return plan(metric, importance, protectedMask, keyMask, perSample, counts, false, r, applied, tie);
+        // without padding the padding rule changes nothing: skip it
+        return plan(metric, importance, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts, false, r,
+                applied, tie);
     }
 
     /**
@@ -125,9 +127,10 @@ public final class CompleteGraphMatcher {
         if (dropPadding) {
             sigma = Tensors.where(real, sigma, -2 * Tensors.NEG); // padding ranks after every real token
         }
-        NDArray appliedCol = importance.getManager().create(applied).toType(DataType.INT64, false)
-                .toDevice(importance.getDevice(), false).reshape(applied.length, 1);
-        NDArray isSource = StableOrder.ascendingRanks(sigma, tie).lt(appliedCol);
+        NDArray sigmaRanks = StableOrder.ascendingRanks(sigma, tie);
+        NDArray isSource = Arrays.stream(applied).allMatch(a -> a == applied[0]) ? sigmaRanks.lt((long) applied[0])
+                : sigmaRanks.lt(importance.getManager().create(applied).toType(DataType.INT64, false)
+                        .toDevice(importance.getDevice(), false).reshape(applied.length, 1));
         NDArray isDest = isSource.logicalNot();
 
         NDArray dest = Tensors.argMaxFirst(Tensors.where(isDest.expandDims(1), sim, Tensors.NEG), 2);

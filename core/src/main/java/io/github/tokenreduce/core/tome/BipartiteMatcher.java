@@ -62,9 +62,7 @@ public final class BipartiteMatcher {
             throw new IllegalArgumentException("r: cannot remove " + r + " tokens from N = " + n
                     + " (metric " + metric.getShape() + "); expected 0 <= r <= N");
         }
-        NDArray protA = protectedMask.get(":, 0::2");
-        NDArray protB = protectedMask.get(":, 1::2");
-        int applied = clamp(r, n, protectedMask, protA, protB);
+        int applied = clamp(r, n, protectedMask);
         if (applied == 0) {
             return MergePlan.identity(metric, (int) batch, n);
         }
@@ -72,7 +70,9 @@ public final class BipartiteMatcher {
         Arrays.fill(perSample, applied);
         int[] counts = new int[(int) batch];
         Arrays.fill(counts, n - applied);
-        return plan(metric, protectedMask, keyMask, perSample, counts, false, r, applied, tie);
+        // without padding the padding rule changes nothing: skip it
+        return plan(metric, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts, false, r, applied,
+                tie);
     }
 
     /**
@@ -138,10 +138,13 @@ public final class BipartiteMatcher {
         NDArray realB = dropPadding ? keyMask.get(":, 1::2").gt(0f) : null;
         // A protected (or, when dropped, padding) A row has no edge; it ranks below every other row.
         NDArray noEdge = dropPadding ? isProtA.logicalOr(realA.logicalNot()) : isProtA;
-        NDArray nodeMax = Tensors.where(noEdge.logicalNot(), scores.max(new int[] {2}), 2 * Tensors.NEG);
-        NDArray nodeIdx = Tensors.argMaxFirst(scores, 2, TIE_TOLERANCE);
-        NDArray appliedCol = column(applied, nodeMax);
-        NDArray isSrcA = StableOrder.descendingRanks(nodeMax, tie).lt(appliedCol);
+        NDArray best = scores.max(new int[] {2});
+        NDArray nodeMax = Tensors.where(noEdge.logicalNot(), best, 2 * Tensors.NEG);
+        NDArray nodeIdx = Tensors.argMaxFirst(scores, best, 2, TIE_TOLERANCE);
+        boolean uniform = Arrays.stream(applied).allMatch(x -> x == applied[0]);
+        NDArray ranks = StableOrder.descendingRanks(nodeMax, tie);
+        NDArray appliedCol = dropPadding || !uniform ? column(applied, nodeMax) : null;
+        NDArray isSrcA = uniform ? ranks.lt((long) applied[0]) : ranks.lt(appliedCol);
         // Output: protected tokens by index, then unmerged A by index, then B (ToMe's order; with a
         // class token and a distillation token this is ToMe's [cls, dist, unm[1:], dst[1:]]).
         NDArray prot = protectedMask.gt(0f);
@@ -154,9 +157,8 @@ public final class BipartiteMatcher {
             freeB = freeB.logicalAnd(realB);
         }
         NDArray slotFreeB = cumSlot(freeB, protCount.add(count(unmergedA)));
-        NDArray none = slotFreeB.zerosLike().sub(1L);
         NDArray slotB = Tensors.select(isProtB, protSlot.get(":, 1::2"),
-                dropPadding ? Tensors.select(realB, slotFreeB, none) : slotFreeB);
+                dropPadding ? Tensors.select(realB, slotFreeB, slotFreeB.zerosLike().sub(1L)) : slotFreeB);
         NDArray slotUnmergedA = cumSlot(unmergedA, protCount);
         NDArray slotA = Tensors.select(isProtA, protSlot.get(":, 0::2"),
                 Tensors.select(isSrcA, slotB.gather(nodeIdx, 1),
@@ -183,17 +185,27 @@ public final class BipartiteMatcher {
                 .toDevice(like.getDevice(), false).reshape(values.length, 1);
     }
 
-    /** Largest r' <= r that every sample can take in one step. */
-    private static int clamp(int r, int n, NDArray prot, NDArray protA, NDArray protB) {
-        int[] p = MatchMasks.countPositive(prot);
-        int[] pa = MatchMasks.countPositive(protA);
-        int[] pb = MatchMasks.countPositive(protB);
+    /** Largest r' <= r that every sample can take in one step (one host read of the mask). */
+    private static int clamp(int r, int n, NDArray prot) {
+        int batch = (int) prot.getShape().get(0);
+        float[] m = prot.toType(DataType.FLOAT32, false).toFloatArray();
         int na = (n + 1) / 2;
         int nb = n / 2;
         int out = r;
-        for (int s = 0; s < p.length; s++) {
-            int freeB = nb - pb[s];
-            int limit = freeB == 0 ? 0 : Math.min((n - p[s]) / 2, na - pa[s]);
+        for (int s = 0; s < batch; s++) {
+            int pa = 0;
+            int pb = 0;
+            for (int i = 0; i < n; i++) {
+                if (m[s * n + i] > 0f) {
+                    if (i % 2 == 0) {
+                        pa++;
+                    } else {
+                        pb++;
+                    }
+                }
+            }
+            int freeB = nb - pb;
+            int limit = freeB == 0 ? 0 : Math.min((n - pa - pb) / 2, na - pa);
             out = Math.min(out, limit);
         }
         return Math.max(out, 0);

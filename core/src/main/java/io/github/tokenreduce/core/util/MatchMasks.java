@@ -37,6 +37,22 @@ public final class MatchMasks {
         return Tensors.where(blocked.logicalOr(mixed).logicalNot(), s, Tensors.NEG);
     }
 
+    /**
+     * {@code keyMask} when it marks padding somewhere (an entry &lt;= 0), else null: the padding rule
+     * of {@link #apply} then changes nothing and is skipped. Reads the mask [B, N] on the host.
+     */
+    public static NDArray paddingOrNull(NDArray keyMask) {
+        if (keyMask == null) {
+            return null;
+        }
+        for (float v : keyMask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray()) {
+            if (!(v > 0f)) {
+                return keyMask;
+            }
+        }
+        return null;
+    }
+
     /** Per-sample count of entries > 0 in {@code mask} [B, N], on the host. */
     public static int[] countPositive(NDArray mask) {
         return Tensors.toIntArray(mask.gt(0f).sum(new int[] {1}));

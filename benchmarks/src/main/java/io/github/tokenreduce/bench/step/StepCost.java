@@ -1,0 +1,87 @@
+package io.github.tokenreduce.bench.step;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.KeyMetric;
+import io.github.tokenreduce.core.SiteInputs;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.TokenSet;
+import io.github.tokenreduce.core.crossget.CrossGetReducer;
+import io.github.tokenreduce.core.madtp.MadtpReducer;
+import io.github.tokenreduce.core.tome.ToMeReducer;
+
+import java.lang.reflect.Field;
+import java.util.Map;
+
+/**
+ * The fixed cost of one reduction step at a CLIP ViT-B/16 site ({@code [8, 197, 768]}, 12 heads,
+ * r = 16; ToMe on the head-mean keys, CrossGET on the full keys with a cross token): milliseconds
+ * per step and the NDArrays one step creates (about one per native operation). Run by
+ * {@link StepCostMain}, which can load two builds of the core side by side and interleave them.
+ */
+public final class StepCost implements AutoCloseable {
+
+    private final NDManager manager;
+    private final TokenReducer reducer;
+    private final TokenSet tokens;
+    private final SiteInputs inputs;
+
+    /** A site for {@code method} ("tome", "crossget" or "madtp") with fixed random inputs. */
+    public StepCost(String method, int batch) {
+        manager = NDManager.newBaseManager();
+        int n = 197;
+        manager.getEngine().setRandomSeed(7);
+        NDArray hidden = manager.randomNormal(new Shape(batch, n, 768));
+        NDArray keys = manager.randomNormal(new Shape(batch, n, 768));
+        NDArray att = manager.randomNormal(new Shape(batch, 12, n, n)).softmax(3);
+        TokenSet.Builder t = TokenSet.builder(hidden).protect(0);
+        switch (method) {
+            case "tome" -> reducer = ToMeReducer.builder().r(16).build();
+            case "crossget" -> {
+                reducer = CrossGetReducer.builder().r(16).build();
+                t.protect(0, -1);
+            }
+            case "madtp" -> reducer = MadtpReducer.builder().temperature(2f).build();
+            default -> throw new IllegalArgumentException("method: " + method + "; expected tome, crossget or madtp");
+        }
+        NDArray metric = reducer.keyMetric() == KeyMetric.HEAD_MEAN
+                ? keys.reshape(batch, n, 12, 64).mean(new int[] {2}) : keys;
+        tokens = t.build();
+        inputs = SiteInputs.builder().metric(metric).guide(keys.get(":, -1, :")).attention(att)
+                .dictionary(manager.randomNormal(new Shape(100, 768))).build();
+    }
+
+    /** Runs {@code steps} steps; returns {milliseconds per step, arrays per step, checksum}. */
+    public double[] run(int steps) {
+        long arrays = 0;
+        double sum = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray h = reducer.reduce(tokens, inputs, 0).tokens().hidden();
+                sum += h.sum().getFloat();
+                arrays += scopeSize(scope);
+            }
+        }
+        double ms = (System.nanoTime() - t0) / 1e6 / steps;
+        return new double[] {ms, (double) arrays / steps, sum / steps};
+    }
+
+    private static int scopeSize(NDScope scope) {
+        try {
+            Field f = NDScope.class.getDeclaredField("resources");
+            f.setAccessible(true);
+            return ((Map<?, ?>) f.get(scope)).size();
+        } catch (ReflectiveOperationException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
