@@ -221,20 +221,19 @@ public final class MergePlan {
      * source, the entry k for input {@code sources[b, k]} (ignored without sources).
      */
     public NDArray combineGathered(NDArray x, NDArray anchorCoef, NDArray sourceCoef) {
-        boolean flat = x.getShape().dimension() == 2;
-        NDArray out;
-        if (flat) {
-            out = x.gather(keep, 1).mul(anchorCoef);
-        } else {
-            out = gather(x).mul(anchorCoef.expandDims(2));
+        if (x.getShape().dimension() == 2) {
+            NDArray out = x.gather(keep, 1).mul(anchorCoef);
+            return hasSources() ? out.add(sumSources(x.gather(sources, 1).mul(sourceCoef))) : out;
         }
-        if (hasSources()) {
-            NDArray src = flat ? x.gather(sources, 1).mul(sourceCoef).expandDims(2)
-                    : Tensors.gatherTokens(x, sources).mul(sourceCoef.expandDims(2));
-            NDArray add = oneHot(src.getDataType()).matMul(src);
-            out = out.add(flat ? add.squeeze(2) : add);
+        if (!hasSources()) {
+            return gather(x).mul(anchorCoef.expandDims(2));
         }
-        return out;
+        // one row copy of anchors and sources, one product with their coefficients
+        long out = outputLength();
+        NDArray rows = Tensors.gatherTokens(x, NDArrays.concat(new NDList(keep, sources), 1))
+                .mul(NDArrays.concat(new NDList(anchorCoef, sourceCoef), 1).expandDims(2));
+        NDArray src = rows.get(":, " + out + ":, :");
+        return rows.get(":, :" + out + ", :").add(oneHot(src.getDataType()).matMul(src));
     }
 
     /**

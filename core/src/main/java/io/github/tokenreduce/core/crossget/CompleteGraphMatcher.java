@@ -44,6 +44,12 @@ public final class CompleteGraphMatcher {
      */
     public static MergePlan match(NDArray metric, NDArray importance, NDArray protectedMask,
             NDArray keyMask, int r, TieBreak tie) {
+        return match(metric, null, importance, protectedMask, keyMask, r, tie);
+    }
+
+    /** As {@link #match}, with {@code unit} the already L2-normalised metric (null: normalised here). */
+    static MergePlan match(NDArray metric, NDArray unit, NDArray importance, NDArray protectedMask,
+            NDArray keyMask, int r, TieBreak tie) {
         long batch = protectedMask.getShape().get(0);
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
@@ -65,8 +71,8 @@ public final class CompleteGraphMatcher {
         int[] counts = new int[(int) batch];
         Arrays.fill(counts, n - applied);
         // without padding the padding rule changes nothing: skip it
-        return plan(metric, importance, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts, false, r,
-                applied, tie);
+        return plan(metric, unit, importance, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts,
+                false, r, applied, tie);
     }
 
     /**
@@ -79,6 +85,12 @@ public final class CompleteGraphMatcher {
      * @param r tokens each sample removes, {@code >= 0}
      */
     public static MergePlan matchPerSample(NDArray metric, NDArray importance, NDArray protectedMask,
+            NDArray keyMask, int[] r, TieBreak tie) {
+        return matchPerSample(metric, null, importance, protectedMask, keyMask, r, tie);
+    }
+
+    /** As {@link #matchPerSample}, with {@code unit} the already L2-normalised metric (null: normalised here). */
+    static MergePlan matchPerSample(NDArray metric, NDArray unit, NDArray importance, NDArray protectedMask,
             NDArray keyMask, int[] r, TieBreak tie) {
         long batch = protectedMask.getShape().get(0);
         int n = (int) protectedMask.getShape().get(1);
@@ -102,22 +114,22 @@ public final class CompleteGraphMatcher {
         if (c == null) {
             return MergePlan.identity(metric, (int) batch, n);
         }
-        return plan(metric, importance, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(),
+        return plan(metric, unit, importance, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(),
                 c.appliedAll(), tie);
     }
 
     /** The plan for per-sample removal counts; with {@code dropPadding} padding is never a source and gets no slot. */
-    private static MergePlan plan(NDArray metric, NDArray importance, NDArray protectedMask, NDArray keyMask,
+    private static MergePlan plan(NDArray metric, NDArray unit, NDArray importance, NDArray protectedMask,
+            NDArray keyMask,
             int[] applied, int[] counts, boolean dropPadding, int requested, int appliedAll, TieBreak tie) {
         int n = (int) protectedMask.getShape().get(1);
-        NDArray mn = Tensors.normalize(metric);
+        NDArray mn = unit != null ? unit : Tensors.normalize(metric);
         NDArray sim = mn.matMul(mn.transpose(0, 2, 1));
         // Exactly symmetric, so a mutually-best pair ties exactly whatever the GEMM kernel rounds.
         sim = sim.add(sim.transpose(0, 2, 1)).mul(0.5f);
         NDArray idx = Tensors.arange(metric, n);
-        NDArray diagonal = idx.expandDims(1).eq(idx.expandDims(0)).expandDims(0);
-        sim = MatchMasks.apply(sim, protectedMask, protectedMask, keyMask, keyMask);
-        sim = Tensors.where(diagonal.logicalNot(), sim, Tensors.NEG);
+        NDArray diagonal = idx.reshape(1, n, 1).eq(idx.reshape(1, 1, n));
+        sim = MatchMasks.apply(sim, protectedMask, protectedMask, keyMask, keyMask, diagonal);
 
         NDArray rank = StableOrder.descendingRanks(sim.max(new int[] {2}), tie);
         NDArray later = rank.expandDims(1).gt(rank.expandDims(2)); // [b, i, j]: rank(j) > rank(i)
@@ -136,7 +148,7 @@ public final class CompleteGraphMatcher {
         NDArray dest = Tensors.argMaxFirst(Tensors.where(isDest.expandDims(1), sim, Tensors.NEG), 2);
         // padding (which may sit before a real cross token) takes no slot when dropped
         NDArray anchors = dropPadding ? isDest.logicalAnd(real) : isDest;
-        NDArray destSlot = anchors.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray destSlot = anchors.cumSum(1).sub(1L); // a boolean running sum counts in int64
         NDArray slots = Tensors.select(isSource, destSlot.gather(dest, 1), destSlot);
         if (dropPadding) {
             slots = Tensors.select(real, slots, slots.zerosLike().sub(1L));

@@ -12,6 +12,7 @@ import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Checks;
+import io.github.tokenreduce.core.util.Tensors;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -56,13 +57,18 @@ public final class CrossGetReducer implements TokenReducer {
             return Reduction.unchanged(tokens);
         }
         NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
-        NDArray importance = inputs.importance() != null ? inputs.importance()
-                : CrossGuidedImportance.cosine(metric,
-                        Checks.present("guide", inputs.guide(), "[B, c]"));
+        NDArray unit = null; // the normalised keys, shared by the importance and the matching
+        NDArray importance = inputs.importance();
+        if (importance == null) {
+            NDArray guide = Checks.present("guide", inputs.guide(), "[B, c]");
+            Checks.rank("metric", metric, 3, "[B, N, c]");
+            unit = Tensors.normalize(metric);
+            importance = CrossGuidedImportance.cosineOfUnit(unit, guide);
+        }
         MergePlan plan = perSample != null
-                ? CompleteGraphMatcher.matchPerSample(metric, importance, tokens.protectedMask(), tokens.keyMask(),
-                        perSample, tie)
-                : CompleteGraphMatcher.match(metric, importance, tokens.protectedMask(),
+                ? CompleteGraphMatcher.matchPerSample(metric, unit, importance, tokens.protectedMask(),
+                        tokens.keyMask(), perSample, tie)
+                : CompleteGraphMatcher.match(metric, unit, importance, tokens.protectedMask(),
                         tokens.keyMask(), Math.min(r, tokens.length()), tie);
         MergePlan.Weights bySize = plan.weights(tokens.sizes());
         NDArray hidden = ensemble(bySize, tokens.hidden(), importance);

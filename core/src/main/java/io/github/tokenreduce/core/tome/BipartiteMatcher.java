@@ -213,13 +213,13 @@ public final class BipartiteMatcher {
 
     /** {@code offset + (running count of set entries) - 1} for each entry of {@code mask} [B, M]. */
     private static NDArray cumSlot(NDArray mask, NDArray offset) {
-        NDArray c = mask.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray c = mask.cumSum(1).sub(1L); // a boolean running sum counts in int64
         return offset == null ? c : c.add(offset);
     }
 
     /** Per-sample count of set entries, int64 [B, 1]. */
     private static NDArray count(NDArray mask) {
-        return mask.toType(DataType.INT64, false).sum(new int[] {1}, true);
+        return mask.sum(new int[] {1}, true); // int64 for a boolean mask
     }
 
     /** Re-interleaves A (even) and B (odd) rows into token order [B, N]. */

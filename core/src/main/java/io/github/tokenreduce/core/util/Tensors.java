@@ -100,14 +100,21 @@ public final class Tensors {
 
     /** {@code cond ? a : b} with scalar {@code b}; shapes broadcast. */
     public static NDArray where(NDArray cond, NDArray a, float b) {
-        NDArray c = a.getManager().create(b).toType(a.getDataType(), false).toDevice(a.getDevice(), false);
-        return select(cond, a, c);
+        return select(cond, a, scalar(a, b));
     }
 
-    /** {@code cond ? a : b}, elementwise, with NumPy broadcasting (DJL's {@code where} has none). */
+    /** {@code v} as a 0-dimensional tensor of {@code like}'s data type and device (broadcasts anywhere). */
+    public static NDArray scalar(NDArray like, float v) {
+        return like.getManager().create(v).toType(like.getDataType(), false).toDevice(like.getDevice(), false);
+    }
+
+    /**
+     * {@code cond ? a : b}, elementwise, with NumPy broadcasting (DJL's {@code where} needs the
+     * condition and {@code a} in the result's shape; {@code b} broadcasts natively).
+     */
     public static NDArray select(NDArray cond, NDArray a, NDArray b) {
         Shape target = broadcastShape(broadcastShape(cond.getShape(), a.getShape()), b.getShape());
-        return NDArrays.where(expand(cond, target), expand(a, target), expand(b, target));
+        return NDArrays.where(expand(cond, target), expand(a, target), b);
     }
 
     private static NDArray expand(NDArray x, Shape target) {
