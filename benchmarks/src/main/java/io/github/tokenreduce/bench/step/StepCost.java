@@ -12,6 +12,8 @@ import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Field;
 import java.util.Map;
 
@@ -53,10 +55,17 @@ public final class StepCost implements AutoCloseable {
                 .dictionary(manager.randomNormal(new Shape(100, 768))).build();
     }
 
-    /** Runs {@code steps} steps; returns {milliseconds per step, arrays per step, checksum}. */
+    /**
+     * Runs {@code steps} steps; returns {wall milliseconds per step, arrays per step, checksum, CPU
+     * milliseconds per step of the calling thread}. With one intra-op thread
+     * ({@code OMP_NUM_THREADS=1}) the native work runs on the calling thread, so its CPU time is
+     * the step's cost even on a loaded machine.
+     */
     public double[] run(int steps) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long arrays = 0;
         double sum = 0;
+        long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             try (NDScope scope = new NDScope()) {
@@ -67,7 +76,8 @@ public final class StepCost implements AutoCloseable {
             }
         }
         double ms = (System.nanoTime() - t0) / 1e6 / steps;
-        return new double[] {ms, (double) arrays / steps, sum / steps};
+        double cpu = (threads.getCurrentThreadCpuTime() - c0) / 1e6 / steps;
+        return new double[] {ms, (double) arrays / steps, sum / steps, cpu};
     }
 
     private static int scopeSize(NDScope scope) {

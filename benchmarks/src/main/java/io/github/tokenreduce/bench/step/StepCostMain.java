@@ -22,7 +22,9 @@ import java.util.Locale;
  * With no directory the core on the class path is timed. With directories (e.g. a copy of
  * {@code core/target/classes} from another commit and this one) each build is loaded in its own
  * class loader and the builds are timed in interleaved rounds, so a loaded machine slows all alike;
- * the median per build and the ratio to the first build are printed.
+ * the medians per build (wall time and the calling thread's CPU time, which is the step's cost when
+ * {@code OMP_NUM_THREADS=1} keeps the native work on that thread) and their ratios to the first
+ * build are printed, with the arrays one step creates.
  */
 public final class StepCostMain {
 
@@ -55,6 +57,7 @@ public final class StepCostMain {
         }
         for (String m : methods) {
             double[][] ms = new double[loaders.size()][rounds];
+            double[][] cpu = new double[loaders.size()][rounds];
             double[] arrays = new double[loaders.size()];
             double[] check = new double[loaders.size()];
             Object[] sites = new Object[loaders.size()];
@@ -69,16 +72,19 @@ public final class StepCostMain {
                 for (int k = 0; k < loaders.size(); k++) {
                     double[] out = (double[]) run[k].invoke(sites[k], steps);
                     ms[k][r] = out[0];
+                    cpu[k][r] = out[3];
                     arrays[k] = out[1];
                     check[k] = out[2];
                 }
             }
             double base = median(ms[0]);
+            double baseCpu = median(cpu[0]);
             for (int k = 0; k < loaders.size(); k++) {
                 double med = median(ms[k]);
-                System.out.printf(Locale.ROOT, "%-9s build %d  %8.3f ms/step (median of %d rounds x %d)  %6.0f arrays/step"
-                        + "  ratio %.2f  checksum %.6g  %s%n", m, k, med, rounds, steps, arrays[k], base / med, check[k],
-                        builds.isEmpty() ? "class path" : builds.get(k));
+                double medCpu = median(cpu[k]);
+                System.out.printf(Locale.ROOT, "%-9s build %d  wall %8.3f ms/step (ratio %.2f)  thread CPU %8.3f ms/step"
+                        + " (ratio %.2f)  %5.0f arrays/step  checksum %.6g  %s%n", m, k, med, base / med, medCpu,
+                        baseCpu / medCpu, arrays[k], check[k], builds.isEmpty() ? "class path" : builds.get(k));
             }
         }
     }

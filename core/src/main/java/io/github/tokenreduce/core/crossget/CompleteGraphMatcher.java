@@ -47,14 +47,17 @@ public final class CompleteGraphMatcher {
         return match(metric, null, importance, protectedMask, keyMask, r, tie);
     }
 
-    /** As {@link #match}, with {@code unit} the already L2-normalised metric (null: normalised here). */
+    /**
+     * As {@link #match}, with {@code unit} the metric already normalised by
+     * {@link Tensors#normalizeChecked} (null: checked and normalised here).
+     */
     static MergePlan match(NDArray metric, NDArray unit, NDArray importance, NDArray protectedMask,
             NDArray keyMask, int r, TieBreak tie) {
         long batch = protectedMask.getShape().get(0);
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
         Checks.shape("importance", importance, new long[] {batch, n}, "[B, N]");
-        Checks.finite("metric", metric);
+        NDArray mn = unit != null ? unit : Tensors.normalizeChecked("metric", metric);
         Checks.finite("importance", importance);
         Checks.nonNegative("r", r);
         if (r > n) {
@@ -71,7 +74,7 @@ public final class CompleteGraphMatcher {
         int[] counts = new int[(int) batch];
         Arrays.fill(counts, n - applied);
         // without padding the padding rule changes nothing: skip it
-        return plan(metric, unit, importance, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts,
+        return plan(mn, importance, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts,
                 false, r, applied, tie);
     }
 
@@ -89,7 +92,7 @@ public final class CompleteGraphMatcher {
         return matchPerSample(metric, null, importance, protectedMask, keyMask, r, tie);
     }
 
-    /** As {@link #matchPerSample}, with {@code unit} the already L2-normalised metric (null: normalised here). */
+    /** As {@link #matchPerSample}, with {@code unit} as in {@link #match(NDArray, NDArray, NDArray, NDArray, NDArray, int, TieBreak)}. */
     static MergePlan matchPerSample(NDArray metric, NDArray unit, NDArray importance, NDArray protectedMask,
             NDArray keyMask, int[] r, TieBreak tie) {
         long batch = protectedMask.getShape().get(0);
@@ -97,7 +100,7 @@ public final class CompleteGraphMatcher {
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
         Checks.shape("importance", importance, new long[] {batch, n}, "[B, N]");
         Checks.shape("keyMask", keyMask, new long[] {batch, n}, "[B, N]");
-        Checks.finite("metric", metric);
+        NDArray mn = unit != null ? unit : Tensors.normalizeChecked("metric", metric);
         Checks.finite("importance", importance);
         if (r.length != batch) {
             throw new IllegalArgumentException("r: got " + r.length + " counts for batch " + batch
@@ -114,20 +117,18 @@ public final class CompleteGraphMatcher {
         if (c == null) {
             return MergePlan.identity(metric, (int) batch, n);
         }
-        return plan(metric, unit, importance, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(),
+        return plan(mn, importance, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(),
                 c.appliedAll(), tie);
     }
 
     /** The plan for per-sample removal counts; with {@code dropPadding} padding is never a source and gets no slot. */
-    private static MergePlan plan(NDArray metric, NDArray unit, NDArray importance, NDArray protectedMask,
-            NDArray keyMask,
+    private static MergePlan plan(NDArray mn, NDArray importance, NDArray protectedMask, NDArray keyMask,
             int[] applied, int[] counts, boolean dropPadding, int requested, int appliedAll, TieBreak tie) {
         int n = (int) protectedMask.getShape().get(1);
-        NDArray mn = unit != null ? unit : Tensors.normalize(metric);
         NDArray sim = mn.matMul(mn.transpose(0, 2, 1));
         // Exactly symmetric, so a mutually-best pair ties exactly whatever the GEMM kernel rounds.
         sim = sim.add(sim.transpose(0, 2, 1)).mul(0.5f);
-        NDArray idx = Tensors.arange(metric, n);
+        NDArray idx = Tensors.arange(mn, n);
         NDArray diagonal = idx.reshape(1, n, 1).eq(idx.reshape(1, 1, n));
         sim = MatchMasks.apply(sim, protectedMask, protectedMask, keyMask, keyMask, diagonal);
 

@@ -62,7 +62,7 @@ public final class CrossGetReducer implements TokenReducer {
         if (importance == null) {
             NDArray guide = Checks.present("guide", inputs.guide(), "[B, c]");
             Checks.rank("metric", metric, 3, "[B, N, c]");
-            unit = Tensors.normalize(metric);
+            unit = Tensors.normalizeChecked("metric", metric);
             importance = CrossGuidedImportance.cosineOfUnit(unit, guide);
         }
         MergePlan plan = perSample != null

@@ -56,7 +56,7 @@ public final class BipartiteMatcher {
         long batch = protectedMask.getShape().get(0);
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
-        Checks.finite("metric", metric);
+        NDArray unit = Tensors.normalizeChecked("metric", metric);
         Checks.nonNegative("r", r);
         if (r > n) {
             throw new IllegalArgumentException("r: cannot remove " + r + " tokens from N = " + n
@@ -71,7 +71,7 @@ public final class BipartiteMatcher {
         int[] counts = new int[(int) batch];
         Arrays.fill(counts, n - applied);
         // without padding the padding rule changes nothing: skip it
-        return plan(metric, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts, false, r, applied,
+        return plan(unit, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts, false, r, applied,
                 tie);
     }
 
@@ -90,7 +90,7 @@ public final class BipartiteMatcher {
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
         Checks.shape("keyMask", keyMask, new long[] {batch, n}, "[B, N]");
-        Checks.finite("metric", metric);
+        NDArray unit = Tensors.normalizeChecked("metric", metric);
         if (r.length != batch) {
             throw new IllegalArgumentException("r: got " + r.length + " counts for batch " + batch
                     + "; expected one per sample");
@@ -110,21 +110,21 @@ public final class BipartiteMatcher {
         if (c == null) {
             return MergePlan.identity(metric, (int) batch, n);
         }
-        return plan(metric, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(), c.appliedAll(), tie);
+        return plan(unit, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(), c.appliedAll(), tie);
     }
 
     /**
      * The plan for per-sample removal counts; with {@code dropPadding} padding rows never rank as
      * sources, padding tokens get no slot, and samples that remove nothing keep their order.
      */
-    private static MergePlan plan(NDArray metric, NDArray protectedMask, NDArray keyMask, int[] applied,
+    private static MergePlan plan(NDArray unit, NDArray protectedMask, NDArray keyMask, int[] applied,
             int[] counts, boolean dropPadding, int requested, int appliedAll, TieBreak tie) {
         int n = (int) protectedMask.getShape().get(1);
         int na = (n + 1) / 2;
         int nb = n / 2;
         NDArray protA = protectedMask.get(":, 0::2");
         NDArray protB = protectedMask.get(":, 1::2");
-        NDArray mn = Tensors.normalize(metric);
+        NDArray mn = unit; // the L2-normalised metric
         NDArray a = mn.get(":, 0::2, :");
         NDArray b = mn.get(":, 1::2, :");
         NDArray scores = a.matMul(b.transpose(0, 2, 1));

@@ -41,8 +41,21 @@ public final class Tensors {
 
     /** L2-normalises the last axis; zero rows stay zero instead of becoming NaN. */
     public static NDArray normalize(NDArray x) {
-        NDArray norm = x.square().sum(new int[] {-1}, true).sqrt();
-        return x.div(norm.maximum(1e-12f));
+        return x.div(x.square().sum(new int[] {-1}, true).sqrt().maximum(1e-12f));
+    }
+
+    /**
+     * {@link #normalize} of {@code x}, which must be finite ({@link Checks#finite}, same message):
+     * a NaN or infinite element makes its row's sum of squares NaN or infinite, so only those
+     * sums are checked, and {@code x} in full only when one is not finite (it may be an overflow
+     * of finite values).
+     */
+    public static NDArray normalizeChecked(String name, NDArray x) {
+        NDArray sumSq = x.square().sum(new int[] {-1}, true);
+        if (Float.isNaN(sumSq.mul(0f).sum().toType(DataType.FLOAT32, false).getFloat())) {
+            Checks.finite(name, x);
+        }
+        return x.div(sumSq.sqrt().maximum(1e-12f));
     }
 
     /** {@code [0, 1, ..., n-1]} as int64 on {@code like}'s device. */
