@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.KeyMetric;
+import io.github.tokenreduce.core.ModalitySpans;
 import io.github.tokenreduce.core.SiteInputs;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
+import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 
 import java.lang.management.ManagementFactory;
@@ -19,7 +21,8 @@ import java.util.Map;
 
 /**
  * The fixed cost of one reduction step at a CLIP ViT-B/16 site ({@code [8, 197, 768]}, 12 heads,
- * r = 16; ToMe on the head-mean keys, CrossGET on the full keys with a cross token): milliseconds
+ * r = 16; each method on the keys it asks for: ToMe, MADTP and PuMer the head-mean keys, CrossGET the
+ * full keys with a cross token; PuMer over 40 text then 157 image tokens): milliseconds
  * per step and the NDArrays one step creates (about one per native operation). Run by
  * {@link StepCostMain}, which can load two builds of the core side by side and interleave them.
  */
@@ -30,7 +33,7 @@ public final class StepCost implements AutoCloseable {
     private final TokenSet tokens;
     private final SiteInputs inputs;
 
-    /** A site for {@code method} ("tome", "crossget" or "madtp") with fixed random inputs. */
+    /** A site for {@code method} ("tome", "crossget", "madtp" or "pumer") with fixed random inputs. */
     public StepCost(String method, int batch) {
         manager = NDManager.newBaseManager();
         int n = 197;
@@ -39,6 +42,8 @@ public final class StepCost implements AutoCloseable {
         NDArray keys = manager.randomNormal(new Shape(batch, n, 768));
         NDArray att = manager.randomNormal(new Shape(batch, 12, n, n)).softmax(3);
         TokenSet.Builder t = TokenSet.builder(hidden).protect(0);
+        SiteInputs.Builder in = SiteInputs.builder().guide(keys.get(":, -1, :")).attention(att)
+                .dictionary(manager.randomNormal(new Shape(100, 768)));
         switch (method) {
             case "tome" -> reducer = ToMeReducer.builder().r(16).build();
             case "crossget" -> {
@@ -46,13 +51,26 @@ public final class StepCost implements AutoCloseable {
                 t.protect(0, -1);
             }
             case "madtp" -> reducer = MadtpReducer.builder().temperature(2f).build();
-            default -> throw new IllegalArgumentException("method: " + method + "; expected tome, crossget or madtp");
+            case "pumer" -> {
+                reducer = PumerReducer.builder().layers(0).build();
+                t.spans(ModalitySpans.textThenImage(40, n - 40));
+                in.crossAttention(att.get(":, :, :40, 40:"));
+            }
+            default -> throw new IllegalArgumentException("method: " + method
+                    + "; expected tome, crossget, madtp or pumer");
         }
-        NDArray metric = reducer.keyMetric() == KeyMetric.HEAD_MEAN
-                ? keys.reshape(batch, n, 12, 64).mean(new int[] {2}) : keys;
+        in.metric(reducer.keyMetric() == KeyMetric.HEAD_MEAN
+                ? keys.reshape(batch, n, 12, 64).mean(new int[] {2}) : keys);
         tokens = t.build();
-        inputs = SiteInputs.builder().metric(metric).guide(keys.get(":, -1, :")).attention(att)
-                .dictionary(manager.randomNormal(new Shape(100, 768))).build();
+        inputs = in.build();
+    }
+
+    /** One step, its result forced to the host: the sum of the reduced hidden states. */
+    public float step() {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            return reducer.reduce(tokens, inputs, 0).tokens().hidden().sum().getFloat();
+        }
     }
 
     /**

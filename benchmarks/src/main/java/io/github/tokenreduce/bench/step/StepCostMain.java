@@ -33,7 +33,7 @@ public final class StepCostMain {
     public static void main(String[] args) throws Exception {
         int rounds = 5;
         int steps = 20;
-        String[] methods = {"tome", "crossget", "madtp"};
+        String[] methods = {"tome", "crossget", "madtp", "pumer"};
         List<Path> builds = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
