@@ -38,9 +38,18 @@ public final class MergePlan {
     private final int[] counts;
     private final int requested;
     private final int applied;
+    /** Whether every output slot is real (no sample keeps fewer than the padded length). */
+    private final boolean full;
+    /** float32 [B, N_out, R]: 1 where source k joins output o; null without sources. */
+    private final NDArray oneHot;
 
     private MergePlan(NDArray keep, NDArray sources, NDArray targets, NDArray validOutputs,
             int inputLength, int[] counts, int requested, int applied) {
+        this(keep, sources, targets, validOutputs, inputLength, counts, requested, applied, null);
+    }
+
+    private MergePlan(NDArray keep, NDArray sources, NDArray targets, NDArray validOutputs,
+            int inputLength, int[] counts, int requested, int applied, NDArray oneHot) {
         this.keep = keep;
         this.sources = sources;
         this.targets = targets;
@@ -49,6 +58,14 @@ public final class MergePlan {
         this.counts = counts;
         this.requested = requested;
         this.applied = applied;
+        long out = keep.getShape().get(1);
+        this.full = Arrays.stream(counts).allMatch(c -> c == out);
+        if (oneHot != null || sources.getShape().get(1) == 0) {
+            this.oneHot = oneHot;
+        } else {
+            NDArray slotIdx = Tensors.arange(targets, out).reshape(1, out, 1);
+            this.oneHot = targets.expandDims(1).eq(slotIdx).toType(DataType.FLOAT32, false);
+        }
     }
 
     /** The plan that changes nothing, for {@code batch} samples of {@code n} tokens. */
@@ -86,13 +103,17 @@ public final class MergePlan {
         NDArray isSource = slots.gte(0).logicalAnd(anchors.logicalNot());
         NDArray srcKey = Tensors.select(isSource, idx.broadcast(slots.getShape()), idx.add(n));
         NDArray src = srcKey.argSort(1, true).get(":, :" + maxSources);
-        NDArray tgt = Tensors.select(isSource.gather(src, 1), slots.gather(src, 1),
-                src.zerosLike().sub(1));
         NDManager m = slots.getManager();
-        NDArray countArr = m.create(counts).toType(DataType.INT64, false)
-                .toDevice(slots.getDevice(), false).reshape(batch, 1);
-        NDArray valid = Tensors.arange(slots, out).expandDims(0).lt(countArr)
-                .toType(DataType.FLOAT32, false);
+        NDArray tgt = Tensors.select(isSource.gather(src, 1), slots.gather(src, 1),
+                m.create(new long[] {-1L}).toDevice(slots.getDevice(), false));
+        NDArray valid;
+        if (Arrays.stream(counts).allMatch(c -> c == out)) {
+            valid = m.ones(new Shape(batch, out), DataType.FLOAT32).toDevice(slots.getDevice(), false);
+        } else {
+            NDArray countArr = m.create(counts).toType(DataType.INT64, false)
+                    .toDevice(slots.getDevice(), false).reshape(batch, 1);
+            valid = Tensors.arange(slots, out).expandDims(0).lt(countArr).toType(DataType.FLOAT32, false);
+        }
         return new MergePlan(keep, src, tgt, valid, n, counts, requested, applied);
     }
 
@@ -104,7 +125,7 @@ public final class MergePlan {
     public MergePlan remap(NDArray inputIndex, int newInputLength) {
         NDArray src = sources.getShape().get(1) == 0 ? sources : inputIndex.gather(sources, 1);
         return new MergePlan(inputIndex.gather(keep, 1), src, targets, validOutputs,
-                newInputLength, counts, requested, applied);
+                newInputLength, counts, requested, applied, oneHot);
     }
 
     /**
@@ -191,16 +212,36 @@ public final class MergePlan {
      * @param inputCoef [B, N] coefficient of each input when it is a source
      */
     public NDArray combine(NDArray x, NDArray anchorCoef, NDArray inputCoef) {
-        boolean flat = x.getShape().dimension() == 2;
-        NDArray x3 = flat ? x.expandDims(2) : x;
-        NDArray a = anchorCoef.mul(validOutputs).expandDims(2);
-        NDArray out = gather(x3).mul(a);
-        if (sources.getShape().get(1) > 0) {
-            NDArray coef = inputCoef.gather(sources, 1).expandDims(2);
-            NDArray src = Tensors.gatherTokens(x3, sources).mul(coef);
-            out = out.add(oneHot(src.getDataType()).matMul(src));
+        return combineGathered(x, onRealSlots(anchorCoef), hasSources() ? inputCoef.gather(sources, 1) : null);
+    }
+
+    /**
+     * As {@link #combine} with the coefficients already at the plan's positions: {@code anchorCoef}
+     * [B, N_out] (0 on padding slots, see {@link #onRealSlots}), {@code sourceCoef} [B, R] of each
+     * source, the entry k for input {@code sources[b, k]} (ignored without sources).
+     */
+    public NDArray combineGathered(NDArray x, NDArray anchorCoef, NDArray sourceCoef) {
+        if (x.getShape().dimension() == 2) {
+            NDArray out = x.gather(keep, 1).mul(anchorCoef);
+            return hasSources() ? out.add(sumSources(x.gather(sources, 1).mul(sourceCoef))) : out;
         }
-        return flat ? out.squeeze(2) : out;
+        if (!hasSources()) {
+            return gather(x).mul(anchorCoef.expandDims(2));
+        }
+        // one row copy of anchors and sources, one product with their coefficients
+        long out = outputLength();
+        NDArray rows = Tensors.gatherTokens(x, NDArrays.concat(new NDList(keep, sources), 1))
+                .mul(NDArrays.concat(new NDList(anchorCoef, sourceCoef), 1).expandDims(2));
+        NDArray src = rows.get(":, " + out + ":, :");
+        return rows.get(":, :" + out + ", :").add(oneHot(src.getDataType()).matMul(src));
+    }
+
+    /**
+     * Sum of {@code sourceValues} [B, R] (entry k for input {@code sources[b, k]}) over each
+     * output's sources, [B, N_out]; 0 for outputs without any. Requires {@link #hasSources}.
+     */
+    public NDArray sumSources(NDArray sourceValues) {
+        return oneHot(sourceValues.getDataType()).matMul(sourceValues.expandDims(2)).squeeze(2);
     }
 
     /** Sum of each group: sizes, 0/1 source maps. */
@@ -211,19 +252,63 @@ public final class MergePlan {
 
     /** Weighted mean of each group, {@code Σ w x / Σ w}; empty or zero-weight groups give 0. */
     public NDArray weightedMean(NDArray x, NDArray w) {
-        NDArray anchorW = gather(w);
-        NDArray num = combine(x, anchorW, w);
-        NDArray den = combine(inputOnes(w), anchorW, w);
-        if (x.getShape().dimension() == 3) {
-            den = den.expandDims(2);
-        }
-        return num.div(den.maximum(1e-12f));
+        return weights(w).mean(x);
     }
 
     /** Sum of {@code v} [B, N] over each group's sources only (anchors excluded), [B, N_out]. */
     public NDArray sumOverSources(NDArray v) {
         NDArray ones = inputOnes(v);
         return combine(v, gather(ones).zerosLike(), ones);
+    }
+
+    /** Whether the plan merges any input into another's group. */
+    public boolean hasSources() {
+        return sources.getShape().get(1) > 0;
+    }
+
+    /**
+     * One set of weights {@code w} [B, N] under this plan, for several weighted means that share
+     * their per-group totals (the hidden states, the key mask and the attachments by size).
+     */
+    public Weights weights(NDArray w) {
+        return new Weights(w);
+    }
+
+    /** Weights [B, N] gathered once for a plan: group totals and weighted means. */
+    public final class Weights {
+        private final NDArray of;
+        private final NDArray anchor;
+        private final NDArray source;
+        private final NDArray total;
+
+        private Weights(NDArray w) {
+            this.of = w;
+            this.anchor = onRealSlots(w.gather(keep, 1));
+            this.source = hasSources() ? w.gather(sources, 1) : null;
+            this.total = hasSources() ? anchor.add(sumSources(source)) : anchor;
+        }
+
+        /** The weights [B, N] these were made of. */
+        public NDArray of() {
+            return of;
+        }
+
+        /** The plan they apply to. */
+        public MergePlan plan() {
+            return MergePlan.this;
+        }
+
+        /** {@code Σ w} over each group, [B, N_out] (0 on padding slots): the plan's {@link #sum} of {@code w}. */
+        public NDArray total() {
+            return total;
+        }
+
+        /** {@code Σ w x / Σ w} of each group; empty or zero-weight groups give 0. {@code x} [B, N] or [B, N, C]. */
+        public NDArray mean(NDArray x) {
+            NDArray num = combineGathered(x, anchor, source);
+            NDArray den = total.maximum(1e-12f);
+            return num.div(x.getShape().dimension() == 3 ? den.expandDims(2) : den);
+        }
     }
 
     /** Output slot of every input token, int64 [B, N]; -1 for pruned tokens. */
@@ -264,9 +349,12 @@ public final class MergePlan {
     }
 
     private NDArray oneHot(DataType dtype) {
-        long out = outputLength();
-        NDArray slotIdx = Tensors.arange(targets, out).reshape(1, out, 1);
-        return targets.expandDims(1).eq(slotIdx).toType(dtype, false); // [B, N_out, R]
+        return dtype == DataType.FLOAT32 ? oneHot : oneHot.toType(dtype, false); // [B, N_out, R]
+    }
+
+    /** {@code coef} [B, N_out] with padding slots zeroed (unchanged when every slot is real). */
+    public NDArray onRealSlots(NDArray coef) {
+        return full ? coef : coef.mul(validOutputs);
     }
 
     private static NDArray inputOnes(NDArray x) {

@@ -184,17 +184,37 @@ public final class TokenSet {
      * the anchors, the source map is summed.
      */
     public TokenSet apply(MergePlan plan, NDArray newHidden, ModalitySpans newSpans) {
+        return apply(plan.weights(sizes), newHidden, newSpans);
+    }
+
+    /**
+     * As {@link #apply(MergePlan, NDArray, ModalitySpans)} with the plan's weights of this set's
+     * sizes already made ({@code plan.weights(sizes())}), so a method that also used them for the
+     * hidden states shares their totals.
+     */
+    public TokenSet apply(MergePlan.Weights bySize, NDArray newHidden, ModalitySpans newSpans) {
+        if (bySize.of() != sizes) {
+            throw new IllegalArgumentException("bySize: weights of another array than this set's sizes "
+                    + sizes.getShape() + "; expected plan.weights(tokens.sizes())");
+        }
+        MergePlan plan = bySize.plan();
         Builder b = new Builder(newHidden);
-        b.sizes = plan.sum(sizes);
-        b.keyMask = plan.weightedMean(keyMask, sizes);
-        b.protectedMask = plan.gather(protectedMask).mul(plan.validOutputs());
+        b.sizes = bySize.total();
+        b.keyMask = bySize.mean(keyMask);
+        b.protectedMask = plan.onRealSlots(plan.gather(protectedMask));
         b.spans = newSpans;
         b.source = source == null ? null : plan.sum(source);
         for (Map.Entry<String, NDArray> e : attachments.entrySet()) {
-            b.attachments.put(e.getKey(), plan.weightedMean(e.getValue(), sizes));
+            b.attachments.put(e.getKey(), bySize.mean(e.getValue()));
         }
         b.protectCalled = true;
         return b.build();
+    }
+
+    /** Applies {@code plan} with the hidden states, like everything else, as size-weighted means (ToMe's merge). */
+    public TokenSet merge(MergePlan plan, ModalitySpans newSpans) {
+        MergePlan.Weights bySize = plan.weights(sizes);
+        return apply(bySize, bySize.mean(hidden), newSpans);
     }
 
     /** Builder: every field but {@code hidden} is optional. */

@@ -44,11 +44,20 @@ public final class CompleteGraphMatcher {
      */
     public static MergePlan match(NDArray metric, NDArray importance, NDArray protectedMask,
             NDArray keyMask, int r, TieBreak tie) {
+        return match(metric, null, importance, protectedMask, keyMask, r, tie);
+    }
+
+    /**
+     * As {@link #match}, with {@code unit} the metric already normalised by
+     * {@link Tensors#normalizeChecked} (null: checked and normalised here).
+     */
+    static MergePlan match(NDArray metric, NDArray unit, NDArray importance, NDArray protectedMask,
+            NDArray keyMask, int r, TieBreak tie) {
         long batch = protectedMask.getShape().get(0);
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
         Checks.shape("importance", importance, new long[] {batch, n}, "[B, N]");
-        Checks.finite("metric", metric);
+        NDArray mn = unit != null ? unit : Tensors.normalizeChecked("metric", metric);
         Checks.finite("importance", importance);
         Checks.nonNegative("r", r);
         if (r > n) {
@@ -64,7 +73,9 @@ public final class CompleteGraphMatcher {
         Arrays.fill(perSample, applied);
         int[] counts = new int[(int) batch];
         Arrays.fill(counts, n - applied);
-        return plan(metric, importance, protectedMask, keyMask, perSample, counts, false, r, applied, tie);
+        // without padding the padding rule changes nothing: skip it
+        return plan(mn, importance, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts,
+                false, r, applied, tie);
     }
 
     /**
@@ -78,12 +89,18 @@ public final class CompleteGraphMatcher {
      */
     public static MergePlan matchPerSample(NDArray metric, NDArray importance, NDArray protectedMask,
             NDArray keyMask, int[] r, TieBreak tie) {
+        return matchPerSample(metric, null, importance, protectedMask, keyMask, r, tie);
+    }
+
+    /** As {@link #matchPerSample}, with {@code unit} as in {@link #match(NDArray, NDArray, NDArray, NDArray, NDArray, int, TieBreak)}. */
+    static MergePlan matchPerSample(NDArray metric, NDArray unit, NDArray importance, NDArray protectedMask,
+            NDArray keyMask, int[] r, TieBreak tie) {
         long batch = protectedMask.getShape().get(0);
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
         Checks.shape("importance", importance, new long[] {batch, n}, "[B, N]");
         Checks.shape("keyMask", keyMask, new long[] {batch, n}, "[B, N]");
-        Checks.finite("metric", metric);
+        NDArray mn = unit != null ? unit : Tensors.normalizeChecked("metric", metric);
         Checks.finite("importance", importance);
         if (r.length != batch) {
             throw new IllegalArgumentException("r: got " + r.length + " counts for batch " + batch
@@ -100,22 +117,20 @@ public final class CompleteGraphMatcher {
         if (c == null) {
             return MergePlan.identity(metric, (int) batch, n);
         }
-        return plan(metric, importance, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(),
+        return plan(mn, importance, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(),
                 c.appliedAll(), tie);
     }
 
     /** The plan for per-sample removal counts; with {@code dropPadding} padding is never a source and gets no slot. */
-    private static MergePlan plan(NDArray metric, NDArray importance, NDArray protectedMask, NDArray keyMask,
+    private static MergePlan plan(NDArray mn, NDArray importance, NDArray protectedMask, NDArray keyMask,
             int[] applied, int[] counts, boolean dropPadding, int requested, int appliedAll, TieBreak tie) {
         int n = (int) protectedMask.getShape().get(1);
-        NDArray mn = Tensors.normalize(metric);
         NDArray sim = mn.matMul(mn.transpose(0, 2, 1));
         // Exactly symmetric, so a mutually-best pair ties exactly whatever the GEMM kernel rounds.
         sim = sim.add(sim.transpose(0, 2, 1)).mul(0.5f);
-        NDArray idx = Tensors.arange(metric, n);
-        NDArray diagonal = idx.expandDims(1).eq(idx.expandDims(0)).expandDims(0);
-        sim = MatchMasks.apply(sim, protectedMask, protectedMask, keyMask, keyMask);
-        sim = Tensors.where(diagonal.logicalNot(), sim, Tensors.NEG);
+        NDArray idx = Tensors.arange(mn, n);
+        NDArray diagonal = idx.reshape(1, n, 1).eq(idx.reshape(1, 1, n));
+        sim = MatchMasks.apply(sim, protectedMask, protectedMask, keyMask, keyMask, diagonal);
 
         NDArray rank = StableOrder.descendingRanks(sim.max(new int[] {2}), tie);
         NDArray later = rank.expandDims(1).gt(rank.expandDims(2)); // [b, i, j]: rank(j) > rank(i)
@@ -125,15 +140,16 @@ public final class CompleteGraphMatcher {
         if (dropPadding) {
             sigma = Tensors.where(real, sigma, -2 * Tensors.NEG); // padding ranks after every real token
         }
-        NDArray appliedCol = importance.getManager().create(applied).toType(DataType.INT64, false)
-                .toDevice(importance.getDevice(), false).reshape(applied.length, 1);
-        NDArray isSource = StableOrder.ascendingRanks(sigma, tie).lt(appliedCol);
+        NDArray sigmaRanks = StableOrder.ascendingRanks(sigma, tie);
+        NDArray isSource = Arrays.stream(applied).allMatch(a -> a == applied[0]) ? sigmaRanks.lt((long) applied[0])
+                : sigmaRanks.lt(importance.getManager().create(applied).toType(DataType.INT64, false)
+                        .toDevice(importance.getDevice(), false).reshape(applied.length, 1));
         NDArray isDest = isSource.logicalNot();
 
         NDArray dest = Tensors.argMaxFirst(Tensors.where(isDest.expandDims(1), sim, Tensors.NEG), 2);
         // padding (which may sit before a real cross token) takes no slot when dropped
         NDArray anchors = dropPadding ? isDest.logicalAnd(real) : isDest;
-        NDArray destSlot = anchors.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray destSlot = anchors.cumSum(1).sub(1L); // a boolean running sum counts in int64
         NDArray slots = Tensors.select(isSource, destSlot.gather(dest, 1), destSlot);
         if (dropPadding) {
             slots = Tensors.select(real, slots, slots.zerosLike().sub(1L));

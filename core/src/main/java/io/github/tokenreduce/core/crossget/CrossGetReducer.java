@@ -12,6 +12,7 @@ import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Checks;
+import io.github.tokenreduce.core.util.Tensors;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -56,32 +57,49 @@ public final class CrossGetReducer implements TokenReducer {
             return Reduction.unchanged(tokens);
         }
         NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
-        NDArray importance = inputs.importance() != null ? inputs.importance()
-                : CrossGuidedImportance.cosine(metric,
-                        Checks.present("guide", inputs.guide(), "[B, c]"));
+        NDArray unit = null; // the normalised keys, shared by the importance and the matching
+        NDArray importance = inputs.importance();
+        if (importance == null) {
+            NDArray guide = Checks.present("guide", inputs.guide(), "[B, c]");
+            Checks.rank("metric", metric, 3, "[B, N, c]");
+            unit = Tensors.normalizeChecked("metric", metric);
+            importance = CrossGuidedImportance.cosineOfUnit(unit, guide);
+        }
         MergePlan plan = perSample != null
-                ? CompleteGraphMatcher.matchPerSample(metric, importance, tokens.protectedMask(), tokens.keyMask(),
-                        perSample, tie)
-                : CompleteGraphMatcher.match(metric, importance, tokens.protectedMask(),
+                ? CompleteGraphMatcher.matchPerSample(metric, unit, importance, tokens.protectedMask(),
+                        tokens.keyMask(), perSample, tie)
+                : CompleteGraphMatcher.match(metric, unit, importance, tokens.protectedMask(),
                         tokens.keyMask(), Math.min(r, tokens.length()), tie);
-        NDArray hidden = ensemble(plan, tokens.hidden(), tokens.sizes(), importance);
-        return new Reduction(tokens.apply(plan, hidden, null), plan);
+        MergePlan.Weights bySize = plan.weights(tokens.sizes());
+        NDArray hidden = ensemble(bySize, tokens.hidden(), importance);
+        return new Reduction(tokens.apply(bySize, hidden, null), plan);
     }
 
     /** The cross-guided ensemble of {@code x} [B, N, C] under {@code plan}. */
     NDArray ensemble(MergePlan plan, NDArray x, NDArray sizes, NDArray importance) {
+        return ensemble(plan.weights(sizes), x, importance);
+    }
+
+    private NDArray ensemble(MergePlan.Weights bySize, NDArray x, NDArray importance) {
+        MergePlan plan = bySize.plan();
+        NDArray sizes = bySize.of();
         if (mode == EnsembleMode.NORMALIZED) {
             NDArray alpha = importance.sub(importance.max(new int[] {1}, true)).exp();
             return plan.weightedMean(x, alpha.mul(sizes));
         }
-        // Pair weights per source i and its destination j: 2·softmax([I_i, I_j]).
-        NDArray destImportance = plan.unmerge(plan.gather(importance));
-        NDArray ws = importance.sub(destImportance).neg().exp().add(1f).pow(-1f).mul(2f);
+        if (!plan.hasSources()) {
+            return bySize.mean(x);
+        }
+        // Pair weights per source i and its destination j: 2·softmax([I_i, I_j]), only where a
+        // source meets its destination (the anchor of the output it joins).
+        NDArray destIndex = plan.keep().gather(plan.targets().maximum(0L), 1);
+        NDArray srcImportance = importance.gather(plan.sources(), 1);
+        NDArray ws = srcImportance.sub(importance.gather(destIndex, 1)).neg().exp().add(1f).pow(-1f).mul(2f);
         NDArray wdMinusOne = ws.neg().add(1f); // w_d - 1 = (2 - w_s) - 1
         NDArray anchorSize = plan.gather(sizes);
-        NDArray anchorCoef = anchorSize.mul(plan.sumOverSources(wdMinusOne).add(1f));
-        NDArray merged = plan.combine(x, anchorCoef, ws.mul(sizes));
-        return merged.div(plan.sum(sizes).maximum(1e-12f).expandDims(2));
+        NDArray anchorCoef = plan.onRealSlots(anchorSize.mul(plan.sumSources(wdMinusOne).add(1f)));
+        NDArray merged = plan.combineGathered(x, anchorCoef, ws.mul(sizes.gather(plan.sources(), 1)));
+        return merged.div(bySize.total().maximum(1e-12f).expandDims(2));
     }
 
     @Override

@@ -22,11 +22,16 @@ public final class CrossGuidedImportance {
      */
     public static NDArray cosine(NDArray keys, NDArray guide) {
         Checks.rank("metric", keys, 3, "[B, N, c]");
-        long b = keys.getShape().get(0);
-        long c = keys.getShape().get(2);
+        return cosineOfUnit(Tensors.normalize(keys), guide);
+    }
+
+    /** As {@link #cosine} with the keys already L2-normalised ({@code unitKeys} [B, N, c], checked by the caller). */
+    static NDArray cosineOfUnit(NDArray unitKeys, NDArray guide) {
+        long b = unitKeys.getShape().get(0);
+        long c = unitKeys.getShape().get(2);
         Checks.shape("guide", guide, new long[] {b, c}, "[B, c]");
         Checks.finite("guide", guide);
         NDArray g = Tensors.normalize(guide).expandDims(2); // [B, c, 1]
-        return Tensors.normalize(keys).matMul(g).squeeze(2);
+        return unitKeys.matMul(g).squeeze(2);
     }
 }

@@ -142,11 +142,11 @@ public final class MadtpReducer implements TokenReducer {
     /** Slots: protected first, then kept candidates, then the fused token; padding dropped. */
     private MergePlan plan(NDArray prot, NDArray cand, NDArray rank, NDArray k, NDArray rest,
             int[] counts, int maxSources) {
-        NDArray protSlot = prot.toType(DataType.INT64, false).cumSum(1).sub(1L);
-        NDArray p = prot.toType(DataType.INT64, false).sum(new int[] {1}, true);
+        // boolean running sums and counts come out as int64
+        NDArray protSlot = prot.cumSum(1).sub(1L);
+        NDArray p = prot.sum(new int[] {1}, true);
         NDArray kept = cand.logicalAnd(rank.lt(k));
-        NDArray keptPos = order == OrderPolicy.SCORE ? rank
-                : kept.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray keptPos = order == OrderPolicy.SCORE ? rank : kept.cumSum(1).sub(1L);
         NDArray slots = Tensors.select(prot, protSlot,
                 Tensors.select(kept, keptPos.add(p),
                         Tensors.select(rest, k.add(p).broadcast(rank.getShape()),

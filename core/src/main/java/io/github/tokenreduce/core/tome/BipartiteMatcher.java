@@ -56,15 +56,13 @@ public final class BipartiteMatcher {
         long batch = protectedMask.getShape().get(0);
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
-        Checks.finite("metric", metric);
+        NDArray unit = Tensors.normalizeChecked("metric", metric);
         Checks.nonNegative("r", r);
         if (r > n) {
             throw new IllegalArgumentException("r: cannot remove " + r + " tokens from N = " + n
                     + " (metric " + metric.getShape() + "); expected 0 <= r <= N");
         }
-        NDArray protA = protectedMask.get(":, 0::2");
-        NDArray protB = protectedMask.get(":, 1::2");
-        int applied = clamp(r, n, protectedMask, protA, protB);
+        int applied = clamp(r, n, protectedMask);
         if (applied == 0) {
             return MergePlan.identity(metric, (int) batch, n);
         }
@@ -72,7 +70,9 @@ public final class BipartiteMatcher {
         Arrays.fill(perSample, applied);
         int[] counts = new int[(int) batch];
         Arrays.fill(counts, n - applied);
-        return plan(metric, protectedMask, keyMask, perSample, counts, false, r, applied, tie);
+        // without padding the padding rule changes nothing: skip it
+        return plan(unit, protectedMask, MatchMasks.paddingOrNull(keyMask), perSample, counts, false, r, applied,
+                tie);
     }
 
     /**
@@ -90,7 +90,7 @@ public final class BipartiteMatcher {
         int n = (int) protectedMask.getShape().get(1);
         Checks.shape("metric", metric, new long[] {batch, n, -1}, "[B, N, c]");
         Checks.shape("keyMask", keyMask, new long[] {batch, n}, "[B, N]");
-        Checks.finite("metric", metric);
+        NDArray unit = Tensors.normalizeChecked("metric", metric);
         if (r.length != batch) {
             throw new IllegalArgumentException("r: got " + r.length + " counts for batch " + batch
                     + "; expected one per sample");
@@ -110,21 +110,21 @@ public final class BipartiteMatcher {
         if (c == null) {
             return MergePlan.identity(metric, (int) batch, n);
         }
-        return plan(metric, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(), c.appliedAll(), tie);
+        return plan(unit, protectedMask, keyMask, c.applied(), c.counts(), true, c.requested(), c.appliedAll(), tie);
     }
 
     /**
      * The plan for per-sample removal counts; with {@code dropPadding} padding rows never rank as
      * sources, padding tokens get no slot, and samples that remove nothing keep their order.
      */
-    private static MergePlan plan(NDArray metric, NDArray protectedMask, NDArray keyMask, int[] applied,
+    private static MergePlan plan(NDArray unit, NDArray protectedMask, NDArray keyMask, int[] applied,
             int[] counts, boolean dropPadding, int requested, int appliedAll, TieBreak tie) {
         int n = (int) protectedMask.getShape().get(1);
         int na = (n + 1) / 2;
         int nb = n / 2;
         NDArray protA = protectedMask.get(":, 0::2");
         NDArray protB = protectedMask.get(":, 1::2");
-        NDArray mn = Tensors.normalize(metric);
+        NDArray mn = unit; // the L2-normalised metric
         NDArray a = mn.get(":, 0::2, :");
         NDArray b = mn.get(":, 1::2, :");
         NDArray scores = a.matMul(b.transpose(0, 2, 1));
@@ -138,10 +138,13 @@ public final class BipartiteMatcher {
         NDArray realB = dropPadding ? keyMask.get(":, 1::2").gt(0f) : null;
         // A protected (or, when dropped, padding) A row has no edge; it ranks below every other row.
         NDArray noEdge = dropPadding ? isProtA.logicalOr(realA.logicalNot()) : isProtA;
-        NDArray nodeMax = Tensors.where(noEdge.logicalNot(), scores.max(new int[] {2}), 2 * Tensors.NEG);
-        NDArray nodeIdx = Tensors.argMaxFirst(scores, 2, TIE_TOLERANCE);
-        NDArray appliedCol = column(applied, nodeMax);
-        NDArray isSrcA = StableOrder.descendingRanks(nodeMax, tie).lt(appliedCol);
+        NDArray best = scores.max(new int[] {2});
+        NDArray nodeMax = Tensors.where(noEdge.logicalNot(), best, 2 * Tensors.NEG);
+        NDArray nodeIdx = Tensors.argMaxFirst(scores, best, 2, TIE_TOLERANCE);
+        boolean uniform = Arrays.stream(applied).allMatch(x -> x == applied[0]);
+        NDArray ranks = StableOrder.descendingRanks(nodeMax, tie);
+        NDArray appliedCol = dropPadding || !uniform ? column(applied, nodeMax) : null;
+        NDArray isSrcA = uniform ? ranks.lt((long) applied[0]) : ranks.lt(appliedCol);
         // Output: protected tokens by index, then unmerged A by index, then B (ToMe's order; with a
         // class token and a distillation token this is ToMe's [cls, dist, unm[1:], dst[1:]]).
         NDArray prot = protectedMask.gt(0f);
@@ -154,9 +157,8 @@ public final class BipartiteMatcher {
             freeB = freeB.logicalAnd(realB);
         }
         NDArray slotFreeB = cumSlot(freeB, protCount.add(count(unmergedA)));
-        NDArray none = slotFreeB.zerosLike().sub(1L);
         NDArray slotB = Tensors.select(isProtB, protSlot.get(":, 1::2"),
-                dropPadding ? Tensors.select(realB, slotFreeB, none) : slotFreeB);
+                dropPadding ? Tensors.select(realB, slotFreeB, slotFreeB.zerosLike().sub(1L)) : slotFreeB);
         NDArray slotUnmergedA = cumSlot(unmergedA, protCount);
         NDArray slotA = Tensors.select(isProtA, protSlot.get(":, 0::2"),
                 Tensors.select(isSrcA, slotB.gather(nodeIdx, 1),
@@ -183,17 +185,27 @@ public final class BipartiteMatcher {
                 .toDevice(like.getDevice(), false).reshape(values.length, 1);
     }
 
-    /** Largest r' <= r that every sample can take in one step. */
-    private static int clamp(int r, int n, NDArray prot, NDArray protA, NDArray protB) {
-        int[] p = MatchMasks.countPositive(prot);
-        int[] pa = MatchMasks.countPositive(protA);
-        int[] pb = MatchMasks.countPositive(protB);
+    /** Largest r' <= r that every sample can take in one step (one host read of the mask). */
+    private static int clamp(int r, int n, NDArray prot) {
+        int batch = (int) prot.getShape().get(0);
+        float[] m = prot.toType(DataType.FLOAT32, false).toFloatArray();
         int na = (n + 1) / 2;
         int nb = n / 2;
         int out = r;
-        for (int s = 0; s < p.length; s++) {
-            int freeB = nb - pb[s];
-            int limit = freeB == 0 ? 0 : Math.min((n - p[s]) / 2, na - pa[s]);
+        for (int s = 0; s < batch; s++) {
+            int pa = 0;
+            int pb = 0;
+            for (int i = 0; i < n; i++) {
+                if (m[s * n + i] > 0f) {
+                    if (i % 2 == 0) {
+                        pa++;
+                    } else {
+                        pb++;
+                    }
+                }
+            }
+            int freeB = nb - pb;
+            int limit = freeB == 0 ? 0 : Math.min((n - pa - pb) / 2, na - pa);
             out = Math.min(out, limit);
         }
         return Math.max(out, 0);
@@ -201,13 +213,13 @@ public final class BipartiteMatcher {
 
     /** {@code offset + (running count of set entries) - 1} for each entry of {@code mask} [B, M]. */
     private static NDArray cumSlot(NDArray mask, NDArray offset) {
-        NDArray c = mask.toType(DataType.INT64, false).cumSum(1).sub(1L);
+        NDArray c = mask.cumSum(1).sub(1L); // a boolean running sum counts in int64
         return offset == null ? c : c.add(offset);
     }
 
     /** Per-sample count of set entries, int64 [B, 1]. */
     private static NDArray count(NDArray mask) {
-        return mask.toType(DataType.INT64, false).sum(new int[] {1}, true);
+        return mask.sum(new int[] {1}, true); // int64 for a boolean mask
     }
 
     /** Re-interleaves A (even) and B (odd) rows into token order [B, N]. */

@@ -59,8 +59,7 @@ public final class ToMeReducer implements TokenReducer {
                 ? BipartiteMatcher.matchPerSample(metric, tokens.protectedMask(), tokens.keyMask(), perSample, tie)
                 : BipartiteMatcher.match(metric, tokens.protectedMask(), tokens.keyMask(),
                         Math.min(r, tokens.length()), tie);
-        NDArray hidden = plan.weightedMean(tokens.hidden(), tokens.sizes());
-        return new Reduction(tokens.apply(plan, hidden, null), plan);
+        return new Reduction(tokens.merge(plan, null), plan);
     }
 
     @Override

@@ -25,16 +25,46 @@ public final class MatchMasks {
      */
     public static NDArray apply(NDArray scores, NDArray protRows, NDArray protCols,
             NDArray maskRows, NDArray maskCols) {
-        NDArray blocked = protRows.gt(0f).expandDims(2).logicalOr(protCols.gt(0f).expandDims(1));
-        if (maskRows == null) {
-            return Tensors.where(blocked.logicalNot(), scores, Tensors.NEG);
+        return apply(scores, protRows, protCols, maskRows, maskCols, null);
+    }
+
+    /**
+     * As {@link #apply(NDArray, NDArray, NDArray, NDArray, NDArray)}, and every edge where
+     * {@code alsoBlocked} (boolean, broadcastable to the scores; null for none) is set is blocked
+     * too, whatever the padding rule says of it.
+     */
+    public static NDArray apply(NDArray scores, NDArray protRows, NDArray protCols,
+            NDArray maskRows, NDArray maskCols, NDArray alsoBlocked) {
+        // an edge is blocked when either end is protected: max(row, col) > 0
+        NDArray blocked = protRows.expandDims(2).maximum(protCols.expandDims(1)).gt(0f);
+        if (alsoBlocked != null) {
+            blocked = blocked.logicalOr(alsoBlocked);
         }
-        NDArray realRows = maskRows.gt(0f).expandDims(2);
-        NDArray realCols = maskCols.gt(0f).expandDims(1);
-        NDArray padPair = realRows.logicalOr(realCols).logicalNot();
-        NDArray mixed = realRows.logicalXor(realCols);
-        NDArray s = Tensors.select(padPair, scores.zerosLike().add(PAD_PAIR), scores);
-        return Tensors.where(blocked.logicalOr(mixed).logicalNot(), s, Tensors.NEG);
+        NDArray s = scores;
+        if (maskRows != null) {
+            NDArray realRows = maskRows.gt(0f).expandDims(2);
+            NDArray realCols = maskCols.gt(0f).expandDims(1);
+            NDArray padPair = realRows.logicalOr(realCols).logicalNot();
+            s = Tensors.select(padPair, Tensors.scalar(scores, PAD_PAIR), scores);
+            blocked = blocked.logicalOr(realRows.logicalXor(realCols));
+        }
+        return Tensors.where(blocked.logicalNot(), s, Tensors.NEG);
+    }
+
+    /**
+     * {@code keyMask} when it marks padding somewhere (an entry &lt;= 0), else null: the padding rule
+     * of {@link #apply} then changes nothing and is skipped. Reads the mask [B, N] on the host.
+     */
+    public static NDArray paddingOrNull(NDArray keyMask) {
+        if (keyMask == null) {
+            return null;
+        }
+        for (float v : keyMask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray()) {
+            if (!(v > 0f)) {
+                return keyMask;
+            }
+        }
+        return null;
     }
 
     /** Per-sample count of entries > 0 in {@code mask} [B, N], on the host. */

@@ -49,11 +49,12 @@ public final class StableOrder {
         }
         NDArray vi = values.expandDims(2); // [B, N, 1] the ranked element
         NDArray vj = values.expandDims(1); // [B, 1, N] the competitor
-        NDArray better = descending ? vj.gt(vi) : vj.lt(vi);
         NDArray idx = Tensors.arange(values, n);
-        NDArray earlier = idx.expandDims(0).lt(idx.expandDims(1)).expandDims(0); // j < i
-        NDArray ahead = better.logicalOr(vj.eq(vi).logicalAnd(earlier));
-        return ahead.toType(DataType.INT32, false).sum(new int[] {2}).toType(DataType.INT64, false);
+        NDArray earlier = idx.reshape(1, 1, n).lt(idx.reshape(1, n, 1)); // [1, i, j]: j < i
+        // j is ahead of i when its value is better, or equal and j comes earlier
+        NDArray ahead = Tensors.select(earlier, descending ? vj.gte(vi) : vj.lte(vi),
+                descending ? vj.gt(vi) : vj.lt(vi));
+        return ahead.sum(new int[] {2}); // a boolean sum counts in int64
     }
 
     private static NDArray hostRanks(NDArray values, boolean descending) {

@@ -3,6 +3,7 @@ package io.github.tokenreduce.core.util;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -14,25 +15,47 @@ public final class Tensors {
 
     private Tensors() {}
 
-    /** Gathers tokens along axis 1: {@code x} [B, N, ...], {@code idx} int64 [B, K] gives [B, K, ...]. */
+    /**
+     * Gathers tokens along axis 1: {@code x} [B, N, ...], {@code idx} int64 [B, K] with entries in
+     * {@code [0, N)} gives [B, K, ...]. Rows are copied whole (one indexed copy of the flattened
+     * {@code [B·N, ...]} rows, not an element-wise gather with a broadcast index).
+     */
     public static NDArray gatherTokens(NDArray x, NDArray idx) {
         Shape xs = x.getShape();
         if (xs.dimension() == 2) {
             return x.gather(idx, 1);
         }
-        long[] dims = xs.getShape().clone();
-        dims[1] = idx.getShape().get(1);
-        long[] view = new long[dims.length];
-        java.util.Arrays.fill(view, 1);
-        view[0] = dims[0];
-        view[1] = dims[1];
-        return x.gather(idx.reshape(new Shape(view)).broadcast(new Shape(dims)), 1);
+        long b = xs.get(0);
+        long n = xs.get(1);
+        long k = idx.getShape().get(1);
+        NDArray offset = x.getManager().arange(0, (int) (b * n), (int) n, DataType.INT64).toDevice(x.getDevice(), false)
+                .reshape(b, 1);
+        long[] rows = xs.getShape().clone();
+        rows = java.util.Arrays.copyOfRange(rows, 1, rows.length);
+        rows[0] = b * n;
+        long[] out = xs.getShape().clone();
+        out[1] = k;
+        return x.reshape(new Shape(rows)).get(new NDIndex("{}", idx.add(offset).reshape(b * k)))
+                .reshape(new Shape(out));
     }
 
     /** L2-normalises the last axis; zero rows stay zero instead of becoming NaN. */
     public static NDArray normalize(NDArray x) {
-        NDArray norm = x.square().sum(new int[] {-1}, true).sqrt();
-        return x.div(norm.maximum(1e-12f));
+        return x.div(x.square().sum(new int[] {-1}, true).sqrt().maximum(1e-12f));
+    }
+
+    /**
+     * {@link #normalize} of {@code x}, which must be finite ({@link Checks#finite}, same message):
+     * a NaN or infinite element makes its row's sum of squares NaN or infinite, so only those
+     * sums are checked, and {@code x} in full only when one is not finite (it may be an overflow
+     * of finite values).
+     */
+    public static NDArray normalizeChecked(String name, NDArray x) {
+        NDArray sumSq = x.square().sum(new int[] {-1}, true);
+        if (Float.isNaN(sumSq.mul(0f).sum().toType(DataType.FLOAT32, false).getFloat())) {
+            Checks.finite(name, x);
+        }
+        return x.div(sumSq.sqrt().maximum(1e-12f));
     }
 
     /** {@code [0, 1, ..., n-1]} as int64 on {@code like}'s device. */
@@ -48,14 +71,16 @@ public final class Tensors {
      */
     public static NDArray argMaxFirst(NDArray x, int axis, float tol) {
         int ax = axis < 0 ? x.getShape().dimension() + axis : axis;
-        long n = x.getShape().get(ax);
-        NDArray max = x.max(new int[] {ax}, true);
-        long[] view = new long[x.getShape().dimension()];
-        java.util.Arrays.fill(view, 1);
-        view[ax] = n;
-        NDArray idx = arange(x, n).reshape(new Shape(view));
-        NDArray big = idx.zerosLike().add(n);
-        return select(x.gte(max.sub(tol)), idx, big).min(new int[] {ax});
+        return firstAtLeast(x, ax, x.max(new int[] {ax}, true).sub(tol));
+    }
+
+    /**
+     * As {@link #argMaxFirst(NDArray, int, float)} with the maximum along {@code axis} already
+     * computed ({@code max}: {@code x.max(axis)}, without the axis).
+     */
+    public static NDArray argMaxFirst(NDArray x, NDArray max, int axis, float tol) {
+        int ax = axis < 0 ? x.getShape().dimension() + axis : axis;
+        return firstAtLeast(x, ax, max.expandDims(ax).sub(tol));
     }
 
     /** Index of the first maximum along {@code axis} (deterministic tie-break), int64. */
@@ -63,23 +88,46 @@ public final class Tensors {
         int ax = axis < 0 ? x.getShape().dimension() + axis : axis;
         long n = x.getShape().get(ax);
         NDArray max = x.max(new int[] {ax}, true);
+        return select(x.eq(max), indexAlong(x, ax), constant(x, n)).min(new int[] {ax});
+    }
+
+    /** The first index along {@code ax} where {@code x >= bound} (bound broadcast along ax); N if none. */
+    private static NDArray firstAtLeast(NDArray x, int ax, NDArray bound) {
+        long n = x.getShape().get(ax);
+        return select(x.gte(bound), indexAlong(x, ax), constant(x, n)).min(new int[] {ax});
+    }
+
+    /** {@code [0, n)} int64 laid along axis {@code ax} of {@code x}'s rank. */
+    private static NDArray indexAlong(NDArray x, int ax) {
+        long n = x.getShape().get(ax);
         long[] view = new long[x.getShape().dimension()];
         java.util.Arrays.fill(view, 1);
         view[ax] = n;
-        NDArray idx = arange(x, n).reshape(new Shape(view));
-        NDArray big = idx.zerosLike().add(n);
-        return select(x.eq(max), idx, big).min(new int[] {ax});
+        return arange(x, n).reshape(new Shape(view));
+    }
+
+    /** A one-element int64 tensor holding {@code v}, on {@code like}'s device. */
+    private static NDArray constant(NDArray like, long v) {
+        return like.getManager().create(new long[] {v}).toDevice(like.getDevice(), false);
     }
 
     /** {@code cond ? a : b} with scalar {@code b}; shapes broadcast. */
     public static NDArray where(NDArray cond, NDArray a, float b) {
-        return select(cond, a, a.zerosLike().add(b));
+        return select(cond, a, scalar(a, b));
     }
 
-    /** {@code cond ? a : b}, elementwise, with NumPy broadcasting (DJL's {@code where} has none). */
+    /** {@code v} as a 0-dimensional tensor of {@code like}'s data type and device (broadcasts anywhere). */
+    public static NDArray scalar(NDArray like, float v) {
+        return like.getManager().create(v).toType(like.getDataType(), false).toDevice(like.getDevice(), false);
+    }
+
+    /**
+     * {@code cond ? a : b}, elementwise, with NumPy broadcasting (DJL's {@code where} needs the
+     * condition and {@code a} in the result's shape; {@code b} broadcasts natively).
+     */
     public static NDArray select(NDArray cond, NDArray a, NDArray b) {
         Shape target = broadcastShape(broadcastShape(cond.getShape(), a.getShape()), b.getShape());
-        return NDArrays.where(expand(cond, target), expand(a, target), expand(b, target));
+        return NDArrays.where(expand(cond, target), expand(a, target), b);
     }
 
     private static NDArray expand(NDArray x, Shape target) {
