@@ -23,7 +23,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
-/** {@code tokenreduce embed MODEL --method auto} applies the model's documented default: CrossGET keep 0.9 from layer 3 (MiniLM), 64-token floor. */
+/**
+ * {@code tokenreduce embed MODEL --method auto} applies the model's documented default: CrossGET keep
+ * 0.9 from layer 3 (MiniLM), 64-token floor; no reduction on bge-small-en-v1.5, whose documented
+ * level (keep 0.9 from layer 9) a named method still gets.
+ */
 class EmbedDefaultsTest {
 
     @TempDir
@@ -31,15 +35,8 @@ class EmbedDefaultsTest {
 
     @Test
     void methodAutoIsTheDocumentedDefault() throws IOException {
-        String text = String.join(" ", Arrays.copyOf(Passages.read(Fixtures.shared()
-                .resolve("data/austen/austen_passages300.jsonl")).get(3).text().split(" "), 150));
-        Path file = tmp.resolve("t.txt");
-        Files.writeString(file, text + "\n");
-        Path out = tmp.resolve("auto");
-        CliArgumentsTest.Outcome o = CliArgumentsTest.run("embed", "all-minilm-l6-v2", "--input", file.toString(),
-                "--method", "auto", "-q", "--out", out.toString());
-        assertEquals(0, o.code(), o.err());
-        float[] got = row(out.resolve("embeddings.npy"));
+        String text = passage();
+        float[] got = embed("all-minilm-l6-v2", text, "--method", "auto");
         try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
             float[] want = e.withReduction(Tower.TEXT, TowerReduction.of(new ReducerSpec("crossget",
                     Schedule.keepRatio(0.9, 64, 3), false, 1f).reducer())).embed(List.of(text))[0];
@@ -51,6 +48,39 @@ class EmbedDefaultsTest {
             }
             assertTrue(d < 0.9999, "the reduction acts on a 150-word text: cosine " + d);
         }
+    }
+
+    @Test
+    void bgeReducesNothingByDefaultAndANamedMethodTakesItsDocumentedLevel() throws IOException {
+        String text = passage();
+        float[] auto = embed("bge-small-en-v1.5", text, "--method", "auto");
+        float[] crossget = embed("bge-small-en-v1.5", text, "--method", "crossget");
+        try (SentenceEncoder e = BundledEncoder.BGE_SMALL_EN_V15.load(Device.cpu())) {
+            assertArrayEquals(e.embed(List.of(text))[0], auto, 1e-5f, "--method auto on bge is the unreduced model");
+            float[] want = e.withReduction(Tower.TEXT, TowerReduction.of(new ReducerSpec("crossget",
+                    Schedule.keepRatio(0.9, 64, 9), false, 1f).reducer())).embed(List.of(text))[0];
+            assertArrayEquals(want, crossget, 1e-5f, "--method crossget on bge is keep 0.9 from layer 9");
+            assertTrue(!Arrays.equals(auto, crossget), "the named method reduces the 150-word text");
+        }
+    }
+
+    /** The first 150 words of an Austen passage: longer than the 64-token floor. */
+    private static String passage() throws IOException {
+        return String.join(" ", Arrays.copyOf(Passages.read(Fixtures.shared()
+                .resolve("data/austen/austen_passages300.jsonl")).get(3).text().split(" "), 150));
+    }
+
+    /** {@code tokenreduce embed model} on one text with {@code options}: its embedding. */
+    private float[] embed(String model, String text, String... options) throws IOException {
+        Path file = tmp.resolve("t.txt");
+        Files.writeString(file, text + "\n");
+        Path out = tmp.resolve(String.join("-", options).replace("--", ""));
+        List<String> args = new java.util.ArrayList<>(List.of("embed", model, "--input", file.toString(), "-q",
+                "--out", out.toString()));
+        args.addAll(List.of(options));
+        CliArgumentsTest.Outcome o = CliArgumentsTest.run(args.toArray(String[]::new));
+        assertEquals(0, o.code(), o.err());
+        return row(out.resolve("embeddings.npy"));
     }
 
     /** The single row of a float32 [1, D] .npy file. */

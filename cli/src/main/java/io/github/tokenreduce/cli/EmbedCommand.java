@@ -131,8 +131,9 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             return ReducerSpec.read(reduction.spec).reducer();
         }
-        return (text != null ? Defaults.textSpec(text, reduction.method, level)
-                : Defaults.visionSpec(reduction.method, level, true)).reducer();
+        ReducerSpec spec = text != null ? Defaults.textSpec(text, reduction.method, level)
+                : Defaults.visionSpec(reduction.method, level, true);
+        return spec == null ? null : spec.reducer(); // null: the model's default is no reduction
     }
 
     private EmbedOutput.Summary embedText(BundledEncoder b) throws IOException {

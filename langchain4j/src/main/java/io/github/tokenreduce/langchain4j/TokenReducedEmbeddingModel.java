@@ -8,6 +8,7 @@ import dev.langchain4j.model.embedding.DimensionAwareEmbeddingModel;
 import dev.langchain4j.model.output.Response;
 import dev.langchain4j.model.output.TokenUsage;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Defaults;
@@ -75,9 +76,13 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
         return of(BundledEncoder.E5_SMALL_V2, reducer, Device.cpu());
     }
 
-    /** A bundled model with its documented default reduction ({@link Defaults}), on the CPU. */
+    /**
+     * A bundled model with its documented default reduction ({@link Defaults}; none for the models
+     * where reduction was measured to save no time), on the CPU.
+     */
     public static TokenReducedEmbeddingModel withDefaults(BundledEncoder model) {
-        return of(model, Defaults.textSpec(model, Defaults.AUTO, null).reducer(), Device.cpu());
+        ReducerSpec spec = Defaults.textSpec(model, Defaults.AUTO, null);
+        return of(model, spec == null ? null : spec.reducer(), Device.cpu());
     }
 
     /** Any bundled model with {@code reducer} (or none) on {@code device}, in float32. */

@@ -285,7 +285,7 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
             ReducerSpec s = kind == EmbedderConfig.Kind.SENTENCE
                     ? Defaults.textSpec(BundledEncoder.byName(required(model)).orElseThrow(), getOrDefault(method), l)
                     : Defaults.visionSpec(getOrDefault(method), l, kind == EmbedderConfig.Kind.CLIP_IMAGE);
-            spec = s.toJson().toString();
+            spec = s == null ? null : s.toJson().toString(); // null: the model's default is no reduction
         }
         return new EmbedderConfig(required(model), kind, spec, (Integer) getOrDefault(batchSize),
                 getOrDefault(device).toLowerCase(Locale.ROOT), (Integer) getOrDefault(threads), getOrDefault(precision));

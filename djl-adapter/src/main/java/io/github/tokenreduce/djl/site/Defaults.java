@@ -16,23 +16,27 @@ import java.util.Map;
 public final class Defaults {
 
     /**
-     * A method, its level (share of tokens kept per layer for text, r for vision) and the first layer
-     * that reduces (0-based; text only: the layers before it stay whole).
+     * A method, its level (share of tokens kept per layer for text, r for vision), the first layer
+     * that reduces (0-based; text only: the layers before it stay whole), and whether {@code auto}
+     * applies it: where the documented level saves no measured time, the model's default is no
+     * reduction and the level is only what a named method without {@code --level} gets.
      */
-    public record Choice(String method, double level, int fromLayer) {}
+    public record Choice(String method, double level, int fromLayer, boolean byDefault) {}
 
     /**
-     * Per bundled encoder: the default method, keep ratio and first reducing layer, the most
-     * reduction that stayed within 1 point of nDCG@10 (whole 95% interval) on SOTU same-address
-     * retrieval and Cranfield (docs/text-results.md, "Defaults: what holds on every task").
+     * Per bundled encoder: the method, keep ratio and first reducing layer that stayed within 1 point
+     * (whole 95% interval) on every task — Austen and SOTU on 1000 passages, Cranfield
+     * (docs/text-results.md, "Defaults: what holds on every task"). On bge-small-en-v1.5 and
+     * e5-small-v2 that level (3 of 12 layers reducing) was measured no faster than unreduced, so
+     * their default is no reduction.
      */
     private static final Map<BundledEncoder, Choice> TEXT = new EnumMap<>(Map.of(
-            BundledEncoder.ALL_MINILM_L6_V2, new Choice("crossget", 0.9, 3),
-            BundledEncoder.BGE_SMALL_EN_V15, new Choice("crossget", 0.9, 9),
-            BundledEncoder.E5_SMALL_V2, new Choice("crossget", 0.9, 9)));
+            BundledEncoder.ALL_MINILM_L6_V2, new Choice("crossget", 0.9, 3, true),
+            BundledEncoder.BGE_SMALL_EN_V15, new Choice("crossget", 0.9, 9, false),
+            BundledEncoder.E5_SMALL_V2, new Choice("crossget", 0.9, 9, false)));
 
     /** Vision towers (CLIP image, ViT): ToMe with r = 16, the ToMe paper's setting. */
-    public static final Choice VISION = new Choice("tome", 16, 0);
+    public static final Choice VISION = new Choice("tome", 16, 0, true);
 
     /** The method name that stands for a model's default. */
     public static final String AUTO = "auto";
@@ -50,13 +54,19 @@ public final class Defaults {
 
     /**
      * The spec for {@code method} ({@code auto}: the model's default) at {@code level} on a sentence
-     * encoder, with the 64-token floor: without a level, the model's default keep ratio from its
-     * default first layer; with one, that keep ratio at every layer (as {@link Levels#textSchedule}).
+     * encoder, with the 64-token floor: without a level, the model's documented keep ratio from its
+     * first reducing layer; with one, that keep ratio at every layer (as {@link Levels#textSchedule}).
+     *
+     * @return the spec, or null for {@code auto} without a level on a model whose default is no
+     *     reduction ({@link Choice#byDefault()} false)
      */
     public static ReducerSpec textSpec(BundledEncoder model, String method, Double level) {
         Choice d = text(model);
         String m = method.toLowerCase(Locale.ROOT);
         if (m.equals(AUTO)) {
+            if (level == null && !d.byDefault()) {
+                return null;
+            }
             m = d.method();
         }
         if (level != null) {
