@@ -15,7 +15,7 @@ import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.MatchMasks;
-import io.github.tokenreduce.core.util.StableOrder;
+import io.github.tokenreduce.core.StableOrder;
 import io.github.tokenreduce.core.util.Tensors;
 
 import java.util.EnumSet;

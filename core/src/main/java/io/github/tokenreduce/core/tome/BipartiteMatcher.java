@@ -9,7 +9,7 @@ import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.util.Checks;
 import io.github.tokenreduce.core.util.MatchMasks;
 import io.github.tokenreduce.core.util.PerSampleClamp;
-import io.github.tokenreduce.core.util.StableOrder;
+import io.github.tokenreduce.core.StableOrder;
 import io.github.tokenreduce.core.util.Tensors;
 
 import java.util.Arrays;

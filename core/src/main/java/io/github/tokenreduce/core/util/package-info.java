@@ -1,8 +1,8 @@
 /**
- * Tensor helpers shared by the operators: argument checks with clear messages, stable rankings and
- * sorting, per-sample clamps and matching masks.
+ * Tensor helpers shared by the operators: argument checks with clear messages, scatter-free
+ * gathers and masks, per-sample clamps and matching masks.
  *
- * <p>May use DJL's {@code ai.djl:api} and, for the tie-break policy only, {@link
- * io.github.tokenreduce.core.TieBreak}; no method package and no model.
+ * <p>May use DJL's {@code ai.djl:api} only: nothing of {@code core}'s other packages, no method and no
+ * model (so {@code core} and {@code core.util} form no cycle).
  */
 package io.github.tokenreduce.core.util;

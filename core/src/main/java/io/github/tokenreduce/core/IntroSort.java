@@ -1,4 +1,4 @@
-package io.github.tokenreduce.core.util;
+package io.github.tokenreduce.core;
 
 /**
  * A faithful emulation of libstdc++'s {@code std::sort} (introsort: median-of-three quicksort to

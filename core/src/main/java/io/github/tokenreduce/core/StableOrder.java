@@ -1,9 +1,9 @@
-package io.github.tokenreduce.core.util;
+package io.github.tokenreduce.core;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.tokenreduce.core.TieBreak;
+import io.github.tokenreduce.core.util.Tensors;
 
 /**
  * Deterministic ranking of scores [B, N] along the last axis. Backends' argsort gives no tie-break
