@@ -147,7 +147,7 @@ public final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--task: expected zeroshot, retrieval, text or sts but got '" + task + "'");
         }
-        List<String> ms = methods == null ? List.of("tome", "crossget", "madtp") : methods;
+        List<String> ms = methods == null ? Levels.METHODS : methods;
         List<Row> rows = switch (t) {
             case ZEROSHOT, RETRIEVAL -> clip(t, ms);
             case TEXT, STS -> text(t, ms);

@@ -67,9 +67,9 @@ public final class OrtSentenceEncoder implements AutoCloseable {
         int b = batch.batch();
         int l = batch.length();
         long[] shape = {b, l};
-        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(flatten(batch.ids())), shape);
-                OnnxTensor mask = OnnxTensor.createTensor(env, LongBuffer.wrap(flatten(batch.mask())), shape);
-                OnnxTensor types = OnnxTensor.createTensor(env, LongBuffer.wrap(flatten(batch.types())), shape)) {
+        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(SentenceEncoder.flatten(batch.ids())), shape);
+                OnnxTensor mask = OnnxTensor.createTensor(env, LongBuffer.wrap(SentenceEncoder.flatten(batch.mask())), shape);
+                OnnxTensor types = OnnxTensor.createTensor(env, LongBuffer.wrap(SentenceEncoder.flatten(batch.types())), shape)) {
             Map<String, OnnxTensor> in = new HashMap<>();
             in.put("input_ids", ids);
             in.put("attention_mask", mask);
@@ -126,14 +126,6 @@ public final class OrtSentenceEncoder implements AutoCloseable {
         return pooled;
     }
 
-    private static long[] flatten(long[][] rows) {
-        int n = rows[0].length;
-        long[] out = new long[rows.length * n];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, out, i * n, n);
-        }
-        return out;
-    }
 
     @Override
     public void close() throws OrtException {

@@ -96,7 +96,7 @@ public final class BlipWorkload implements Workload {
     /** PuMer reduces BLIP's fusion encoder only (its own model is ViLT), so it is run when asked for. */
     @Override
     public List<String> defaultMethods() {
-        return List.of("tome", "crossget", "madtp");
+        return Levels.METHODS;
     }
 
     @Override

@@ -33,7 +33,7 @@ abstract class ImageWorkload implements Workload {
 
     @Override
     public List<String> methods() {
-        return List.of("tome", "crossget", "madtp");
+        return Levels.METHODS;
     }
 
     @Override

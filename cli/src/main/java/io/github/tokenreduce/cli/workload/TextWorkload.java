@@ -80,7 +80,7 @@ public final class TextWorkload implements Workload {
 
     @Override
     public List<String> methods() {
-        return List.of("tome", "crossget", "madtp");
+        return Levels.METHODS;
     }
 
     @Override

@@ -383,7 +383,8 @@ public final class SentenceEncoder implements AutoCloseable {
         return out;
     }
 
-    private static long[] flatten(long[][] rows) {
+    /** Rows of equal length, row after row (the [B·L] buffer of a [B, L] tensor). */
+    public static long[] flatten(long[][] rows) {
         int n = rows[0].length;
         long[] out = new long[rows.length * n];
         for (int i = 0; i < rows.length; i++) {

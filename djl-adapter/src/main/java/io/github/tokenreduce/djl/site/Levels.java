@@ -4,6 +4,8 @@ import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 
+import java.util.List;
+
 /**
  * How a reduction level becomes a method: for vision towers a level is a constant r (ToMe's
  * convention; MADTP in its fixed-count mode), for text encoders a share of tokens kept per layer
@@ -11,6 +13,9 @@ import io.github.tokenreduce.core.spec.ReducerSpec;
  * pretrained sentence encoders, docs/text-results.md).
  */
 public final class Levels {
+
+    /** The methods a level applies to (PuMer takes its layers instead, not a level). */
+    public static final List<String> METHODS = List.of("tome", "crossget", "madtp");
 
     /** Sequences this short are left whole by the text schedule. */
     public static final int TEXT_MIN_TOKENS = 64;
@@ -36,7 +41,7 @@ public final class Levels {
 
     /** {@code method} (tome, crossget or madtp) with {@code schedule}; proportional attention as given. */
     public static TokenReducer reducer(String method, Schedule schedule, boolean proportional) {
-        if (!java.util.List.of("tome", "crossget", "madtp").contains(method)) {
+        if (!METHODS.contains(method)) {
             throw new IllegalArgumentException("method: '" + method + "' does not apply here; expected tome, crossget "
                     + "or madtp");
         }

@@ -36,7 +36,7 @@ public record ReductionArgument(String method, Double level) {
                         + "none, auto, a method (tome, crossget, madtp) or method:level such as crossget:16");
             }
         }
-        if (!method.equals(Defaults.AUTO) && !java.util.List.of("tome", "crossget", "madtp").contains(method)) {
+        if (!method.equals(Defaults.AUTO) && !Levels.METHODS.contains(method)) {
             throw new IllegalArgumentException("reduction: unknown method '" + method + "' in '" + value
                     + "'; expected none, auto, tome, crossget or madtp, optionally with :level");
         }
