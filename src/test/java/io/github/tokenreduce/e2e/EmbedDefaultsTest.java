@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -75,7 +76,7 @@ class EmbedDefaultsTest {
         Path file = tmp.resolve("t.txt");
         Files.writeString(file, text + "\n");
         Path out = tmp.resolve(String.join("-", options).replace("--", ""));
-        List<String> args = new java.util.ArrayList<>(List.of("embed", model, "--input", file.toString(), "-q",
+        List<String> args = new ArrayList<>(List.of("embed", model, "--input", file.toString(), "-q",
                 "--out", out.toString()));
         args.addAll(List.of(options));
         CliArgumentsTest.Outcome o = CliArgumentsTest.run(args.toArray(String[]::new));

@@ -59,13 +59,18 @@ public final class MergePlan {
         this.requested = requested;
         this.applied = applied;
         long out = keep.getShape().get(1);
-        this.full = Arrays.stream(counts).allMatch(c -> c == out);
+        this.full = everySlotReal(counts, out);
         if (oneHot != null || sources.getShape().get(1) == 0) {
             this.oneHot = oneHot;
         } else {
             NDArray slotIdx = Tensors.arange(targets, out).reshape(1, out, 1);
             this.oneHot = targets.expandDims(1).eq(slotIdx).toType(DataType.FLOAT32, false);
         }
+    }
+
+    /** Whether every sample keeps {@code out} tokens, so no output slot is padding. */
+    private static boolean everySlotReal(int[] counts, long out) {
+        return Arrays.stream(counts).allMatch(c -> c == out);
     }
 
     /** The plan that changes nothing, for {@code batch} samples of {@code n} tokens. */
@@ -107,7 +112,7 @@ public final class MergePlan {
         NDArray tgt = Tensors.select(isSource.gather(src, 1), slots.gather(src, 1),
                 m.create(new long[] {-1L}).toDevice(slots.getDevice(), false));
         NDArray valid;
-        if (Arrays.stream(counts).allMatch(c -> c == out)) {
+        if (everySlotReal(counts, out)) {
             valid = m.ones(new Shape(batch, out), DataType.FLOAT32).toDevice(slots.getDevice(), false);
         } else {
             NDArray countArr = m.create(counts).toType(DataType.INT64, false)
