@@ -282,15 +282,20 @@ public final class MergePlan {
     /** Weights [B, N] gathered once for a plan: group totals and weighted means. */
     public final class Weights {
         private final NDArray of;
-        private final NDArray anchor;
-        private final NDArray source;
         private final NDArray total;
+        /** Each anchor's and each source's share of its group, {@code w / max(Σ w, 1e-12)}. */
+        private final NDArray anchorShare;
+        private final NDArray sourceShare;
 
         private Weights(NDArray w) {
             this.of = w;
-            this.anchor = onRealSlots(w.gather(keep, 1));
-            this.source = hasSources() ? w.gather(sources, 1) : null;
+            NDArray anchor = onRealSlots(w.gather(keep, 1));
+            NDArray source = hasSources() ? w.gather(sources, 1) : null;
             this.total = hasSources() ? anchor.add(sumSources(source)) : anchor;
+            NDArray den = total.maximum(1e-12f);
+            this.anchorShare = anchor.div(den);
+            // padding entries (target -1) join no output: any finite share will do
+            this.sourceShare = hasSources() ? source.div(den.gather(targets.maximum(0L), 1)) : null;
         }
 
         /** The weights [B, N] these were made of. */
@@ -308,11 +313,12 @@ public final class MergePlan {
             return total;
         }
 
-        /** {@code Σ w x / Σ w} of each group; empty or zero-weight groups give 0. {@code x} [B, N] or [B, N, C]. */
+        /**
+         * {@code Σ w x / Σ w} of each group; empty or zero-weight groups give 0. {@code x} [B, N] or [B, N, C].
+         * Each member is scaled by its share before the sum, so {@code x} is read once and not divided.
+         */
         public NDArray mean(NDArray x) {
-            NDArray num = combineGathered(x, anchor, source);
-            NDArray den = total.maximum(1e-12f);
-            return num.div(x.getShape().dimension() == 3 ? den.expandDims(2) : den);
+            return combineGathered(x, anchorShare, sourceShare);
         }
     }
 

@@ -3,6 +3,7 @@ package io.github.tokenreduce.core.util;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -16,22 +17,17 @@ public final class Tensors {
 
     /**
      * Gathers tokens along axis 1: {@code x} [B, N, ...], {@code idx} int64 [B, K] with entries in
-     * {@code [0, N)} gives [B, K, ...], by an element-wise gather with a broadcast index. (Copying
-     * whole rows of the flattened [B·N, ...] array is about twice as fast on [8, 197, 768], but it
-     * merges the batch axis, which an exported graph with a dynamic batch cannot do: docs/export.md.)
+     * {@code [0, N)} gives [B, K, ...]. A 3-D {@code x} is indexed as {@code x[rows, idx]} with
+     * {@code rows} the column of batch indices, which copies whole rows: about three times faster
+     * on [8, 197, 768] than an element-wise gather with a broadcast index, and it keeps the batch
+     * axis (an exported graph records it as {@code GatherND} with one batch dimension).
      */
     public static NDArray gatherTokens(NDArray x, NDArray idx) {
-        Shape xs = x.getShape();
-        if (xs.dimension() == 2) {
+        if (x.getShape().dimension() == 2) {
             return x.gather(idx, 1);
         }
-        long[] dims = xs.getShape().clone();
-        dims[1] = idx.getShape().get(1);
-        long[] view = new long[dims.length];
-        java.util.Arrays.fill(view, 1);
-        view[0] = dims[0];
-        view[1] = dims[1];
-        return x.gather(idx.reshape(new Shape(view)).broadcast(new Shape(dims)), 1);
+        NDArray rows = arange(x, x.getShape().get(0)).expandDims(1); // [B, 1]
+        return x.get(new NDIndex("{}, {}", rows, idx));
     }
 
     /** L2-normalises the last axis; zero rows stay zero instead of becoming NaN. */

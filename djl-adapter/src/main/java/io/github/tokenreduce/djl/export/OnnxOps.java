@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.dim.NDIndexAll;
 import ai.djl.ndarray.index.dim.NDIndexElement;
 import ai.djl.ndarray.index.dim.NDIndexFixed;
 import ai.djl.ndarray.index.dim.NDIndexSlice;
+import ai.djl.ndarray.index.dim.NDIndexTake;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -177,8 +178,11 @@ final class OnnxOps {
             case "onesLike":
                 return g.node("ConstantOfShape", List.of(g.node("Shape", List.of(x))),
                         OnnxGraph.scalarAttr("value", n.equals("zerosLike") ? 0 : 1, ot));
-            case "get":
-                return slice(t, x, in.getShape(), (NDIndex) args[1]);
+            case "get": {
+                NDIndex index = (NDIndex) args[1];
+                return Tracer.takes(index).findAny().isPresent() ? gatherRows(t, x, in.getShape(), index)
+                        : slice(t, x, in.getShape(), index);
+            }
             default:
                 throw new IllegalStateException("ONNX export: no form for " + n);
         }
@@ -245,6 +249,41 @@ final class OnnxOps {
             return g.node(op, List.of(x, g.longs(axes)), attr("keepdims", keep));
         }
         return g.node(op, List.of(x), ints("axes", axes), attr("keepdims", keep));
+    }
+
+    /**
+     * {@code x[rows, idx]} with {@code rows} the column of batch indices [B, 1] and {@code idx} [B, K]
+     * (as {@code Tensors.gatherTokens} writes it): {@code GatherND} with one batch dimension. Other
+     * advanced indexing is not recorded.
+     */
+    private static String gatherRows(Tracer t, String x, Shape shape, NDIndex index) {
+        List<NDIndexElement> els = index.getIndices();
+        boolean pattern = els.size() >= 2 && els.get(0) instanceof NDIndexTake rows
+                && els.get(1) instanceof NDIndexTake && els.stream().skip(2).allMatch(NDIndexAll.class::isInstance)
+                && isBatchColumn(Tracer.unwrap(rows.getIndex()), shape.get(0));
+        if (!pattern) {
+            throw new UnsupportedOperationException("ONNX export: the advanced index " + index.getIndices()
+                    + " on " + shape + " is not recorded; only x[batchColumn, idx] (Tensors.gatherTokens) is");
+        }
+        OnnxGraph g = t.graph();
+        NDArray idx = ((NDIndexTake) els.get(1)).getIndex();
+        String nd = g.node("Unsqueeze", List.of(operand(t, idx, DataType.INT64), g.longs(-1)));
+        return g.node("GatherND", List.of(x, nd), attr("batch_dims", 1));
+    }
+
+    /** Whether {@code a} is the int64 column {@code [[0], [1], ..., [batch - 1]]}. */
+    private static boolean isBatchColumn(Object a, long batch) {
+        if (!(a instanceof NDArray arr) || !arr.getShape().equals(new Shape(batch, 1))
+                || arr.getDataType() != DataType.INT64) {
+            return false;
+        }
+        long[] v = arr.toLongArray();
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] != i) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Slices, steps and fixed indices; the batch axis may only be taken whole. */

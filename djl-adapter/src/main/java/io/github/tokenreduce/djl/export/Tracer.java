@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.index.dim.NDIndexElement;
+import ai.djl.ndarray.index.dim.NDIndexTake;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -186,7 +189,24 @@ public final class Tracer implements AutoCloseable {
         if (o instanceof NDList l) {
             return map(l, a -> (NDArray) unwrap(a));
         }
+        if (o instanceof NDIndex index && takes(index).anyMatch(a -> handler(a) != null)) {
+            NDIndex raw = new NDIndex();
+            for (NDIndexElement e : index.getIndices()) {
+                if (e instanceof NDIndexTake take) {
+                    raw.addIndices("{}", unwrap(take.getIndex()));
+                } else {
+                    raw.getIndices().add(e);
+                }
+            }
+            return raw;
+        }
         return o;
+    }
+
+    /** The arrays an index takes along its axes (advanced indexing). */
+    static java.util.stream.Stream<NDArray> takes(NDIndex index) {
+        return index.getIndices().stream().filter(NDIndexTake.class::isInstance)
+                .map(e -> ((NDIndexTake) e).getIndex());
     }
 
     private static NDList map(NDList l, java.util.function.UnaryOperator<NDArray> f) {
@@ -214,6 +234,9 @@ public final class Tracer implements AutoCloseable {
         }
         if (o instanceof NDList l) {
             return l.stream().anyMatch(Tracer::dependsOnInput);
+        }
+        if (o instanceof NDIndex index) {
+            return takes(index).anyMatch(Tracer::dependsOnInput);
         }
         return false;
     }
@@ -284,6 +307,10 @@ public final class Tracer implements AutoCloseable {
         NDArray row = w.get("0:1");
         NDScope.unregister(row);
         boolean equal = w.eq(row).all().getBoolean();
+        if (!equal && isBatchIndex(w)) {
+            row.close();
+            return wrapGraph(w, batchIndex(w.getShape()));
+        }
         if (!equal) {
             row.close();
             throw new UnsupportedOperationException("ONNX export: an array of shape " + w.getShape() + " made in Java "
@@ -293,6 +320,32 @@ public final class Tracer implements AutoCloseable {
         String v = graph.node("Expand", List.of(graph.initializer(row), shapeValue(w.getShape())));
         row.close();
         return wrapGraph(w, v);
+    }
+
+    /** Whether {@code w} (batch-sized first axis) holds each row's batch index, as an integer. */
+    private static boolean isBatchIndex(NDArray w) {
+        if (w.getDataType() != DataType.INT64) {
+            return false;
+        }
+        long[] v = w.toLongArray();
+        long per = v.length / w.getShape().get(0);
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] != i / per) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The batch index {@code b} at every position of row {@code b}, int64 of {@code shape}: Range of the input's batch. */
+    private String batchIndex(Shape shape) {
+        String batch = graph.node("Squeeze", List.of(batchDim(), graph.longs(0)));
+        String range = graph.node("Range", List.of(graph.scalar(0L, DataType.INT64), batch, graph.scalar(1L, DataType.INT64)));
+        long[] view = new long[shape.dimension()];
+        Arrays.fill(view, 1);
+        view[0] = -1;
+        String col = graph.node("Reshape", List.of(range, graph.longs(view)));
+        return graph.node("Expand", List.of(col, shapeValue(shape)));
     }
 
     private static NDArray proxy(TracedArray t) {
