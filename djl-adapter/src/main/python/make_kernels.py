@@ -82,6 +82,30 @@ class Kernels(torch.nn.Module):
         return out, km
 
     @torch.jit.export
+    def self_attention_qk_bf16(self, x: Tensor, w_qkv: Tensor, b_qkv: Tensor, w_out: Tensor, b_out: Tensor,
+                               heads: int, bias: Tensor, scale: float) -> Tuple[Tensor, Tensor, Tensor]:
+        """As self_attention_bf16, also giving the queries and keys [B, N, C] float32 at full width, and
+        computing as linear_bf16, attention_bf16 and linear_bf16 in a row do: the q/k/v product in
+        bfloat16 with b_qkv [3C] float32 added in float32 (so the keys a method matches on are the
+        ones the unfused path gives), the attention products in bfloat16, the softmax in float32.
+        Returns (output, queries, keys)."""
+        b, n, c = x.size(0), x.size(1), x.size(2)
+        d = c // heads
+        qkv = F.linear(x.to(torch.bfloat16), w_qkv).to(torch.float32).add_(b_qkv)
+        q, k, v = qkv[:, :, :c], qkv[:, :, c:2 * c], qkv[:, :, 2 * c:]
+        qh = q.reshape(b, n, heads, d).transpose(1, 2).to(torch.bfloat16)
+        kh = k.reshape(b, n, heads, d).transpose(1, 2).to(torch.bfloat16)
+        vh = v.reshape(b, n, heads, d).transpose(1, 2).to(torch.bfloat16)
+        logits = torch.matmul(qh, kh.transpose(-2, -1)).to(torch.float32)
+        logits.mul_(scale)
+        if bias.numel() > 0:
+            logits.add_(bias)
+        probs = torch.softmax(logits, -1).to(torch.bfloat16)
+        o = torch.matmul(probs, vh).transpose(1, 2).reshape(b, n, c)
+        out = F.linear(o, w_out).to(torch.float32).add_(b_out)
+        return out, q.contiguous(), k.contiguous()
+
+    @torch.jit.export
     def prepare_int8(self, w_t: Tensor, b: Tensor) -> torch.classes.quantized.LinearPackedParamsBase:
         """[in, out] float32 -> symmetric per-output-channel int8 weights, packed for the CPU kernels."""
         w = w_t.t().contiguous()

@@ -54,6 +54,15 @@ public interface Matmuls {
         return null;
     }
 
+    /**
+     * As {@link #selfAttention}, giving the full-width queries and keys instead of head-mean keys:
+     * {@code [output [B, N, C], queries [B, N, C], keys [B, N, C]]} equal to what {@link SelfAttention}
+     * composes from {@link #linear} and {@link #attention}, or null to let it compose them.
+     */
+    default NDArray[] selfAttentionWithKeys(NDArray x, AttentionWeights w, NDArray bias) {
+        return null;
+    }
+
     /** The precision actually used (never {@link Precision#AUTO}). */
     Precision precision();
 

@@ -83,12 +83,7 @@ final class PreparedMatmuls implements Matmuls {
         if (precision != Precision.BF16) {
             return Matmuls.super.attention(q, k, v, bias, scale);
         }
-        NDArray none = bias == null ? q.getManager().create(new float[0]).toDevice(q.getDevice(), false) : null;
-        NDArray out = TorchKernels.get().attentionBf16(q, k, v, bias == null ? none : bias, scale);
-        if (none != null) {
-            none.close();
-        }
-        return out;
+        return withBias(q, bias, b -> new NDArray[] {TorchKernels.get().attentionBf16(q, k, v, b, scale)})[0];
     }
 
     @Override
@@ -98,13 +93,31 @@ final class PreparedMatmuls implements Matmuls {
         if (qkv == null || out == null || qkv.bf16() == null || out.bf16() == null) {
             return null;
         }
-        NDArray none = bias == null ? x.getManager().create(new float[0]).toDevice(x.getDevice(), false) : null;
-        NDArray[] r = TorchKernels.get().selfAttentionBf16(x, qkv.bf16(), qkv.bf16Bias(), out.bf16(),
-                w.outB() == null ? zero(x) : w.outB(), w.heads(), bias == null ? none : bias, meanKeys);
-        if (none != null) {
-            none.close();
+        return withBias(x, bias, b -> TorchKernels.get().selfAttentionBf16(x, qkv.bf16(), qkv.bf16Bias(), out.bf16(),
+                w.outB() == null ? zero(x) : w.outB(), w.heads(), b, meanKeys));
+    }
+
+    @Override
+    public NDArray[] selfAttentionWithKeys(NDArray x, AttentionWeights w, NDArray bias) {
+        Prepared qkv = find(w.qkvT(), w.qkvB());
+        Prepared out = find(w.outT(), w.outB());
+        if (qkv == null || out == null || qkv.bf16() == null || out.bf16() == null) {
+            return null;
         }
-        return r;
+        float scale = (float) (1.0 / Math.sqrt(x.getShape().get(2) / w.heads()));
+        return withBias(x, bias, b -> TorchKernels.get().selfAttentionQkBf16(x, qkv.bf16(),
+                w.qkvB() == null ? zero(x) : w.qkvB(), out.bf16(), w.outB() == null ? zero(x) : w.outB(), w.heads(),
+                b, scale));
+    }
+
+    /** Calls {@code kernel} with {@code bias}, or with an empty array (the kernels' "none") when it is null. */
+    private static NDArray[] withBias(NDArray x, NDArray bias, java.util.function.Function<NDArray, NDArray[]> kernel) {
+        if (bias != null) {
+            return kernel.apply(bias);
+        }
+        try (NDArray none = x.getManager().create(new float[0]).toDevice(x.getDevice(), false)) {
+            return kernel.apply(none);
+        }
     }
 
     private Prepared find(NDArray wT, NDArray b) {

@@ -76,10 +76,18 @@ public final class SelfAttention {
     }
 
     private static Result slice(Matmuls mm, NDArray x, AttentionWeights w, NDArray bias, NDArray softMask, Want want) {
-        if (softMask == null && !want.fullKeys() && !want.probs() && want.summaryRow() < 0 && !want.headNorms()) {
-            NDArray[] fused = mm.selfAttention(x, w, bias, want.meanKeys());
-            if (fused != null) {
-                return new Result(fused[0], null, null, fused[1], null, null, null);
+        if (softMask == null && !want.probs() && want.summaryRow() < 0 && !want.headNorms()) {
+            if (!want.fullKeys()) {
+                NDArray[] fused = mm.selfAttention(x, w, bias, want.meanKeys());
+                if (fused != null) {
+                    return new Result(fused[0], null, null, fused[1], null, null, null);
+                }
+            } else {
+                NDArray[] fused = mm.selfAttentionWithKeys(x, w, bias); // output, queries, keys
+                if (fused != null) {
+                    NDArray meanKeys = want.meanKeys() ? ReducingEncoder.headMean(fused[2], w.heads()) : null;
+                    return new Result(fused[0], fused[2], fused[1], meanKeys, null, null, null);
+                }
             }
         }
         long b = x.getShape().get(0);

@@ -106,17 +106,35 @@ final class TorchKernels {
      */
     NDArray[] selfAttentionBf16(NDArray x, NDArray wQkv, NDArray bQkv, NDArray wOut, NDArray bOut, int heads,
             NDArray bias, boolean meanKeys) {
-        IValue out = run("self_attention_bf16", tensors(x, wQkv, bQkv, wOut, bOut), IValue.from((long) heads),
-                IValue.from((PtNDArray) bias), IValue.from(meanKeys));
+        NDArray[] r = parts(run("self_attention_bf16", tensors(x, wQkv, bQkv, wOut, bOut), IValue.from((long) heads),
+                IValue.from((PtNDArray) bias), IValue.from(meanKeys)), x, meanKeys ? 2 : 1);
+        return new NDArray[] {r[0], meanKeys ? r[1] : null};
+    }
+
+    /**
+     * The attention sublayer as {@link #linearBf16}, {@link #attentionBf16} and {@link #linearBf16} in a row
+     * compute it, in one call ({@code bQkv} and {@code bOut} float32): the output, the queries and the
+     * keys, each [B, N, C] float32.
+     */
+    NDArray[] selfAttentionQkBf16(NDArray x, NDArray wQkv, NDArray bQkv, NDArray wOut, NDArray bOut, int heads,
+            NDArray bias, float scale) {
+        return parts(run("self_attention_qk_bf16", tensors(x, wQkv, bQkv, wOut, bOut), IValue.from((long) heads),
+                IValue.from((PtNDArray) bias), IValue.from((double) scale)), x, 3);
+    }
+
+    /** The first {@code keep} tensors of a tuple result, on {@code like}'s manager; the tuple is closed. */
+    private static NDArray[] parts(IValue out, NDArray like, int keep) {
         try {
             IValue[] parts = out.toIValueTuple();
-            PtNDManager m = (PtNDManager) x.getManager();
-            NDArray o = parts[0].toTensor(m);
-            NDArray k = meanKeys ? parts[1].toTensor(m) : null;
+            PtNDManager m = (PtNDManager) like.getManager();
+            NDArray[] r = new NDArray[keep];
+            for (int i = 0; i < keep; i++) {
+                r[i] = parts[i].toTensor(m);
+            }
             for (IValue p : parts) {
                 p.close();
             }
-            return new NDArray[] {o, k};
+            return r;
         } finally {
             out.close();
         }

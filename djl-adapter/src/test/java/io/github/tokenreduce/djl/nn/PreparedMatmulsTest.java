@@ -125,4 +125,43 @@ class PreparedMatmulsTest {
         assertNull(bf16.selfAttention(x, new AttentionWeights(qkvT.add(0f), qkvB, outT, null, 4), bias, false),
                 "weights it did not prepare are not fused");
     }
+
+    @Test
+    void fusedSelfAttentionWithKeysComputesWhatTheComposedBf16PathComputes() {
+        NDArray qkvT = m.randomNormal(new Shape(64, 192)).mul(0.125f);
+        NDArray qkvB = m.randomNormal(new Shape(192)).mul(0.1f);
+        NDArray outT = m.randomNormal(new Shape(64, 64)).mul(0.125f);
+        NDArray outB = m.randomNormal(new Shape(64)).mul(0.1f);
+        AttentionWeights w = new AttentionWeights(qkvT, qkvB, outT, outB, 4);
+        Matmuls bf16 = PreparedMatmuls.of(Precision.BF16, w.linears());
+        Matmuls composed = new Matmuls() { // the same kernels, one product at a time
+            @Override
+            public NDArray linear(NDArray in, NDArray wT, NDArray b) {
+                return bf16.linear(in, wT, b);
+            }
+
+            @Override
+            public NDArray attention(NDArray q, NDArray k, NDArray v, NDArray b, float scale) {
+                return bf16.attention(q, k, v, b, scale);
+            }
+
+            @Override
+            public Precision precision() {
+                return Precision.BF16;
+            }
+        };
+        SelfAttention.Want want = new SelfAttention.Want(true, true, false, -1, false);
+        for (NDArray bias : new NDArray[] {m.randomNormal(new Shape(2, 1, 1, 9)), null}) {
+            SelfAttention.Result ref = SelfAttention.forward(composed, x, w, bias, want);
+            SelfAttention.Result fused = SelfAttention.forward(bf16, x, w, bias, want);
+            assertTrue(relativeError(ref.output(), fused.output()) < 1e-6, "output");
+            assertTrue(relativeError(ref.keys(), fused.keys()) < 1e-6, "keys");
+            assertTrue(relativeError(ref.queries(), fused.queries()) < 1e-6, "queries");
+            assertTrue(relativeError(ref.meanKeys(), fused.meanKeys()) < 1e-6, "head-mean keys");
+            assertTrue(relativeError(SelfAttention.forward(Matmuls.FP32, x, w, bias, want).keys(), fused.keys()) > 1e-5,
+                    "the fused keys come from the bf16 product");
+        }
+        assertNull(bf16.selfAttentionWithKeys(x, new AttentionWeights(qkvT.add(0f), qkvB, outT, outB, 4), null),
+                "weights it did not prepare are not fused");
+    }
 }
