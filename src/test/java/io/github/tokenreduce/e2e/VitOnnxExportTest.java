@@ -14,6 +14,7 @@ import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitModel;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -92,6 +95,46 @@ class VitOnnxExportTest {
                                 () -> VitOnnxExport.export(c.weights(), c.overrides(),
                                         TowerReduction.of(MadtpReducer.builder().build()), tmp.resolve("madtp.onnx")));
                         assertTrue(refused.getMessage().contains("per sample"), refused.getMessage());
+                    }
+                })).toList();
+    }
+
+    /**
+     * With int8 products (dynamic quantization) the graph holds ONNX Runtime's int8 product and no float
+     * product with a weight, keeps the eager token counts, and its features stay within a cosine of
+     * {@link VitOnnxExport#INT8_MIN_COSINE} of the float32 eager ones on the fixture's batch, without
+     * equalling them. bf16 is refused before anything is written.
+     */
+    @TestFactory
+    List<DynamicTest> int8GraphQuantizesEveryWeightProduct() {
+        Map<Path, VitTomeCase> perWeights = new LinkedHashMap<>();
+        VitTomeCase.all().forEach(c -> perWeights.putIfAbsent(c.weights(), c));
+        return perWeights.values().stream().map(c -> DynamicTest.dynamicTest(
+                c.dir().getFileName() + "/" + c.weights().getFileName(), () -> {
+                    try (NDManager m = NDManager.newBaseManager();
+                            VitModel vit = VitModel.load(c.weights(), Device.cpu(), c.overrides())) {
+                        NDArray pixels = Fixtures.tensors(c.dir().resolve("inputs.safetensors"), m).get("pixel_values");
+                        TowerReduction tome = c.tome(vit.config().layers(), true);
+                        Path file = tmp.resolve("int8.onnx");
+                        VitOnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), tome, file,
+                                Precision.INT8);
+                        String graph = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+                        assertTrue(graph.contains("MatMulInteger") && graph.contains("DynamicQuantizeLinear"),
+                                "int8 products in the graph");
+                        VitModel.Classification e = vit.withReduction(Tower.VISION, tome).classify(pixels);
+                        Map<String, NDArray> ort = OnnxRuntimeRun.run(file, "pixels", pixels, m);
+                        assertEquals(Arrays.toString(Arrays.stream(e.tokensPerLayer()).asLongStream().toArray()),
+                                Arrays.toString(ort.get("tokens_per_layer").toLongArray()), "tokens per layer");
+                        NDArray f = ort.get("features");
+                        NDArray cos = f.mul(e.features()).sum(new int[] {1})
+                                .div(f.norm(new int[] {1}).mul(e.features().norm(new int[] {1})));
+                        assertTrue(cos.min().getFloat() >= VitOnnxExport.INT8_MIN_COSINE, "cosine " + cos);
+                        assertTrue(f.sub(e.features()).abs().max().getFloat() > 1e-5f, "quantized, not float32");
+                        assertTrue(1 - r.maxDifference() >= VitOnnxExport.INT8_MIN_COSINE);
+                        Path bf16 = tmp.resolve("bf16.onnx");
+                        assertThrows(IllegalArgumentException.class, () -> VitOnnxExport.export(c.weights(),
+                                c.overrides(), tome, bf16, Precision.BF16));
+                        assertTrue(Files.notExists(bf16), "nothing written for a refused precision");
                     }
                 })).toList();
     }

@@ -12,6 +12,7 @@ import ai.onnxruntime.OrtSession;
 import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.nn.CpuFeatures;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitLoader;
 import io.github.tokenreduce.djl.vit.VitOnnxExport;
@@ -22,17 +23,20 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * ONNX Runtime (CPU, default threads) on two exported ViT-B/16 graphs with the same random weights
- * (timm naming, std 0.02, unit norms): unreduced and ToMe with a constant r, at one batch. The two
- * sessions are timed alternately, round after round, so a loaded machine slows both alike; the
- * ratio of the medians is the figure.
+ * ONNX Runtime (CPU, default threads) on four exported ViT-B/16 graphs with the same random weights
+ * (timm naming, std 0.02, unit norms): unreduced and ToMe with a constant r, each with float32 and
+ * with int8 products (dynamic quantization), at one batch. The sessions are timed in turn, round
+ * after round, so a loaded machine slows all alike; ratios of the medians to float32 unreduced are
+ * the figures.
  *
  * <p>{@code java -cp <benchmarks classes and dependencies> io.github.tokenreduce.bench.export.ExportedVitSpeed
  * [r=16] [batch=8] [rounds=12]}
@@ -52,46 +56,57 @@ public final class ExportedVitSpeed {
                 SafetensorsWriter.write(model, vitB16(m), SafetensorsWriter.Encoding.F32);
             }
             VitLoader.Overrides o = new VitLoader.Overrides(12, 1e-6f);
-            VitOnnxExport.Result base = VitOnnxExport.export(model, o, null, dir.resolve("vit.onnx"));
-            VitOnnxExport.Result tome = VitOnnxExport.export(model, o,
-                    TowerReduction.of(ToMeReducer.builder().r(r).build()), dir.resolve("vit-tome.onnx"));
+            TowerReduction tomeR = TowerReduction.of(ToMeReducer.builder().r(r).build());
+            Map<String, VitOnnxExport.Result> graphs = new LinkedHashMap<>();
+            graphs.put("fp32 unreduced", VitOnnxExport.export(model, o, null, dir.resolve("vit.onnx")));
+            graphs.put("fp32 ToMe r=" + r, VitOnnxExport.export(model, o, tomeR, dir.resolve("vit-tome.onnx")));
+            graphs.put("int8 unreduced", VitOnnxExport.export(model, o, null, dir.resolve("vit-int8.onnx"),
+                    Precision.INT8));
+            graphs.put("int8 ToMe r=" + r, VitOnnxExport.export(model, o, tomeR, dir.resolve("vit-tome-int8.onnx"),
+                    Precision.INT8));
             System.out.printf("ViT-B/16 224 px, random weights, batch %d, ONNX Runtime CPU; %s; %s (%d cores)%n", batch,
                     Instant.now(), CpuFeatures.current().model(), Runtime.getRuntime().availableProcessors());
-            System.out.println("tokens per layer, ToMe r=" + r + ": " + Arrays.toString(tome.tokensPerLayer())
-                    + " (check against eager: max diff " + tome.maxDifference() + ", unreduced "
-                    + base.maxDifference() + "); files " + Files.size(base.file()) / 1_000_000 + " MB and "
-                    + Files.size(tome.file()) / 1_000_000 + " MB");
+            for (Map.Entry<String, VitOnnxExport.Result> g : graphs.entrySet()) {
+                System.out.printf("%-16s tokens per layer %s, check against eager %s %.2e, %d MB%n", g.getKey(),
+                        Arrays.toString(g.getValue().tokensPerLayer()),
+                        g.getKey().startsWith("int8") ? "1 - min cosine" : "max diff", g.getValue().maxDifference(),
+                        Files.size(g.getValue().file()) / 1_000_000);
+            }
             float[] pixels = new float[batch * 3 * 224 * 224];
             java.util.Random rnd = new java.util.Random(1);
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = (float) rnd.nextGaussian();
             }
             OrtEnvironment env = OrtEnvironment.getEnvironment();
-            try (OrtSession a = OrtSentenceEncoder.session(Files.readAllBytes(base.file()), 0);
-                    OrtSession b = OrtSentenceEncoder.session(Files.readAllBytes(tome.file()), 0);
-                    OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels),
-                            new long[] {batch, 3, 224, 224})) {
-                Map<String, OnnxTensor> feed = Map.of("pixels", in);
-                for (int i = 0; i < 2; i++) { // warm-up
-                    time(a, feed);
-                    time(b, feed);
+            List<OrtSession> sessions = new ArrayList<>();
+            try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {batch, 3, 224, 224})) {
+                for (VitOnnxExport.Result g : graphs.values()) {
+                    sessions.add(OrtSentenceEncoder.session(Files.readAllBytes(g.file()), 0));
                 }
-                double[] ta = new double[rounds];
-                double[] tb = new double[rounds];
-                for (int i = 0; i < rounds; i++) {
-                    if (i % 2 == 0) {
-                        ta[i] = time(a, feed);
-                        tb[i] = time(b, feed);
-                    } else {
-                        tb[i] = time(b, feed);
-                        ta[i] = time(a, feed);
+                Map<String, OnnxTensor> feed = Map.of("pixels", in);
+                int k = sessions.size();
+                for (int i = 0; i < 2; i++) { // warm-up
+                    for (OrtSession s : sessions) {
+                        time(s, feed);
                     }
                 }
-                double ma = median(ta);
-                double mb = median(tb);
-                System.out.printf("unreduced   median %.1f ms  %s%n", ma, Arrays.toString(round(ta)));
-                System.out.printf("ToMe r=%-3d  median %.1f ms  %s%n", r, mb, Arrays.toString(round(tb)));
-                System.out.printf("speed-up (ratio of medians, interleaved): %.2fx%n", ma / mb);
+                double[][] t = new double[k][rounds];
+                for (int i = 0; i < rounds; i++) { // each round in another order, so drift slows all alike
+                    for (int j = 0; j < k; j++) {
+                        int c = i % 2 == 0 ? j : k - 1 - j;
+                        t[c][i] = time(sessions.get(c), feed);
+                    }
+                }
+                double base = median(t[0]);
+                List<String> names = new ArrayList<>(graphs.keySet());
+                for (int c = 0; c < k; c++) {
+                    System.out.printf("%-16s median %7.1f ms  %.2fx fp32 unreduced  %s%n", names.get(c), median(t[c]),
+                            base / median(t[c]), Arrays.toString(round(t[c])));
+                }
+            } finally {
+                for (OrtSession s : sessions) {
+                    s.close();
+                }
             }
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {

@@ -61,6 +61,11 @@ public final class OnnxGraph {
         return tensor(a.getShape().getShape(), onnxType(a.getDataType()), rawBytes(a));
     }
 
+    /** An initializer of {@code type} and {@code dims} from its little-endian bytes. */
+    public String initializer(long[] dims, DataType type, byte[] littleEndian) {
+        return tensor(dims.clone(), onnxType(type), littleEndian.clone());
+    }
+
     /** A 1-D int64 initializer. */
     public String longs(long... v) {
         return tensor(new long[] {v.length}, onnxType(DataType.INT64), longBytes(v));

@@ -110,6 +110,9 @@ final class OnnxOps {
                 return g.node("Mul", List.of(c, c));
             }
             case "matMul":
+                if (t.int8Weights() && it == DataType.FLOAT32 && Int8MatMul.isWeight(a0)) {
+                    return Int8MatMul.emit(t, x, (NDArray) Tracer.unwrap(a0));
+                }
                 return g.node("MatMul", List.of(cast(t, x, it, ot), operand(t, a0, ot)));
             case "softmax":
                 return g.node("Softmax", List.of(x), attr("axis", (int) a0));

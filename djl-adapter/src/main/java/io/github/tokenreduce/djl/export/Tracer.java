@@ -53,9 +53,20 @@ public final class Tracer implements AutoCloseable {
     private long batch = -1;
     private String input;
     private String batchDim;
+    private final boolean int8Weights;
 
-    /** A tracer whose example values live on {@code device}. */
+    /** A tracer whose example values live on {@code device}; products with weights stay float32. */
     public Tracer(Device device) {
+        this(device, false);
+    }
+
+    /**
+     * A tracer whose example values live on {@code device}; with {@code int8Weights} every product of
+     * an input-dependent array with a constant float32 matrix (a weight) is written in int8
+     * ({@link Int8MatMul}), while the example values stay the float32 ones.
+     */
+    public Tracer(Device device, boolean int8Weights) {
+        this.int8Weights = int8Weights;
         this.witnesses = NDManager.newBaseManager(device);
         this.manager = (NDManager) Proxy.newProxyInstance(NDManager.class.getClassLoader(),
                 new Class<?>[] {NDManager.class}, new TracedManager(this));
@@ -142,6 +153,10 @@ public final class Tracer implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ for the handlers
+
+    boolean int8Weights() {
+        return int8Weights;
+    }
 
     OnnxGraph graph() {
         return graph;

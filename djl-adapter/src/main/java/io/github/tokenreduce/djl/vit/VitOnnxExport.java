@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
 import io.github.tokenreduce.djl.export.Tracer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.weights.ModelFiles;
@@ -36,6 +37,8 @@ public final class VitOnnxExport {
     static final int EXAMPLE_BATCH = 2;
     /** Largest difference to the eager logits accepted by the check after writing. */
     static final double CHECK_TOLERANCE = 1e-3;
+    /** Smallest cosine of an int8 graph's features to the float32 eager ones accepted by the check. */
+    public static final double INT8_MIN_COSINE = 0.99;
 
     private VitOnnxExport() {}
 
@@ -43,7 +46,8 @@ public final class VitOnnxExport {
      * What an export wrote and checked.
      *
      * @param tokensPerLayer tokens after each block (the eager path's and the graph's, checked equal)
-     * @param maxDifference largest |ONNX Runtime − eager| over logits and features on the example
+     * @param maxDifference largest |ONNX Runtime − eager| over logits and features on the example (int8:
+     *     1 − the smallest cosine of the features)
      * @param reads values the trace read into Java (the example's), see {@link Tracer#reads()}
      */
     public record Result(Path file, int[] tokensPerLayer, double maxDifference, List<String> reads) {}
@@ -58,7 +62,25 @@ public final class VitOnnxExport {
      */
     public static Result export(Path model, VitLoader.Overrides overrides, TowerReduction reduction, Path out)
             throws IOException {
-        try (Tracer t = new Tracer(Device.cpu())) {
+        return export(model, overrides, reduction, out, Precision.FP32);
+    }
+
+    /**
+     * As {@link #export(Path, VitLoader.Overrides, TowerReduction, Path)} with the products with weights in
+     * {@code precision}: {@link Precision#FP32}, or {@link Precision#INT8} (dynamic quantization, see
+     * {@code Int8MatMul} in docs/export.md; the check then asks each image's features for a cosine of at
+     * least {@value #INT8_MIN_COSINE} to the float32 eager ones instead of equal values).
+     *
+     * @throws IllegalArgumentException for another precision (ONNX Runtime's CPU provider has no bfloat16 products)
+     */
+    public static Result export(Path model, VitLoader.Overrides overrides, TowerReduction reduction, Path out,
+            Precision precision) throws IOException {
+        if (precision != Precision.FP32 && precision != Precision.INT8) {
+            throw new IllegalArgumentException("precision: an exported graph is fp32 or int8, got " + precision
+                    + " (ONNX Runtime's CPU provider has no bfloat16 matrix products)");
+        }
+        boolean int8 = precision == Precision.INT8;
+        try (Tracer t = new Tracer(Device.cpu(), int8)) {
             WeightFiles.Loaded w = WeightFiles.load(model, t.witnessManager(), Device.cpu());
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             w.tensors().forEach((k, v) -> tensors.put(k, t.constant(v)));
@@ -80,19 +102,28 @@ public final class VitOnnxExport {
                 Files.createDirectories(parent);
             }
             Files.write(out, t.toBytes("vit"));
-            double diff = check(out, example, t.example(c.logits()), t.example(c.features()), c.tokensPerLayer());
+            double diff = check(out, example, t.example(c.logits()), t.example(c.features()), c.tokensPerLayer(), int8);
             return new Result(out, c.tokensPerLayer(), diff, t.reads());
         }
     }
 
     /** Runs the file in ONNX Runtime on the example and on its first image, and compares with the eager values. */
-    private static double check(Path file, NDArray example, NDArray logits, NDArray features, int[] tokens) {
+    private static double check(Path file, NDArray example, NDArray logits, NDArray features, int[] tokens,
+            boolean int8) {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             Map<String, NDArray> ort = OnnxRuntimeRun.run(file, "pixels", example, m);
             long[] counts = ort.get("tokens_per_layer").toLongArray();
             if (!Arrays.equals(counts, Arrays.stream(tokens).asLongStream().toArray())) {
                 throw new IllegalStateException("ONNX export: the graph keeps " + Arrays.toString(counts)
                         + " tokens per layer, the eager path " + Arrays.toString(tokens));
+            }
+            if (int8) {
+                double cos = minCosine(ort.get("features"), features);
+                if (!(cos >= INT8_MIN_COSINE)) {
+                    throw new IllegalStateException("ONNX export: the int8 graph's features have a cosine of " + cos
+                            + " to the float32 eager ones (at least " + INT8_MIN_COSINE + " expected) in " + file);
+                }
+                return 1 - cos;
             }
             double diff = Math.max(maxDiff(ort.get("logits"), logits), maxDiff(ort.get("features"), features));
             // the first image alone: the graph must follow the batch, not keep the example's
@@ -105,6 +136,14 @@ public final class VitOnnxExport {
             }
             return diff;
         }
+    }
+
+    /** The smallest cosine between matching rows of a and b [B, C]. */
+    private static double minCosine(NDArray a, NDArray b) {
+        NDArray bb = b.toDevice(a.getDevice(), false);
+        NDArray dot = a.mul(bb).sum(new int[] {1});
+        NDArray norms = a.norm(new int[] {1}).mul(bb.norm(new int[] {1}));
+        return dot.div(norms).min().getFloat();
     }
 
     private static double maxDiff(NDArray a, NDArray b) {
