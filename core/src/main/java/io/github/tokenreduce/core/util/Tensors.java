@@ -74,12 +74,12 @@ public final class Tensors {
         return firstAtLeast(x, ax, max.expandDims(ax).sub(tol));
     }
 
-    /** Index of the first maximum along {@code axis} (deterministic tie-break), int64. */
+    /**
+     * Index of the first maximum along {@code axis}, int64: {@code argMax}, which PyTorch and ONNX
+     * ({@code ArgMax}, {@code select_last_index = 0}) both define as the first maximal index.
+     */
     public static NDArray argMaxFirst(NDArray x, int axis) {
-        int ax = axis < 0 ? x.getShape().dimension() + axis : axis;
-        long n = x.getShape().get(ax);
-        NDArray max = x.max(new int[] {ax}, true);
-        return select(x.eq(max), indexAlong(x, ax), constant(x, n)).min(new int[] {ax});
+        return x.argMax(axis);
     }
 
     /** The first index along {@code ax} where {@code x >= bound} (bound broadcast along ax); N if none. */

@@ -38,7 +38,7 @@ final class OnnxOps {
             "Sqrt", "abs", "Abs", "logicalNot", "Not");
     private static final Map<String, String> REDUCE = Map.of("sum", "ReduceSum", "mean", "ReduceMean", "max",
             "ReduceMax", "min", "ReduceMin");
-    private static final java.util.Set<String> OTHER = java.util.Set.of("square", "matMul", "softmax", "cumSum",
+    private static final java.util.Set<String> OTHER = java.util.Set.of("square", "matMul", "softmax", "cumSum", "argMax",
             "argSort", "reshape", "expandDims", "squeeze", "transpose", "broadcast", "repeat", "gather", "toType",
             "duplicate", "zerosLike", "onesLike", "get");
 
@@ -52,7 +52,7 @@ final class OnnxOps {
             return p.length == 0 || (p.length == 2 && p[0] == int[].class);
         }
         return switch (n) {
-            case "cumSum", "softmax", "expandDims" -> p.length == 1 && p[0] == int.class;
+            case "cumSum", "softmax", "expandDims", "argMax" -> p.length == 1 && p[0] == int.class;
             case "argSort" -> p.length == 2;
             case "reshape", "broadcast" -> p.length == 1 && p[0] == Shape.class;
             case "squeeze" -> p.length == 1 && p[0] == int[].class;
@@ -116,6 +116,9 @@ final class OnnxOps {
                 return g.node("MatMul", List.of(cast(t, x, it, ot), operand(t, a0, ot)));
             case "softmax":
                 return g.node("Softmax", List.of(x), attr("axis", (int) a0));
+            case "argMax": // the first maximal index, as PyTorch's
+                return g.node("ArgMax", List.of(x), attr("axis", axis((int) a0, in.getShape().dimension())),
+                        attr("keepdims", 0), attr("select_last_index", 0));
             case "cumSum":
                 return g.node("CumSum", List.of(cast(t, x, it, ot), g.scalar((int) a0, DataType.INT64)));
             case "argSort": {
