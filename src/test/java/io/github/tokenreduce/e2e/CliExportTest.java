@@ -160,6 +160,48 @@ class CliExportTest {
         return r;
     }
 
+    /**
+     * {@code bench --engines pytorch,onnxruntime} on a ViT times each float32 configuration also as its
+     * exported graph in ONNX Runtime, in the same run: the graph keeps the eager tokens (the authors' for
+     * ToMe) and gives the eager features, and results.json says which engine ran each row.
+     */
+    @TestFactory
+    List<DynamicTest> benchRunsTheExportedGraphBesideTheEagerModel() {
+        return Fixtures.cases("vit-tome").stream().map(dir -> DynamicTest.dynamicTest(Fixtures.name(dir), () -> {
+            JsonObject tome = Fixtures.json(dir.resolve("fixture.json")).getAsJsonArray("cases").asList().stream()
+                    .map(JsonElement::getAsJsonObject).filter(c -> c.get("r").isJsonPrimitive()
+                            && c.get("r").getAsInt() > 0 && c.get("prop_attn").getAsBoolean()).findFirst().orElseThrow();
+            String r = tome.get("r").getAsString();
+            Path out = tmp.resolve("bench");
+            Run run = run("bench", hf(dir).toString(), "--engines", "pytorch,onnxruntime", "--methods", "tome,crossget",
+                    "--levels", r, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32", "-q",
+                    "--out", out.toString());
+            assertEquals(0, run.code(), run.err());
+            JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                    .getAsJsonObject();
+            Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
+            for (JsonElement e : json.getAsJsonArray("configurations")) {
+                JsonObject o = e.getAsJsonObject();
+                byKey.put(o.get("engine").getAsString() + " " + o.get("method").getAsString(), o);
+            }
+            assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "onnxruntime none",
+                    "onnxruntime tome", "onnxruntime crossget"), List.copyOf(byKey.keySet()));
+            for (String method : List.of("none", "tome", "crossget")) {
+                JsonObject eager = byKey.get("pytorch " + method);
+                JsonObject ort = byKey.get("onnxruntime " + method);
+                assertEquals(eager.get("tokens_per_layer"), ort.get("tokens_per_layer"), method);
+                assertEquals(eager.get("flops_ideal").getAsDouble(), ort.get("flops_ideal").getAsDouble(), 1e-12);
+                assertEquals(eager.get("level"), ort.get("level"), method);
+                assertTrue(ort.get("same_tokens_as_fp32").getAsBoolean()
+                        && ort.get("max_abs_error_vs_fp32").getAsDouble() < 1e-4, ort.toString());
+                assertTrue(ort.get("median_s").getAsDouble() > 0, ort.toString());
+            }
+            assertEquals(tome.get("tokens_after_block"), byKey.get("onnxruntime tome").get("tokens_per_layer"),
+                    "the authors' token counts");
+            assertTrue(Files.readString(out.resolve("report.md")).contains("| onnxruntime tome r=" + r + " |"));
+        })).toList();
+    }
+
     @TestFactory
     List<DynamicTest> whatTheGraphCannotExpressIsRefusedBeforeAnyFileIsWritten() throws IOException {
         Path dir = Fixtures.cases("vit-tome").get(0);
