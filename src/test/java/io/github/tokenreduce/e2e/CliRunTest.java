@@ -135,6 +135,38 @@ class CliRunTest {
         }
     }
 
+    /**
+     * results.json: one object per timed configuration with the fields scripts compare on, the
+     * unreduced and reduced PyTorch rows and the ONNX Runtime peer on the same documents.
+     */
+    @Test
+    void benchWritesResultsJsonWithTheOnnxRuntimePeer() throws IOException {
+        Path out = tmp.resolve("bench-json");
+        ok("bench", "all-minilm-l6-v2", "--methods", "tome", "--levels", "0.8", "--docs", "4", "--batch", "4",
+                "--rounds", "1", "--warmup", "0", "--precisions", "fp32", "-q",
+                "--data", Fixtures.shared().resolve("data").toString(), "--out", out.toString());
+        JsonObject json = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        List<String> seen = new ArrayList<>();
+        for (JsonElement e : json.getAsJsonArray("configurations")) {
+            JsonObject o = e.getAsJsonObject();
+            for (String f : List.of("model", "engine", "precision", "method", "level", "median_s", "flops_ideal",
+                    "peak_rss_mb")) {
+                assertTrue(o.has(f), f + " missing in " + o);
+            }
+            assertTrue(o.get("model").getAsString().startsWith("all-minilm-l6-v2"), o.toString());
+            assertEquals("fp32", o.get("precision").getAsString(), o.toString());
+            assertTrue(o.get("median_s").getAsDouble() > 0 && o.get("peak_rss_mb").getAsLong() > 0, o.toString());
+            String method = o.get("method").getAsString();
+            assertEquals(method.equals("none"), o.get("level").isJsonNull(), "a level exactly when reduced: " + o);
+            if (method.equals("tome")) {
+                assertEquals(0.8, o.get("level").getAsDouble(), 1e-12);
+                assertTrue(o.get("flops_ideal").getAsDouble() > 1, "ToMe at 0.8 saves FLOPs: " + o);
+            }
+            seen.add(o.get("engine").getAsString() + " " + method);
+        }
+        assertEquals(List.of("pytorch none", "pytorch tome", "onnxruntime none"), seen);
+    }
+
     private static void assertRow(String md, String label, String tokens) {
         String row = md.lines().filter(l -> l.startsWith("| " + label + " |")).findFirst()
                 .orElseThrow(() -> new AssertionError("no row '" + label + "' in\n" + md));

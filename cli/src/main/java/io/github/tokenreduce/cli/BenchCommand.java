@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
         description = {"Times a model unreduced and with each method at each reduction level, interleaved in one run "
                 + "with warm-up and randomised order; reports median and range, throughput, speed-up, FLOPs and the "
                 + "FLOPs-ideal speed-up, peak memory and page faults, with ONNX Runtime Java as a peer for the "
-                + "sentence encoders. Writes report.md and PNG charts."})
+                + "sentence encoders; with --engines pytorch,onnxruntime a ViT also runs each configuration as its "
+                + "exported ONNX graph in ONNX Runtime. Writes report.md, results.json and PNG charts."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Mixin
@@ -65,9 +66,21 @@ public final class BenchCommand implements Callable<Integer> {
                     + "reference (default ${DEFAULT-VALUE}: auto is bf16 where the CPU has bfloat16 instructions).")
     List<Precision> precisions;
 
+    @Option(names = "--engines", split = ",", defaultValue = "pytorch",
+            description = "Engines to time: pytorch, and onnxruntime to run each float32 configuration also as the "
+                    + "exported ONNX graph in ONNX Runtime (ViT/DeiT models; see tokenreduce export); pytorch always "
+                    + "runs as the reference (default ${DEFAULT-VALUE}).")
+    List<String> engines;
+
     @Override
     public Integer call() throws Exception {
         common.apply();
+        for (String e : engines) {
+            if (!e.equals(BenchRunner.PYTORCH) && !e.equals(BenchRunner.ONNXRUNTIME)) {
+                throw new IllegalArgumentException("--engines: expected pytorch or onnxruntime but got '" + e + "'");
+            }
+        }
+        boolean onnx = engines.contains(BenchRunner.ONNXRUNTIME);
         if (rounds < 1 || warmup < 0 || docs < 1) {
             throw new IllegalArgumentException("--rounds must be >= 1, --warmup >= 0 and --docs >= 1; got " + rounds
                     + ", " + warmup + ", " + docs);
@@ -79,14 +92,20 @@ public final class BenchCommand implements Callable<Integer> {
                 List<String> ms = methods == null ? w.defaultMethods() : methods;
                 List<Double> ls = levels == null ? w.defaultLevels() : levels;
                 List<Precision> ps = Precision.resolveAll(precisions, common.device());
-                long steps = (long) (warmup + rounds) * (ps.size() * (1 + ms.size() * ls.size())
+                long steps = (long) (warmup + rounds) * ((ps.size() + (onnx ? 1 : 0)) * (1 + ms.size() * ls.size())
                         + (w.peer().isPresent() ? 1 : 0));
                 if (!common.quiet) {
                     System.err.println(w.describe());
                 }
+                BenchRunner.Result r;
                 try (Progress p = new Progress(name, steps, common.quiet)) {
-                    results.add(BenchRunner.run(w, ms, ls, ps, warmup, rounds, seed, p));
+                    r = BenchRunner.run(w, ms, ls, ps, onnx, warmup, rounds, seed, p);
                 }
+                if (onnx && r.rows().stream().noneMatch(row -> row.engine().equals(BenchRunner.ONNXRUNTIME))) {
+                    System.err.println("tokenreduce bench: " + name + " has no ONNX export (ViT/DeiT only so far); "
+                            + "only its PyTorch configurations" + (w.peer().isPresent() ? " and peer" : "") + " ran");
+                }
+                results.add(r);
             }
         }
         Files.createDirectories(common.out);

@@ -6,10 +6,8 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Defaults;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,8 +57,8 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "An image folder (CLIP) or a UTF-8 text file (encoders).")
     Path input;
 
-    @ArgGroup(exclusive = true)
-    Reduction reduction;
+    @Mixin
+    ReductionOptions reduction;
 
     @Option(names = "--precision", defaultValue = "fp32", converter = PrecisionConverter.class,
             description = "Precision of the linear layers: fp32, bf16, int8 or auto (bf16 where the CPU has bfloat16 "
@@ -81,29 +79,13 @@ public final class EmbedCommand implements Callable<Integer> {
             + "(same model and options as the run that wrote them).")
     boolean resume;
 
-    /** How the model is reduced: a spec file, or a method and level. */
-    static final class Reduction {
-        @Option(names = "--spec", description = "A reducer spec (schedule.json written by calibrate).")
-        Path spec;
-
-        @Option(names = "--method", description = "auto (the model's documented default), tome, crossget or madtp; "
-                + "--level optional.")
-        String method;
-    }
-
-    @Option(names = "--level", description = "With --method: r for CLIP (default 16), share kept for text (default: the "
-            + "model's documented level, Defaults).")
-    Double level;
-
     @Override
     public Integer call() throws Exception {
         common.apply();
         if (batch < 1) {
             throw new IllegalArgumentException("--batch: must be >= 1 but was " + batch);
         }
-        if (level != null && (reduction == null || reduction.method == null)) {
-            throw new IllegalArgumentException("--level: needs --method");
-        }
+        reduction.check();
         BundledEncoder text = ModelArgs.bundled(model);
         EmbedOutput.Summary s = text != null ? embedText(text) : embedImages();
         if (!common.quiet) {
@@ -122,18 +104,8 @@ public final class EmbedCommand implements Callable<Integer> {
 
     /** The reducer the options name for a sentence encoder ({@code text}) or CLIP (null), or null for the unreduced model. */
     private TokenReducer reducer(BundledEncoder text) throws IOException {
-        if (reduction == null) {
-            return null;
-        }
-        if (reduction.spec != null) {
-            if (!Files.isRegularFile(reduction.spec)) {
-                throw new IllegalArgumentException("--spec: " + reduction.spec + " is not a file");
-            }
-            return ReducerSpec.read(reduction.spec).reducer();
-        }
-        ReducerSpec spec = text != null ? Defaults.textSpec(text, reduction.method, level)
-                : Defaults.visionSpec(reduction.method, level, true);
-        return spec == null ? null : spec.reducer(); // null: the model's default is no reduction
+        ReducerSpec spec = reduction.spec(text);
+        return spec == null ? null : spec.reducer();
     }
 
     private EmbedOutput.Summary embedText(BundledEncoder b) throws IOException {

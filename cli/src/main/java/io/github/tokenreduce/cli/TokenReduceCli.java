@@ -6,15 +6,15 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 
 /**
- * The {@code tokenreduce} command: {@code bench}, {@code eval}, {@code calibrate} and {@code embed}
- * on a model folder or file (CLIP, BLIP, ViT), a bundled sentence encoder, or the built-in
+ * The {@code tokenreduce} command: {@code bench}, {@code eval}, {@code calibrate}, {@code embed} and
+ * {@code export} on a model folder or file (CLIP, BLIP, ViT), a bundled sentence encoder, or the built-in
  * random-weight defaults. Bad arguments print the usage and exit with 2; a failure prints one line
  * naming what was wrong and exits with 1.
  */
 @Command(name = "tokenreduce", mixinStandardHelpOptions = true, version = "tokenreduce 0.1.0-SNAPSHOT",
         description = "Token merging and pruning (ToMe, CrossGET, MADTP, PuMer) for transformers on the JVM.",
         subcommands = {BenchCommand.class, EvalCommand.class, CalibrateCommand.class, EmbedCommand.class,
-            CommandLine.HelpCommand.class})
+            ExportCommand.class, CommandLine.HelpCommand.class})
 public final class TokenReduceCli implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec

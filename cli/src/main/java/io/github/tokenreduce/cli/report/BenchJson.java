@@ -11,12 +11,14 @@ import java.util.Map;
 
 /**
  * {@code results.json} beside {@code report.md}: one object per timed configuration, so scripts and CI
- * can compare runs. Fields: {@code model}, {@code engine} ({@code pytorch} or the peer's name),
- * {@code precision}, {@code method} ({@code none} unreduced), {@code level}, {@code median_s},
- * {@code speedup} (over float32 unreduced), {@code vs_peer}, {@code flops_ideal}, {@code peak_rss_mb},
- * {@code faults_per_run}, {@code tokens_per_layer}, and for a low-precision configuration its fidelity to
- * float32 with the same reduction ({@code cosine_vs_fp32}: the smallest over output rows,
- * {@code max_abs_error_vs_fp32}, {@code same_tokens_as_fp32}); a field without a value is null, never absent.
+ * can compare runs. Fields: {@code model}, {@code engine} ({@code pytorch}, or {@code onnxruntime} for
+ * the peer and the exported graphs), {@code precision}, {@code method} ({@code none} unreduced),
+ * {@code level}, {@code median_s}, {@code speedup} (over float32 unreduced), {@code vs_peer},
+ * {@code flops_ideal}, {@code peak_rss_mb}, {@code faults_per_run}, {@code tokens_per_layer}, and for a
+ * low-precision configuration its fidelity to float32 with the same reduction (for an exported graph,
+ * to the eager float32 configuration): {@code cosine_vs_fp32} (the smallest over output rows),
+ * {@code max_abs_error_vs_fp32}, {@code same_tokens_as_fp32}. A field without a value is null, never
+ * absent.
  */
 public final class BenchJson {
 
@@ -27,10 +29,10 @@ public final class BenchJson {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (BenchRunner.Result r : results) {
             for (BenchRunner.Row row : r.rows()) {
-                rows.add(row(r, row, "pytorch"));
+                rows.add(row(r, row));
             }
             if (r.peer() != null) {
-                rows.add(row(r, r.peer(), r.peer().label()));
+                rows.add(row(r, r.peer()));
             }
         }
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -40,10 +42,10 @@ public final class BenchJson {
         return new GsonBuilder().setPrettyPrinting().serializeNulls().serializeSpecialFloatingPointValues().create().toJson(doc);
     }
 
-    private static Map<String, Object> row(BenchRunner.Result r, BenchRunner.Row row, String engine) {
+    private static Map<String, Object> row(BenchRunner.Result r, BenchRunner.Row row) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", r.workload());
-        o.put("engine", engine);
+        o.put("engine", row.engine());
         o.put("precision", row.precision().label());
         boolean reduced = !row.method().equals("unreduced") && !row.method().equals("peer");
         o.put("method", reduced ? row.method() : "none");

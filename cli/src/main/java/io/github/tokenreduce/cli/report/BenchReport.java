@@ -27,7 +27,13 @@ public final class BenchReport {
             sb.append(String.format(Locale.ROOT, "Resident with the model loaded: %d MB. The first unreduced forward "
                     + "raised the peak by %d MB (its working set above the weights and inputs).%n%n",
                     r.loadedRssBytes() >> 20, r.workingSetBytes() >> 20));
-            boolean low = r.rows().stream().anyMatch(row -> row.precision() != Precision.FP32);
+            boolean ort = r.rows().stream().anyMatch(row -> row.engine().equals(BenchRunner.ONNXRUNTIME));
+            boolean low = ort || r.rows().stream().anyMatch(row -> row.precision() != Precision.FP32);
+            if (ort) {
+                sb.append("\"onnxruntime\" rows run the same configuration as one exported ONNX graph (tokenreduce "
+                        + "export) in ONNX Runtime on the same images; their \"of ideal\" is over onnxruntime "
+                        + "unreduced, and \"vs fp32\" compares their outputs with the eager float32 configuration.\n\n");
+            }
             if (low) {
                 sb.append("× unreduced is over the float32 unreduced forward; \"of ideal\" relates a configuration's "
                         + "speed-up over the unreduced forward at its own precision to the FLOPs-ideal one; \"vs fp32\" "
@@ -77,7 +83,9 @@ public final class BenchReport {
             Map<String, List<BenchRunner.Row>> byMethod = new LinkedHashMap<>();
             for (BenchRunner.Row row : r.rows()) {
                 if (!row.method().equals("unreduced")) {
-                    byMethod.computeIfAbsent(row.method(), k -> new ArrayList<>()).add(row);
+                    String series = row.engine().equals(BenchRunner.PYTORCH) ? row.method()
+                            : row.engine() + " " + row.method();
+                    byMethod.computeIfAbsent(series, k -> new ArrayList<>()).add(row);
                 }
             }
             List<Charts.Series> speed = new ArrayList<>();

@@ -9,23 +9,31 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Times a workload unreduced, with each method at each level, and with its peer, interleaved in one
  * run ({@link Interleaved}), and relates each time to the FLOPs of the schedule it actually applied.
+ * Optionally each float32 configuration also runs as the workload's exported ONNX graph in ONNX
+ * Runtime ({@link Workload#exported}), in the same rounds.
  */
 public final class BenchRunner {
 
-    /** One configuration's measurement. */
-    public record Row(String label, String method, double level, Precision precision, double medianSeconds, double minSeconds,
+    /** The engine of the eager configurations. */
+    public static final String PYTORCH = "pytorch";
+    /** The engine of the peer and of the exported graphs; also their labels' prefix. */
+    public static final String ONNXRUNTIME = "onnxruntime";
+
+    /** One configuration's measurement; {@code engine} is {@link #PYTORCH} or {@link #ONNXRUNTIME}. */
+    public record Row(String label, String engine, String method, double level, Precision precision, double medianSeconds, double minSeconds,
             double maxSeconds, double itemsPerSecond, double speedup, double speedupInPrecision, double vsPeer,
             double gflops,
             double flopsIdeal, long peakRssBytes, long peakGrowthBytes, double faultsPerRun, int[] tokensPerLayer,
             Fidelity vsFp32) {
 
         /**
-         * Measured speed-up over the unreduced model at the same precision, against the FLOPs-ideal one
-         * (1 = at the FLOPs limit).
+         * Measured speed-up over the unreduced model at the same precision on the same engine, against the
+         * FLOPs-ideal one (1 = at the FLOPs limit).
          */
         public double efficiency() {
             return flopsIdeal == 0 ? Double.NaN : speedupInPrecision / flopsIdeal;
@@ -72,11 +80,14 @@ public final class BenchRunner {
 
     /**
      * Runs {@code methods} × {@code levels} (plus unreduced) at each of {@code precisions}, and the peer
-     * if any. Speed-ups are over the float32 unreduced model; float32 configurations keep their plain
-     * labels ("unreduced", "tome r=16"), others are prefixed with the precision ("bf16 tome r=16").
+     * if any; with {@code onnxRuntime}, also the float32 ones as exported graphs in ONNX Runtime where the
+     * workload exports. Speed-ups are over the float32 unreduced model; float32 configurations keep their
+     * plain labels ("unreduced", "tome r=16"), others are prefixed with the precision ("bf16 tome r=16")
+     * or the engine ("onnxruntime tome r=16"; their speed-up in precision is over "onnxruntime unreduced",
+     * their fidelity against the eager float32 configuration).
      */
     public static Result run(Workload w, List<String> methods, List<Double> levels, List<Precision> precisions,
-            int warmup, int rounds, long seed, Interleaved.ProgressListener progress) {
+            boolean onnxRuntime, int warmup, int rounds, long seed, Interleaved.ProgressListener progress) {
         for (String m : methods) {
             if (!w.methods().contains(m)) {
                 throw new IllegalArgumentException("method: " + m + " does not apply to " + w.describe() + "; try "
@@ -87,6 +98,7 @@ public final class BenchRunner {
         Map<String, String> methodOf = new LinkedHashMap<>();
         Map<String, Double> levelOf = new LinkedHashMap<>();
         Map<String, Precision> precisionOf = new LinkedHashMap<>();
+        Map<String, String> reference = new LinkedHashMap<>(); // what a configuration's outputs are compared with
         List<Precision> all = new ArrayList<>(List.of(Precision.FP32));
         precisions.stream().filter(p -> !all.contains(p)).forEach(all::add);
         for (Precision p : all) {
@@ -103,7 +115,31 @@ public final class BenchRunner {
                     methodOf.put(label, m);
                     levelOf.put(label, level);
                     precisionOf.put(label, p);
+                    if (p != Precision.FP32) {
+                        reference.put(label, m + " " + format(level));
+                    }
                 }
+            }
+            if (p != Precision.FP32) {
+                reference.put(prefix + "unreduced", "unreduced");
+            }
+        }
+        if (onnxRuntime) {
+            for (String k : List.copyOf(forwards.keySet())) {
+                if (precisionOf.get(k) != Precision.FP32) {
+                    continue;
+                }
+                Optional<Workload.Forward> ort = w.exported(methodOf.get(k).equals("unreduced") ? null
+                        : w.reducer(methodOf.get(k), levelOf.get(k)));
+                if (ort.isEmpty()) {
+                    break; // this workload has no export
+                }
+                String label = ONNXRUNTIME + " " + k;
+                forwards.put(label, ort.get());
+                methodOf.put(label, methodOf.get(k));
+                levelOf.put(label, levelOf.get(k));
+                precisionOf.put(label, Precision.FP32);
+                reference.put(label, k);
             }
         }
         ProcessStats.resetPeak();
@@ -124,25 +160,21 @@ public final class BenchRunner {
         double base = t.get("unreduced").median();
         Interleaved.Timing peerTiming = w.peer().isPresent() ? t.get(w.peerName()) : null;
         Map<String, Fidelity> fidelity = new LinkedHashMap<>();
-        for (String k : forwards.keySet()) {
-            Precision p = precisionOf.get(k);
-            if (p != Precision.FP32) {
-                String reference = k.substring(p.label().length() + 1);
-                fidelity.put(k, Fidelity.of(forwards.get(reference).outputs(), forwards.get(k).outputs(),
-                        tokens.get(reference), tokens.get(k)));
-            }
-        }
+        reference.forEach((k, ref) -> fidelity.put(k, Fidelity.of(forwards.get(ref).outputs(), forwards.get(k).outputs(),
+                tokens.get(ref), tokens.get(k))));
         List<Row> rows = new ArrayList<>();
         for (String k : forwards.keySet()) {
             Interleaved.Timing x = t.get(k);
             Precision p = precisionOf.get(k);
-            double samePrecision = t.get((p == Precision.FP32 ? "" : p.label() + " ") + "unreduced").median();
-            rows.add(new Row(k, methodOf.get(k), levelOf.get(k), precisionOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
+            String engine = k.startsWith(ONNXRUNTIME + " ") ? ONNXRUNTIME : PYTORCH;
+            String own = engine.equals(ONNXRUNTIME) ? ONNXRUNTIME + " " : p == Precision.FP32 ? "" : p.label() + " ";
+            double samePrecision = t.get(own + "unreduced").median();
+            rows.add(new Row(k, engine, methodOf.get(k), levelOf.get(k), precisionOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
                     base / x.median(), samePrecision / x.median(), peerTiming == null ? Double.NaN : peerTiming.median() / x.median(),
                     flops.get(k) / 1e9, flops.get("unreduced") / flops.get(k), x.peakRssBytes(), x.peakGrowthBytes(), x.faultsPerRun(),
                     tokens.get(k), fidelity.get(k)));
         }
-        Row peer = peerTiming == null ? null : new Row(w.peerName(), "peer", 0, Precision.FP32, peerTiming.median(), peerTiming.min(),
+        Row peer = peerTiming == null ? null : new Row(w.peerName(), ONNXRUNTIME, "peer", 0, Precision.FP32, peerTiming.median(), peerTiming.min(),
                 peerTiming.max(), w.items() / peerTiming.median(), base / peerTiming.median(), Double.NaN, 1, Double.NaN,
                 Double.NaN, peerTiming.peakRssBytes(), peerTiming.peakGrowthBytes(), peerTiming.faultsPerRun(), new int[0], null);
         return new Result(w.describe(), w.unit(), w.items(), rows, peer, loaded, workingSet);

@@ -47,6 +47,16 @@ final class OrtPeer implements AutoCloseable {
         }
     }
 
+    /** One forward; returns the output {@code name} as ONNX Runtime's Java value (float[][], long[], ...). */
+    Object run(String name) {
+        try (OrtSession.Result r = session.run(Map.of(inputName, input))) {
+            return r.get(name).orElseThrow(() -> new IllegalStateException("onnxruntime: the model has no output '"
+                    + name + "'")).getValue();
+        } catch (OrtException e) {
+            throw new IllegalStateException("onnxruntime: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         input.close();

@@ -9,29 +9,44 @@ import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitConfig;
+import io.github.tokenreduce.djl.vit.VitLoader;
 import io.github.tokenreduce.djl.vit.VitModel;
+import io.github.tokenreduce.djl.vit.VitOnnxExport;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 
-/** A ViT/DeiT image classifier on random normalised pixels. */
+/**
+ * A ViT/DeiT image classifier on random normalised pixels; {@link #exported} runs it as the ONNX graph
+ * {@link VitOnnxExport} writes, in ONNX Runtime.
+ */
 public final class VitWorkload extends ImageWorkload {
 
     private final VitModel model;
     private final PrecisionViews<VitModel> precisions;
     private final String name;
+    private final Path path;
+    private final List<OrtPeer> sessions = new ArrayList<>();
 
-    private VitWorkload(NDManager manager, VitModel model, String name, int batch) {
+    private VitWorkload(NDManager manager, VitModel model, String name, int batch, Path path) {
         super(manager, model, batch, model.config().imageSize());
         this.model = model;
         this.precisions = new PrecisionViews<>(model, model::withPrecision);
         this.name = name;
+        this.path = path;
     }
 
     /** The ViT at {@code path}. */
     public static VitWorkload load(Path path, Device device, int batch) throws IOException {
         NDManager m = NDManager.newBaseManager(device);
-        return new VitWorkload(m, VitModel.load(path, device), "ViT classifier (" + path.getFileName() + ")", batch);
+        return new VitWorkload(m, VitModel.load(path, device), "ViT classifier (" + path.getFileName() + ")", batch,
+                path);
     }
 
     @Override
@@ -72,4 +87,46 @@ public final class VitWorkload extends ImageWorkload {
         };
     }
 
+    /** The graph is exported to a temporary file (checked against the eager model there), then held in memory. */
+    @Override
+    public Optional<Forward> exported(TokenReducer reducer) {
+        byte[] onnx;
+        try {
+            Path tmp = Files.createTempFile("tokenreduce-bench-", ".onnx");
+            try {
+                VitOnnxExport.export(path, VitLoader.Overrides.NONE,
+                        reducer == null ? null : TowerReduction.of(reducer), tmp);
+                onnx = Files.readAllBytes(tmp);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("export of " + path + " for ONNX Runtime: " + e.getMessage(), e);
+        }
+        OrtPeer ort = OrtPeer.open(onnx, "pixels", pixels);
+        sessions.add(ort);
+        Forward eager = prepare(reducer);
+        return Optional.of(new Forward() {
+            @Override
+            public int[] run() {
+                return Arrays.stream((long[]) ort.run("tokens_per_layer")).mapToInt(Math::toIntExact).toArray();
+            }
+
+            @Override
+            public double flops(int[] tokensPerLayer) {
+                return eager.flops(tokensPerLayer);
+            }
+
+            @Override
+            public float[][] outputs() {
+                return (float[][]) ort.run("features");
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        sessions.forEach(OrtPeer::close);
+        super.close();
+    }
 }

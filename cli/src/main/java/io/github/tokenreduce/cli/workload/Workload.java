@@ -60,6 +60,14 @@ public interface Workload extends AutoCloseable {
     /** Prepares the model with {@code reducer} attached (null: unreduced), its linear layers in {@code precision}. */
     Forward prepare(TokenReducer reducer, Precision precision);
 
+    /**
+     * The model with {@code reducer} attached (null: unreduced) exported as one ONNX graph and run by
+     * ONNX Runtime on the same inputs, in float32; empty where this workload has no export.
+     */
+    default Optional<Forward> exported(TokenReducer reducer) {
+        return Optional.empty();
+    }
+
     /** A peer runtime on the same inputs (ONNX Runtime Java where the model is an ONNX file). */
     default Optional<Runnable> peer() {
         return Optional.empty();

@@ -19,6 +19,7 @@ import java.util.Map;
 /**
  * Runs an ONNX file once in ONNX Runtime (CPU) on one float32 input and returns every output as
  * an array on a DJL manager: how an export is checked against the eager path it was traced from.
+ * A missing, truncated or foreign file, or one whose input does not fit, is refused by {@link OnnxFile}.
  */
 public final class OnnxRuntimeRun {
 
@@ -32,7 +33,7 @@ public final class OnnxRuntimeRun {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         float[] values = input.toType(DataType.FLOAT32, false).toFloatArray();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                OrtSession session = env.createSession(file.toString(), options);
+                OrtSession session = OnnxFile.open(file, options, inputName, input.getShape().getShape());
                 OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), input.getShape().getShape());
                 OrtSession.Result result = session.run(Map.of(inputName, in))) {
             Map<String, NDArray> out = new LinkedHashMap<>();

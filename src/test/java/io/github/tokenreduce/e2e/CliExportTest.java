@@ -1,0 +1,264 @@
+package io.github.tokenreduce.e2e;
+
+import static io.github.tokenreduce.e2e.Fixtures.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.github.tokenreduce.cli.TokenReduceCli;
+import io.github.tokenreduce.core.spec.ReducerSpec;
+import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
+import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.vit.VitModel;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code tokenreduce export} on {@code shared/fixtures/vit-tome}: for every case folder and every case
+ * of its {@code fixture.json}, the command writes a graph that keeps the ToMe authors' token count
+ * after every block and gives their logits to 1e-4 on the fixture's images (a batch the trace did not
+ * see); CrossGET, MADTP (a fixed count) and a keep ratio give the eager model's results; and a model,
+ * method or schedule the graph cannot express fails naming what was asked, seen and supported, with
+ * no file (nor folder) left behind.
+ */
+class CliExportTest {
+
+    @TempDir
+    Path tmp;
+
+    /** Exit code, stdout and stderr of one command. */
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cl = TokenReduceCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** The case's Hugging Face weights: the naming with a config.json, which the command reads geometry from. */
+    private static Path hf(Path caseDir) {
+        return Fixtures.weights(caseDir).stream().filter(w -> Files.isRegularFile(w.resolve("config.json")))
+                .findFirst().orElseThrow(() -> new AssertionError("no weights with config.json in " + caseDir));
+    }
+
+    @TestFactory
+    List<DynamicTest> everyCaseExportsTheAuthorsReduction() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vit-tome")) {
+            JsonObject fixture = Fixtures.json(dir.resolve("fixture.json"));
+            for (JsonElement e : fixture.getAsJsonArray("cases")) {
+                JsonObject c = e.getAsJsonObject();
+                String name = c.get("name").getAsString();
+                tests.add(DynamicTest.dynamicTest(Fixtures.name(dir) + "/" + name, () -> {
+                    JsonObject spec = new JsonObject();
+                    spec.addProperty("method", "tome");
+                    JsonObject schedule = new JsonObject();
+                    schedule.addProperty("type", "perLayer");
+                    schedule.add("r", c.get("r_per_layer"));
+                    spec.add("schedule", schedule);
+                    spec.addProperty("proportionalAttention", c.get("prop_attn").getAsBoolean());
+                    Path specFile = Files.writeString(tmp.resolve(name + ".json"), spec.toString());
+                    checkAuthors(dir, name, c, "--spec", specFile.toString());
+                    if (c.get("r").isJsonPrimitive() && c.get("prop_attn").getAsBoolean()) { // --method, --level
+                        checkAuthors(dir, name, c, "--method", "tome", "--level", c.get("r").getAsString());
+                    }
+                }));
+            }
+        }
+        return tests;
+    }
+
+    /** Exports the case's model with {@code reduction} and checks the file against the authors' tokens and logits. */
+    private void checkAuthors(Path dir, String name, JsonObject c, String... reduction) throws IOException {
+        Path file = tmp.resolve("out").resolve(name + ".onnx");
+        Run r = export(hf(dir), file, reduction);
+        List<Integer> tokens = new ArrayList<>();
+        c.getAsJsonArray("tokens_after_block").forEach(t -> tokens.add(t.getAsInt()));
+        assertTrue(r.out().contains("tokens per layer: " + tokens), r.out());
+        assertTrue(r.out().contains(file.toAbsolutePath().toString())
+                && r.out().contains("(" + String.format(java.util.Locale.ROOT, "%.1f MB, %d bytes", Files.size(file) / 1e6,
+                        Files.size(file)) + ")"), r.out());
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray pixels = Fixtures.tensors(dir.resolve("inputs.safetensors"), m).get("pixel_values");
+            Map<String, NDArray> exp = Fixtures.tensors(dir.resolve("expected.safetensors"), m);
+            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, "pixels", pixels, m);
+            assertEquals(tokens.toString(), Arrays.toString(ort.get("tokens_per_layer").toLongArray()),
+                    name + " tokens per layer in ONNX Runtime");
+            assertClose(exp.get("logits_" + name), ort.get("logits"), 1e-4, name + " logits vs the authors' code");
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> otherMethodsExportWhatTheEagerModelComputes() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vit-tome")) {
+            JsonObject fixture = Fixtures.json(dir.resolve("fixture.json"));
+            int r = fixture.getAsJsonArray("cases").asList().stream().map(JsonElement::getAsJsonObject)
+                    .filter(c -> c.get("r").isJsonPrimitive() && c.get("r").getAsInt() > 0).findFirst()
+                    .orElseThrow().get("r").getAsInt();
+            for (String method : List.of("crossget", "madtp")) {
+                tests.add(DynamicTest.dynamicTest(Fixtures.name(dir) + "/" + method + " r=" + r, () -> checkEager(dir,
+                        Defaults.visionSpec(method, (double) r, true), "--method", method, "--level", Integer.toString(r))));
+            }
+            tests.add(DynamicTest.dynamicTest(Fixtures.name(dir) + "/tome keep 0.9", () -> {
+                String json = "{\"method\":\"tome\",\"schedule\":{\"type\":\"keepRatio\",\"keep\":0.9},"
+                        + "\"proportionalAttention\":true}";
+                Path spec = Files.writeString(tmp.resolve("keep.json"), json);
+                checkEager(dir, ReducerSpec.fromJson(json), "--spec", spec.toString());
+            }));
+        }
+        return tests;
+    }
+
+    /** Exports with {@code reduction} and checks the file against the eager model reduced by {@code spec}. */
+    private void checkEager(Path dir, ReducerSpec spec, String... reduction) throws IOException {
+        Path file = tmp.resolve(spec.method() + ".onnx");
+        export(hf(dir), file, reduction);
+        try (NDManager m = NDManager.newBaseManager();
+                VitModel vit = VitModel.load(hf(dir), Device.cpu())) {
+            NDArray pixels = Fixtures.tensors(dir.resolve("inputs.safetensors"), m).get("pixel_values");
+            VitModel.Classification e = vit.withReduction(Tower.VISION, TowerReduction.of(spec.reducer()))
+                    .classify(pixels);
+            assertTrue(e.tokensPerLayer()[e.tokensPerLayer().length - 1] < vit.config().tokens(), "reduces");
+            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, "pixels", pixels, m);
+            assertEquals(Arrays.toString(Arrays.stream(e.tokensPerLayer()).asLongStream().toArray()),
+                    Arrays.toString(ort.get("tokens_per_layer").toLongArray()), spec + " tokens per layer");
+            assertClose(e.logits(), ort.get("logits"), 1e-4, spec + " logits vs eager");
+            assertClose(e.features(), ort.get("features"), 1e-4, spec + " features vs eager");
+        }
+    }
+
+    private static Run export(Path model, Path file, String... reduction) {
+        List<String> args = new ArrayList<>(List.of("export", model.toString(), "-o", file.toString()));
+        args.addAll(List.of(reduction));
+        Run r = run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), String.join(" ", args) + " failed: " + r.err());
+        assertTrue(Files.isRegularFile(file), file + " written");
+        return r;
+    }
+
+    /**
+     * {@code bench --engines pytorch,onnxruntime} on a ViT times each float32 configuration also as its
+     * exported graph in ONNX Runtime, in the same run: the graph keeps the eager tokens (the authors' for
+     * ToMe) and gives the eager features, and results.json says which engine ran each row.
+     */
+    @TestFactory
+    List<DynamicTest> benchRunsTheExportedGraphBesideTheEagerModel() {
+        return Fixtures.cases("vit-tome").stream().map(dir -> DynamicTest.dynamicTest(Fixtures.name(dir), () -> {
+            JsonObject tome = Fixtures.json(dir.resolve("fixture.json")).getAsJsonArray("cases").asList().stream()
+                    .map(JsonElement::getAsJsonObject).filter(c -> c.get("r").isJsonPrimitive()
+                            && c.get("r").getAsInt() > 0 && c.get("prop_attn").getAsBoolean()).findFirst().orElseThrow();
+            String r = tome.get("r").getAsString();
+            Path out = tmp.resolve("bench");
+            Run run = run("bench", hf(dir).toString(), "--engines", "pytorch,onnxruntime", "--methods", "tome,crossget",
+                    "--levels", r, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32", "-q",
+                    "--out", out.toString());
+            assertEquals(0, run.code(), run.err());
+            JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                    .getAsJsonObject();
+            Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
+            for (JsonElement e : json.getAsJsonArray("configurations")) {
+                JsonObject o = e.getAsJsonObject();
+                byKey.put(o.get("engine").getAsString() + " " + o.get("method").getAsString(), o);
+            }
+            assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "onnxruntime none",
+                    "onnxruntime tome", "onnxruntime crossget"), List.copyOf(byKey.keySet()));
+            for (String method : List.of("none", "tome", "crossget")) {
+                JsonObject eager = byKey.get("pytorch " + method);
+                JsonObject ort = byKey.get("onnxruntime " + method);
+                assertEquals(eager.get("tokens_per_layer"), ort.get("tokens_per_layer"), method);
+                assertEquals(eager.get("flops_ideal").getAsDouble(), ort.get("flops_ideal").getAsDouble(), 1e-12);
+                assertEquals(eager.get("level"), ort.get("level"), method);
+                assertTrue(ort.get("same_tokens_as_fp32").getAsBoolean()
+                        && ort.get("max_abs_error_vs_fp32").getAsDouble() < 1e-4, ort.toString());
+                assertTrue(ort.get("median_s").getAsDouble() > 0, ort.toString());
+            }
+            assertEquals(tome.get("tokens_after_block"), byKey.get("onnxruntime tome").get("tokens_per_layer"),
+                    "the authors' token counts");
+            assertTrue(Files.readString(out.resolve("report.md")).contains("| onnxruntime tome r=" + r + " |"));
+        })).toList();
+    }
+
+    @TestFactory
+    List<DynamicTest> whatTheGraphCannotExpressIsRefusedBeforeAnyFileIsWritten() throws IOException {
+        Path dir = Fixtures.cases("vit-tome").get(0);
+        int depth = Fixtures.json(dir.resolve("fixture.json")).getAsJsonObject("geometry").get("depth").getAsInt();
+        String vit = hf(dir).toString();
+        String deeper = "{\"method\":\"tome\",\"schedule\":{\"type\":\"perLayer\",\"r\":["
+                + String.join(",", java.util.Collections.nCopies(depth + 1, "2")) + "]}}";
+        String late = "{\"method\":\"tome\",\"schedule\":{\"type\":\"keepRatio\",\"keep\":0.9,\"fromLayer\":" + depth + "}}";
+        Path folder = Files.createDirectories(tmp.resolve("folder.onnx"));
+        List<String[]> cases = List.of(
+                new String[] {"madtp-threshold", "{\"method\":\"madtp\",\"schedule\":{\"type\":\"dynamic\"}}",
+                    "\"method\":\"madtp\"", "\"type\":\"dynamic\"", "per sample", "supports tome, crossget and madtp"},
+                new String[] {"pumer", "{\"method\":\"pumer\",\"schedule\":{\"type\":\"dynamic\",\"layers\":[1]}}",
+                    "\"method\":\"pumer\"", "PuMer", "supports tome, crossget and madtp"},
+                new String[] {"deeper-schedule", deeper, "r for " + (depth + 1) + " layers but the model has " + depth
+                    + " blocks", "at most " + depth},
+                new String[] {"keep-from-beyond", late, "starts at layer " + depth, "model has " + depth + " blocks"});
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String[] c : cases) {
+            tests.add(DynamicTest.dynamicTest(c[0], () -> {
+                Path spec = Files.writeString(tmp.resolve(c[0] + ".json"), c[1]);
+                assertRefused(new String[] {vit, "--spec", spec.toString()}, Arrays.copyOfRange(c, 2, c.length));
+            }));
+        }
+        tests.add(DynamicTest.dynamicTest("clip", () -> assertRefused(
+                new String[] {Fixtures.shared().resolve("fixtures/clip/tiny-vit-b16/hf").toString(), "--method", "tome"},
+                "is a CLIP model", "export writes ViT/DeiT image classifiers")));
+        tests.add(DynamicTest.dynamicTest("sentence encoder", () -> assertRefused(
+                new String[] {"all-minilm-l6-v2"}, "all-minilm-l6-v2 is the bundled sentence encoder",
+                "export writes ViT/DeiT image classifiers")));
+        tests.add(DynamicTest.dynamicTest("output is a folder", () -> {
+            Run r = run("export", vit, "--method", "tome", "-o", folder.toString());
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().contains(folder + " is a folder"), r.err());
+            try (Stream<Path> s = Files.list(folder)) {
+                assertEquals(0, s.count(), "nothing written into " + folder);
+            }
+        }));
+        return tests;
+    }
+
+    /** Runs export with {@code args}, expects exit 1 and every fragment in the message, and no file nor folder. */
+    private void assertRefused(String[] args, String... fragments) throws IOException {
+        Path parent = tmp.resolve("refused");
+        Path file = parent.resolve("model.onnx");
+        List<String> all = new ArrayList<>(List.of("export"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("-o", file.toString()));
+        Run r = run(all.toArray(String[]::new));
+        assertEquals(1, r.code(), String.join(" ", all) + ": " + r.err());
+        for (String f : fragments) {
+            assertTrue(r.err().contains(f), "message should contain '" + f + "': " + r.err());
+        }
+        assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+        assertTrue(Files.notExists(file) && Files.notExists(parent), "nothing written: " + parent);
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".partial")), "no partial file");
+        }
+    }
+}
