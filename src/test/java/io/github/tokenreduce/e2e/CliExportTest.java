@@ -16,6 +16,7 @@ import io.github.tokenreduce.djl.site.Defaults;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitModel;
+import io.github.tokenreduce.djl.vit.VitOnnxExport;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,9 +162,11 @@ class CliExportTest {
     }
 
     /**
-     * {@code bench --engines pytorch,onnxruntime} on a ViT times each float32 configuration also as its
-     * exported graph in ONNX Runtime, in the same run: the graph keeps the eager tokens (the authors' for
-     * ToMe) and gives the eager features, and results.json says which engine ran each row.
+     * {@code bench --engines pytorch,onnxruntime --precisions fp32,int8} on a ViT times each float32 and
+     * int8 configuration also as its exported graph in ONNX Runtime, in the same run: the graph keeps the
+     * eager tokens (the authors' for ToMe) and gives the eager float32 features (float32: within 1e-4;
+     * int8: within the export's cosine, not equal), and results.json says which engine and precision ran
+     * each row.
      */
     @TestFactory
     List<DynamicTest> benchRunsTheExportedGraphBesideTheEagerModel() {
@@ -174,7 +177,7 @@ class CliExportTest {
             String r = tome.get("r").getAsString();
             Path out = tmp.resolve("bench");
             Run run = run("bench", hf(dir).toString(), "--engines", "pytorch,onnxruntime", "--methods", "tome,crossget",
-                    "--levels", r, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32", "-q",
+                    "--levels", r, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32,int8", "-q",
                     "--out", out.toString());
             assertEquals(0, run.code(), run.err());
             JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
@@ -182,19 +185,30 @@ class CliExportTest {
             Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
             for (JsonElement e : json.getAsJsonArray("configurations")) {
                 JsonObject o = e.getAsJsonObject();
-                byKey.put(o.get("engine").getAsString() + " " + o.get("method").getAsString(), o);
+                String precision = o.get("precision").getAsString();
+                byKey.put(o.get("engine").getAsString() + (precision.equals("fp32") ? "" : " " + precision) + " "
+                        + o.get("method").getAsString(), o);
             }
-            assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "onnxruntime none",
-                    "onnxruntime tome", "onnxruntime crossget"), List.copyOf(byKey.keySet()));
+            assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "pytorch int8 none",
+                    "pytorch int8 tome", "pytorch int8 crossget", "onnxruntime none", "onnxruntime tome",
+                    "onnxruntime crossget", "onnxruntime int8 none", "onnxruntime int8 tome",
+                    "onnxruntime int8 crossget"), List.copyOf(byKey.keySet()));
             for (String method : List.of("none", "tome", "crossget")) {
                 JsonObject eager = byKey.get("pytorch " + method);
+                for (String engine : List.of("onnxruntime", "onnxruntime int8")) {
+                    JsonObject ort = byKey.get(engine + " " + method);
+                    assertEquals(eager.get("tokens_per_layer"), ort.get("tokens_per_layer"), engine + " " + method);
+                    assertEquals(eager.get("flops_ideal").getAsDouble(), ort.get("flops_ideal").getAsDouble(), 1e-12);
+                    assertEquals(eager.get("level"), ort.get("level"), method);
+                    assertTrue(ort.get("median_s").getAsDouble() > 0, ort.toString());
+                }
                 JsonObject ort = byKey.get("onnxruntime " + method);
-                assertEquals(eager.get("tokens_per_layer"), ort.get("tokens_per_layer"), method);
-                assertEquals(eager.get("flops_ideal").getAsDouble(), ort.get("flops_ideal").getAsDouble(), 1e-12);
-                assertEquals(eager.get("level"), ort.get("level"), method);
                 assertTrue(ort.get("same_tokens_as_fp32").getAsBoolean()
                         && ort.get("max_abs_error_vs_fp32").getAsDouble() < 1e-4, ort.toString());
-                assertTrue(ort.get("median_s").getAsDouble() > 0, ort.toString());
+                JsonObject int8 = byKey.get("onnxruntime int8 " + method);
+                assertEquals("int8", int8.get("precision").getAsString());
+                assertTrue(int8.get("cosine_vs_fp32").getAsDouble() >= VitOnnxExport.INT8_MIN_COSINE
+                        && int8.get("max_abs_error_vs_fp32").getAsDouble() > 1e-6, int8.toString());
             }
             assertEquals(tome.get("tokens_after_block"), byKey.get("onnxruntime tome").get("tokens_per_layer"),
                     "the authors' token counts");

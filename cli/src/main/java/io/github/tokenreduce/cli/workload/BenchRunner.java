@@ -14,7 +14,7 @@ import java.util.Optional;
 /**
  * Times a workload unreduced, with each method at each level, and with its peer, interleaved in one
  * run ({@link Interleaved}), and relates each time to the FLOPs of the schedule it actually applied.
- * Optionally each float32 configuration also runs as the workload's exported ONNX graph in ONNX
+ * Optionally each float32 and int8 configuration also runs as the workload's exported ONNX graph in ONNX
  * Runtime ({@link Workload#exported}), in the same rounds.
  */
 public final class BenchRunner {
@@ -80,10 +80,11 @@ public final class BenchRunner {
 
     /**
      * Runs {@code methods} × {@code levels} (plus unreduced) at each of {@code precisions}, and the peer
-     * if any; with {@code onnxRuntime}, also the float32 ones as exported graphs in ONNX Runtime where the
+     * if any; with {@code onnxRuntime}, also the float32 and int8 ones as exported graphs in ONNX Runtime where the
      * workload exports. Speed-ups are over the float32 unreduced model; float32 configurations keep their
      * plain labels ("unreduced", "tome r=16"), others are prefixed with the precision ("bf16 tome r=16")
-     * or the engine ("onnxruntime tome r=16"; their speed-up in precision is over "onnxruntime unreduced",
+     * or the engine ("onnxruntime tome r=16", "onnxruntime int8 tome r=16"; their speed-up in precision is over
+     * "onnxruntime unreduced" or "onnxruntime int8 unreduced",
      * their fidelity against the eager float32 configuration).
      */
     public static Result run(Workload w, List<String> methods, List<Double> levels, List<Precision> precisions,
@@ -126,11 +127,12 @@ public final class BenchRunner {
         }
         if (onnxRuntime) {
             for (String k : List.copyOf(forwards.keySet())) {
-                if (precisionOf.get(k) != Precision.FP32) {
-                    continue;
+                Precision p = precisionOf.get(k);
+                if (p != Precision.FP32 && p != Precision.INT8) {
+                    continue; // ONNX Runtime's CPU provider has no bfloat16 products
                 }
                 Optional<Workload.Forward> ort = w.exported(methodOf.get(k).equals("unreduced") ? null
-                        : w.reducer(methodOf.get(k), levelOf.get(k)));
+                        : w.reducer(methodOf.get(k), levelOf.get(k)), p);
                 if (ort.isEmpty()) {
                     break; // this workload has no export
                 }
@@ -138,8 +140,8 @@ public final class BenchRunner {
                 forwards.put(label, ort.get());
                 methodOf.put(label, methodOf.get(k));
                 levelOf.put(label, levelOf.get(k));
-                precisionOf.put(label, Precision.FP32);
-                reference.put(label, k);
+                precisionOf.put(label, p);
+                reference.put(label, reference.getOrDefault(k, k)); // the eager float32 configuration
             }
         }
         ProcessStats.resetPeak();
@@ -167,7 +169,7 @@ public final class BenchRunner {
             Interleaved.Timing x = t.get(k);
             Precision p = precisionOf.get(k);
             String engine = k.startsWith(ONNXRUNTIME + " ") ? ONNXRUNTIME : PYTORCH;
-            String own = engine.equals(ONNXRUNTIME) ? ONNXRUNTIME + " " : p == Precision.FP32 ? "" : p.label() + " ";
+            String own = (engine.equals(ONNXRUNTIME) ? ONNXRUNTIME + " " : "") + (p == Precision.FP32 ? "" : p.label() + " ");
             double samePrecision = t.get(own + "unreduced").median();
             rows.add(new Row(k, engine, methodOf.get(k), levelOf.get(k), precisionOf.get(k), x.median(), x.min(), x.max(), w.items() / x.median(),
                     base / x.median(), samePrecision / x.median(), peerTiming == null ? Double.NaN : peerTiming.median() / x.median(),

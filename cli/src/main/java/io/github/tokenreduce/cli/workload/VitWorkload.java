@@ -89,13 +89,13 @@ public final class VitWorkload extends ImageWorkload {
 
     /** The graph is exported to a temporary file (checked against the eager model there), then held in memory. */
     @Override
-    public Optional<Forward> exported(TokenReducer reducer) {
+    public Optional<Forward> exported(TokenReducer reducer, Precision precision) {
         byte[] onnx;
         try {
             Path tmp = Files.createTempFile("tokenreduce-bench-", ".onnx");
             try {
                 VitOnnxExport.export(path, VitLoader.Overrides.NONE,
-                        reducer == null ? null : TowerReduction.of(reducer), tmp);
+                        reducer == null ? null : TowerReduction.of(reducer), tmp, precision);
                 onnx = Files.readAllBytes(tmp);
             } finally {
                 Files.deleteIfExists(tmp);

@@ -61,10 +61,11 @@ public interface Workload extends AutoCloseable {
     Forward prepare(TokenReducer reducer, Precision precision);
 
     /**
-     * The model with {@code reducer} attached (null: unreduced) exported as one ONNX graph and run by
-     * ONNX Runtime on the same inputs, in float32; empty where this workload has no export.
+     * The model with {@code reducer} attached (null: unreduced) exported as one ONNX graph with its
+     * products in {@code precision} (float32 or int8) and run by ONNX Runtime on the same inputs; empty
+     * where this workload has no export.
      */
-    default Optional<Forward> exported(TokenReducer reducer) {
+    default Optional<Forward> exported(TokenReducer reducer, Precision precision) {
         return Optional.empty();
     }
 
