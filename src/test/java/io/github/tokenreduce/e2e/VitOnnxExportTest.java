@@ -14,7 +14,7 @@ import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitModel;
 import io.github.tokenreduce.djl.vit.VitOnnxExport;
@@ -57,7 +57,7 @@ class VitOnnxExportTest {
             VitOnnxExport.Result written = VitOnnxExport.export(c.weights(), c.overrides(), tome, file);
             assertCounts(exp.get("tokens_" + name), written.tokensPerLayer(), name + " tokens traced");
 
-            Map<String, NDArray> ort = assertGraphMatchesEager(file, vit.withReduction(Tower.VISION, tome),
+            Map<String, NDArray> ort = assertGraphMatchesEager(file, vit.withReduction(Site.VISION_BLOCKS, tome),
                     in.get("pixel_values"), m, name);
             assertClose(exp.get("logits_" + name), ort.get("logits"), 1e-4, name + " logits vs the authors' code");
         }
@@ -85,7 +85,7 @@ class VitOnnxExportTest {
                             VitOnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), e.getValue(), file);
                             assertTrue(r.tokensPerLayer()[r.tokensPerLayer().length - 1] < vit.config().tokens(),
                                     e.getKey() + " reduces");
-                            assertGraphMatchesEager(file, vit.withReduction(Tower.VISION, e.getValue()), pixels, m,
+                            assertGraphMatchesEager(file, vit.withReduction(Site.VISION_BLOCKS, e.getValue()), pixels, m,
                                     e.getKey());
                         }
                         UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,

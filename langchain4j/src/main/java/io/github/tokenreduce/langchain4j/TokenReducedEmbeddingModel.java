@@ -13,7 +13,7 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Defaults;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
@@ -105,7 +105,7 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
             throw new UncheckedIOException("cannot load " + model.modelName(), e);
         }
         SentenceEncoder precise = loaded.withPrecision(precision);
-        SentenceEncoder used = reducer == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+        SentenceEncoder used = reducer == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(reducer));
         return new TokenReducedEmbeddingModel(model, loaded, used, kept);
     }
 

@@ -10,7 +10,7 @@ import io.github.tokenreduce.cli.workload.TextWorkload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -69,7 +69,7 @@ public final class TextEvaluation {
             Map<TextConfig, SentenceEncoder> encoders = new LinkedHashMap<>();
             for (TextConfig c : configs) {
                 SentenceEncoder p = inPrecision.computeIfAbsent(c.precision(), base::withPrecision);
-                encoders.put(c, c.reducer() == null ? p : p.withReduction(Tower.TEXT, c.reduction()));
+                encoders.put(c, c.reducer() == null ? p : p.withReduction(Site.TEXT_BLOCKS, c.reduction()));
             }
             Map<String, Timing> timing = new HashMap<>();
             double ortRate = Double.NaN;

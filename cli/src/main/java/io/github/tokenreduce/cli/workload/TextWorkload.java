@@ -11,7 +11,7 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
@@ -102,7 +102,7 @@ public final class TextWorkload implements Workload {
     @Override
     public Forward prepare(TokenReducer reducer, Precision precision) {
         SentenceEncoder p = precisions.get(precision);
-        SentenceEncoder e = reducer == null ? p : p.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+        SentenceEncoder e = reducer == null ? p : p.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(reducer));
         return new Forward() {
             private double flops;
 

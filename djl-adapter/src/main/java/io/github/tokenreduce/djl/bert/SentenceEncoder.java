@@ -18,7 +18,7 @@ import io.github.tokenreduce.djl.nn.FusionEncoder;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
@@ -149,13 +149,13 @@ public final class SentenceEncoder implements AutoCloseable {
         return matmuls.precision();
     }
 
-    /** This encoder with {@code reduction} at every layer ({@link Tower#TEXT}, the only site). */
-    public SentenceEncoder withReduction(Tower site, TowerReduction reduction) {
-        if (site != Tower.TEXT) {
-            throw new IllegalArgumentException("site: a sentence encoder has only the TEXT site, not " + site);
+    /** This encoder with {@code reduction} at every layer ({@link Site#TEXT_BLOCKS}, the only site). */
+    public SentenceEncoder withReduction(Site site, TowerReduction reduction) {
+        if (site != Site.TEXT_BLOCKS) {
+            throw new IllegalArgumentException("site: a sentence encoder has only the TEXT_BLOCKS site, not " + site);
         }
         TowerReduction r = reduction.requireNoCrossAttention("a sentence encoder (one modality)", "use BLIP or ViLT")
-                .resolve("TEXT site", config.layers(), config.width(), null, weights::dictionary);
+                .resolve("TEXT_BLOCKS site", config.layers(), config.width(), null, weights::dictionary);
         return new SentenceEncoder(manager, false, config, weights, tokenizer, cls, sep, r, batchSize, matmuls);
     }
 

@@ -1,5 +1,5 @@
 /**
- * Where and how a model is reduced: towers, per-tower reductions, guide queries, the reduction state
+ * Where and how a model is reduced: the sites a method attaches to, per-site reductions, guide queries, the reduction state
  * a checkpoint carries, and the documented levels and defaults.
  *
  * <p>May use {@code core}, {@code core.spec}, {@code djl.weights} and DJL; {@link

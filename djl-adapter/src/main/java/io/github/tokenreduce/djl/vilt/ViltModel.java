@@ -17,7 +17,7 @@ import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.KeyMasking;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
@@ -39,7 +39,7 @@ import java.util.Map;
  * protected. Heads: the pooler ({@code tanh(dense(LN(x)[0]))}), the VQA classifier and the
  * retrieval {@code rank_output}, where the checkpoint has them.
  *
- * <p>{@link Tower#CROSS} is the single-stream site: the model supplies the keys, the attention and
+ * <p>{@link Site#FUSION} is the single-stream site: the model supplies the keys, the attention and
  * its text-to-image block, and the modality spans. {@link KeyMasking#PUMER_SOFTMAX} reproduces the
  * PuMer authors' attention normalisation. Immutable and thread-safe; each call runs in its own
  * {@link NDScope}.
@@ -113,10 +113,10 @@ public final class ViltModel implements AutoCloseable {
     }
 
     /**
-     * This model with {@code reduction} at the single-stream site ({@link Tower#CROSS}: text and
-     * image in one sequence; {@link Tower#VISION} and {@link Tower#TEXT} name the same site here).
+     * This model with {@code reduction} at the single-stream site ({@link Site#FUSION}: text and
+     * image in one sequence; {@link Site#VISION_BLOCKS} and {@link Site#TEXT_BLOCKS} name the same site here).
      */
-    public ViltModel withReduction(Tower site, TowerReduction reduction) {
+    public ViltModel withReduction(Site site, TowerReduction reduction) {
         if (site == null) {
             throw new IllegalArgumentException("site: must not be null");
         }

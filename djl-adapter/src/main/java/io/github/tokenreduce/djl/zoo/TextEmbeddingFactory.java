@@ -11,7 +11,7 @@ import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoderConfig;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
@@ -68,7 +68,7 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
         ServedModels.closeWith(model, encoder);
         ReducerSpec spec = reduction.textSpec(bundled);
         SentenceEncoder precise = encoder.withPrecision(ServedModels.precision(arguments));
-        SentenceEncoder served = spec == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(spec.reducer()));
+        SentenceEncoder served = spec == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(spec.reducer()));
         model.setBlock(ReducibleBlock.of(in -> {
             TextBatch batch = new TextBatch(ServedModels.longRows(in.get(0)), ServedModels.longRows(in.get(1)));
             return new NDList(served.encode(in.get(0).getManager(), batch).pooled());
