@@ -160,7 +160,7 @@ public final class CalibrateCommand implements Callable<Integer> {
             tasks.forEach(t -> all.addAll(t.texts()));
             int longer = 0;
             for (String t : all) {
-                if (encoder.tokenize(List.of(t)).length() > Levels.TEXT_MIN_TOKENS) {
+                if (encoder.chunker().tokens(t) > Levels.TEXT_MIN_TOKENS) {
                     longer++;
                 }
             }
