@@ -24,7 +24,7 @@ import io.github.tokenreduce.djl.blip.BlipModel;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
-import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.BertTokenizer;

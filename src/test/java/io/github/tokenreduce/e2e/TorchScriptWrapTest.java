@@ -13,7 +13,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import io.github.tokenreduce.djl.clip.ClipModel;
-import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.weights.torch.TorchScriptArchive;

@@ -6,7 +6,7 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.ArgGroup;

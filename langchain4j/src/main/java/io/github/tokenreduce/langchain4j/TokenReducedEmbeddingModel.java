@@ -13,7 +13,7 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.TextChunker;
 import io.github.tokenreduce.djl.bert.TextChunk;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
-import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
