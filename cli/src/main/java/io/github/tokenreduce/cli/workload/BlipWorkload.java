@@ -11,6 +11,7 @@ import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.blip.BlipConfig;
 import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.blip.RandomBlipWeights;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.djl.site.Site;
