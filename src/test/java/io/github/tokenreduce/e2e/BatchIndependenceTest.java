@@ -11,7 +11,7 @@ import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Levels;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,7 +79,7 @@ class BatchIndependenceTest {
     }
 
     private static SentenceEncoder reduced(TokenReducer r) {
-        return encoder.withBatchSize(8).withReduction(Tower.TEXT, TowerReduction.of(r));
+        return encoder.withBatchSize(8).withReduction(Site.TEXT_BLOCKS, TowerReduction.of(r));
     }
 
     private static String words(String text, int n) {

@@ -12,8 +12,8 @@ import com.google.gson.JsonObject;
 import io.github.tokenreduce.cli.TokenReduceCli;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
-import io.github.tokenreduce.djl.site.Defaults;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.defaults.Defaults;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitModel;
 import io.github.tokenreduce.djl.vit.VitOnnxExport;
@@ -141,7 +141,7 @@ class CliExportTest {
         try (NDManager m = NDManager.newBaseManager();
                 VitModel vit = VitModel.load(hf(dir), Device.cpu())) {
             NDArray pixels = Fixtures.tensors(dir.resolve("inputs.safetensors"), m).get("pixel_values");
-            VitModel.Classification e = vit.withReduction(Tower.VISION, TowerReduction.of(spec.reducer()))
+            VitModel.Classification e = vit.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer()))
                     .classify(pixels);
             assertTrue(e.tokensPerLayer()[e.tokensPerLayer().length - 1] < vit.config().tokens(), "reduces");
             Map<String, NDArray> ort = OnnxRuntimeRun.run(file, "pixels", pixels, m);

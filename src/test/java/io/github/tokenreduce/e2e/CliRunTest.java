@@ -21,7 +21,7 @@ import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -207,7 +207,7 @@ class CliRunTest {
     private static long[] predictions(ToMeReducer tome) throws Exception {
         try (ClipModel base = ClipModel.load(clip, Device.cpu()); ClipTokenizer tok = ClipTokenizer.load(clip, 77);
                 NDManager m = NDManager.newBaseManager()) {
-            ClipModel c = tome == null ? base : base.withReduction(Tower.VISION, TowerReduction.of(tome));
+            ClipModel c = tome == null ? base : base.withReduction(Site.VISION_BLOCKS, TowerReduction.of(tome));
             ClipImageProcessor proc = new ClipImageProcessor(224);
             List<BufferedImage> imgs = new ArrayList<>();
             List<String> classes = List.of("blue square", "red square"); // sorted folder order
@@ -257,7 +257,7 @@ class CliRunTest {
             m.getEngine().setRandomSeed(seed);
             NDArray pixels = m.randomNormal(new ai.djl.ndarray.types.Shape(2, 3, 224, 224));
             NDArray a = base.encodeImages(pixels);
-            NDArray b = base.withReduction(Tower.VISION, TowerReduction.of(spec.reducer())).encodeImages(pixels);
+            NDArray b = base.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer())).encodeImages(pixels);
             double mean = a.mul(b).sum(new int[] {1}).div(a.norm(new int[] {1}).mul(b.norm(new int[] {1}))).mean()
                     .getFloat();
             assertTrue(mean >= 0.995, "mean cosine to the unreduced model with the calibrated spec: " + mean);
@@ -275,7 +275,7 @@ class CliRunTest {
         assertEquals(List.of("img0.png", "img1.png", "img2.png"), Files.readAllLines(out.resolve("ids.txt")));
         float[][] got = readNpy(out.resolve("embeddings.npy"));
         try (ClipModel base = ClipModel.load(clip, Device.cpu()); NDManager m = NDManager.newBaseManager()) {
-            ClipModel c = base.withReduction(Tower.VISION, TowerReduction.of(
+            ClipModel c = base.withReduction(Site.VISION_BLOCKS, TowerReduction.of(
                     ToMeReducer.builder().schedule(Schedule.constant(8)).build()));
             List<BufferedImage> imgs = new ArrayList<>();
             for (int i = 0; i < 3; i++) {

@@ -13,7 +13,7 @@ import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.djl.clip.ClipModel;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -65,10 +65,10 @@ class ClipCrossGetFixtureTest {
             }
             ClipModel clip = plain.withTextPadding(ClipModel.TextPadding.AUTHORS);
             if (reduce) {
-                assertTrue(plain.crossOffsets(Tower.VISION).isPresent(), "the checkpoint's cross_image offsets");
-                clip = clip.withReduction(Tower.VISION, TowerReduction.of(CrossGetReducer.builder()
+                assertTrue(plain.crossOffsets(Site.VISION_BLOCKS).isPresent(), "the checkpoint's cross_image offsets");
+                clip = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(CrossGetReducer.builder()
                                 .r(spec.get("rv").getAsInt()).tieBreak(tie).build()))
-                        .withReduction(Tower.TEXT, TowerReduction.of(CrossGetReducer.builder()
+                        .withReduction(Site.TEXT_BLOCKS, TowerReduction.of(CrossGetReducer.builder()
                                 .r(spec.get("rl").getAsInt()).tieBreak(tie).build()));
             }
             long[][] ids = Fixtures.rows(in.get("input_ids"));

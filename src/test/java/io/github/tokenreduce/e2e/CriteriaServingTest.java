@@ -24,8 +24,8 @@ import io.github.tokenreduce.djl.blip.BlipModel;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
-import io.github.tokenreduce.djl.site.Defaults;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.defaults.Defaults;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.BertTokenizer;
 import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
@@ -87,7 +87,7 @@ class CriteriaServingTest {
             }
             NDArray batch = ai.djl.ndarray.NDArrays.stack(pixels);
             int r = (clip.config().visionTokens() - 1) / 4;
-            ClipModel reduced = clip.withReduction(Tower.VISION,
+            ClipModel reduced = clip.withReduction(Site.VISION_BLOCKS,
                     TowerReduction.of(Defaults.visionSpec("crossget", (double) r, true).reducer()));
             float[][] plain = served(criteria, "none", images);
             float[][] cut = served(criteria, "crossget:" + r, images);
@@ -162,7 +162,7 @@ class CriteriaServingTest {
                 prompts[k] = tok.encode(List.of(template.replace("{}", labels[k])));
             }
             for (String reduction : List.of("none", "tome:" + r)) {
-                ClipModel model = reduction.equals("none") ? clip : clip.withReduction(Tower.VISION,
+                ClipModel model = reduction.equals("none") ? clip : clip.withReduction(Site.VISION_BLOCKS,
                         TowerReduction.of(Defaults.visionSpec("tome", (double) r, true).reducer()));
                 try (ZooModel<VisionLanguageInput, Classifications> zoo = criteria.optArgument("reduction", reduction)
                         .build().loadModel(); Predictor<VisionLanguageInput, Classifications> p = zoo.newPredictor()) {
@@ -242,7 +242,7 @@ class CriteriaServingTest {
             }
             NDArray batch = ai.djl.ndarray.NDArrays.stack(pixels);
             for (String reduction : List.of("none", "tome:" + r)) {
-                BlipModel model = reduction.equals("none") ? blip : blip.withReduction(Tower.VISION,
+                BlipModel model = reduction.equals("none") ? blip : blip.withReduction(Site.VISION_BLOCKS,
                         TowerReduction.of(Defaults.visionSpec("tome", (double) r, true).reducer()));
                 float[] expected = model.itmScores(batch, tok.encode(texts)).toFloatArray();
                 try (ZooModel<VisionLanguageInput, Float> zoo = criteria.optArgument("reduction", reduction).build()
@@ -298,7 +298,7 @@ class CriteriaServingTest {
             float[][] plain = served(criteria, "none", texts);
             float[][] cut = served(criteria, "crossget:0.5", texts);
             assertRows(e.embed(texts), plain, "unreduced");
-            assertRows(e.withReduction(Tower.TEXT, TowerReduction.of(Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2,
+            assertRows(e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2,
                     "crossget", 0.5).reducer())).embed(texts), cut, "crossget:0.5");
             assertFalse(java.util.Arrays.equals(plain[0], cut[0]), "the reduction changed nothing on a long text");
         }

@@ -10,7 +10,7 @@ import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,7 @@ class EmbedDefaultsTest {
         String text = passage();
         float[] got = embed("all-minilm-l6-v2", text, "--method", "auto");
         try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
-            float[] want = e.withReduction(Tower.TEXT, TowerReduction.of(new ReducerSpec("crossget",
+            float[] want = e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(new ReducerSpec("crossget",
                     Schedule.keepRatio(0.9, 64, 3), false, 1f).reducer())).embed(List.of(text))[0];
             assertArrayEquals(want, got, 1e-5f, "--method auto is CrossGET keep 0.9 from layer 3");
             float[] plain = e.embed(List.of(text))[0];
@@ -58,7 +58,7 @@ class EmbedDefaultsTest {
         float[] crossget = embed("bge-small-en-v1.5", text, "--method", "crossget");
         try (SentenceEncoder e = BundledEncoder.BGE_SMALL_EN_V15.load(Device.cpu())) {
             assertArrayEquals(e.embed(List.of(text))[0], auto, 1e-5f, "--method auto on bge is the unreduced model");
-            float[] want = e.withReduction(Tower.TEXT, TowerReduction.of(new ReducerSpec("crossget",
+            float[] want = e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(new ReducerSpec("crossget",
                     Schedule.keepRatio(0.9, 64, 9), false, 1f).reducer())).embed(List.of(text))[0];
             assertArrayEquals(want, crossget, 1e-5f, "--method crossget on bge is keep 0.9 from layer 9");
             assertTrue(!Arrays.equals(auto, crossget), "the named method reduces the 150-word text");

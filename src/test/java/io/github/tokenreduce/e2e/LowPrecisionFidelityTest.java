@@ -14,7 +14,7 @@ import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitLoader;
 import io.github.tokenreduce.djl.vit.VitModel;
@@ -61,7 +61,7 @@ class LowPrecisionFidelityTest {
     private static void vit(Path dir, Path weights, VitLoader.Overrides o, int r, Precision p) throws Exception {
         try (NDManager m = NDManager.newBaseManager(); VitModel vit = VitModel.load(weights, Device.cpu(), o)) {
             NDArray pixels = Fixtures.tensors(dir.resolve("inputs.safetensors"), m).get("pixel_values");
-            VitModel fp32 = vit.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(r).build()));
+            VitModel fp32 = vit.withReduction(Site.VISION_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(r).build()));
             assumeTrue(p.resolve(Device.cpu()) == p, "this CPU has no fast " + p + " instructions");
             VitModel low = fp32.withPrecision(p);
             assertEquals(p, low.precision());
@@ -96,8 +96,8 @@ class LowPrecisionFidelityTest {
         try (NDManager m = NDManager.newBaseManager(); ClipModel plain = ClipModel.load(weights, Device.cpu())) {
             Map<String, NDArray> in = Fixtures.tensors(dir.resolve("inputs.safetensors"), m);
             ClipModel fp32 = plain.withTextPadding(ClipModel.TextPadding.AUTHORS)
-                    .withReduction(Tower.VISION, TowerReduction.of(CrossGetReducer.builder().r(spec.get("rv").getAsInt()).build()))
-                    .withReduction(Tower.TEXT, TowerReduction.of(CrossGetReducer.builder().r(spec.get("rl").getAsInt()).build()));
+                    .withReduction(Site.VISION_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(spec.get("rv").getAsInt()).build()))
+                    .withReduction(Site.TEXT_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(spec.get("rl").getAsInt()).build()));
             assumeTrue(p.resolve(Device.cpu()) == p, "this CPU has no fast " + p + " instructions");
             ClipModel low = fp32.withPrecision(p);
             assertEquals(p, low.precision());

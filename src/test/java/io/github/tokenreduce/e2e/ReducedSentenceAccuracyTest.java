@@ -16,7 +16,7 @@ import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import org.junit.jupiter.api.Test;
 
@@ -41,9 +41,9 @@ class ReducedSentenceAccuracyTest {
         Schedule schedule = Schedule.keepRatio(0.9, 8);
         try (SentenceEncoder plain = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
             double unreduced = spearman(plain, pairs);
-            double crossget = spearman(plain.withReduction(Tower.TEXT, TowerReduction.of(
+            double crossget = spearman(plain.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(
                     CrossGetReducer.builder().schedule(schedule).proportionalAttention(false).build())), pairs);
-            double random = spearman(plain.withReduction(Tower.TEXT, TowerReduction.of(new RandomPairs(
+            double random = spearman(plain.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(new RandomPairs(
                     CrossGetReducer.builder().schedule(schedule).proportionalAttention(false).build()))), pairs);
             assertTrue(unreduced > 0.85, "unreduced all-MiniLM-L6-v2 on STS-B dev: " + unreduced);
             assertTrue(crossget >= unreduced - 0.04, "CrossGET " + crossget + " vs unreduced " + unreduced);

@@ -12,6 +12,8 @@ import io.github.tokenreduce.cli.data.StsDatasets;
 import io.github.tokenreduce.cli.data.StsPair;
 import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.TextChunker;
+import io.github.tokenreduce.djl.bert.TextChunk;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.text.TextBatch;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,10 +58,10 @@ class SentenceEncoderOrtTest {
     void unreducedEmbeddingsEqualOnnxRuntime(BundledEncoder model) throws Exception {
         try (SentenceEncoder ours = model.load(Device.cpu()); OrtSentenceEncoder ort = OrtSentenceEncoder.open(model, 0);
                 NDManager m = NDManager.newBaseManager()) {
-            List<SentenceEncoder.Chunk> chunks = ours.chunk(texts);
+            List<TextChunk> chunks = ours.chunker().chunk(texts);
             assertTrue(chunks.size() > texts.size(), "the long text is split");
             // cut as a truncating tokenizer would: one chunk a text, the first 126 word pieces
-            List<SentenceEncoder.Chunk> cut = ours.chunk(texts, 126);
+            List<TextChunk> cut = ours.chunker().chunk(texts, 126);
             assertEquals(texts.size(), cut.size(), "one chunk a text");
             for (int c = 0, t = 0; t < texts.size(); t++) {
                 while (chunks.get(c).text() != t) {
@@ -73,13 +75,18 @@ class SentenceEncoderOrtTest {
                         "text " + t + ": [CLS] and the first pieces");
                 assertEquals(whole[whole.length - 1], first[first.length - 1], "text " + t + ": [SEP] last");
             }
-            assertThrows(IllegalArgumentException.class, () -> ours.chunk(texts, 0));
+            assertThrows(IllegalArgumentException.class, () -> ours.chunker().chunk(texts, 0));
+            for (int t = 0; t < texts.size(); t++) {
+                int text = t;
+                assertEquals(chunks.stream().filter(c -> c.text() == text).mapToInt(TextChunk::weight).sum() + 2,
+                        ours.chunker().tokens(texts.get(t)), "text " + t + ": its tokens read whole, [CLS] and [SEP] too");
+            }
             // pooled vectors of one ragged batch
             List<long[]> rows = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
                 rows.add(chunks.get(i * 2 + 1).ids());
             }
-            TextBatch batch = SentenceEncoder.padded(rows);
+            TextBatch batch = TextBatch.padded(rows);
             float[] mine = ours.encode(m, batch).pooled().toFloatArray();
             float[][] theirs = ort.pooled(batch);
             double worst = 0;
@@ -91,7 +98,7 @@ class SentenceEncoderOrtTest {
             assertTrue(worst <= 1e-4, model + ": pooled vectors differ by " + worst);
             // the embeddings, chunking and all
             float[][] a = ours.embed(texts);
-            float[][] b = SentenceEncoder.combine(texts.size(), chunks, ort.pool(chunks, 16));
+            float[][] b = TextChunker.combine(texts.size(), chunks, ort.pool(chunks, 16));
             assertEquals(texts.size(), a.length);
             double diff = 0;
             for (int i = 0; i < a.length; i++) {

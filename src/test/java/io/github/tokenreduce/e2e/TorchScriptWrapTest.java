@@ -13,8 +13,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import io.github.tokenreduce.djl.clip.ClipModel;
-import io.github.tokenreduce.djl.site.Defaults;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.defaults.Defaults;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.weights.torch.TorchScriptArchive;
 import io.github.tokenreduce.djl.zoo.DjlModels;
@@ -83,7 +83,7 @@ class TorchScriptWrapTest {
     private static void reduces(Path dir, ClipModel clip, NDManager m) {
         NDArray pixels = Fixtures.tensors(dir.resolve("inputs.safetensors"), m).get("pixel_values");
         int patches = clip.config().visionTokens() - 1;
-        ClipModel reduced = clip.withReduction(Tower.VISION,
+        ClipModel reduced = clip.withReduction(Site.VISION_BLOCKS,
                 TowerReduction.of(Defaults.visionSpec("tome", (double) (patches / 4), true).reducer()));
         ClipModel.Encoded whole = clip.encodeImage(pixels);
         ClipModel.Encoded out = reduced.encodeImage(pixels);

@@ -14,7 +14,7 @@ import io.github.tokenreduce.core.pumer.ImageMerge;
 import io.github.tokenreduce.core.pumer.PruneScore;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.djl.nn.KeyMasking;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vilt.ViltBatch;
 import io.github.tokenreduce.djl.vilt.ViltModel;
@@ -82,7 +82,7 @@ class ViltPumerFixtureTest {
             Map<String, NDArray> in = Fixtures.tensors(dir.resolve("inputs.safetensors"), m);
             Map<String, NDArray> exp = Fixtures.tensors(dir.resolve("expected.safetensors"), m);
             ViltModel vilt = plain.withMasking(KeyMasking.PUMER_SOFTMAX)
-                    .withReduction(Tower.CROSS, TowerReduction.of(pumer));
+                    .withReduction(Site.FUSION, TowerReduction.of(pumer));
             ViltBatch batch = ViltFixtureTest.batch(in, true);
             List<float[]> masks = new ArrayList<>();
             List<long[]> shapes = new ArrayList<>();

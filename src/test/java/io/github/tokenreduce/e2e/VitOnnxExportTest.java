@@ -15,7 +15,7 @@ import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitModel;
 import io.github.tokenreduce.djl.vit.VitOnnxExport;
@@ -60,7 +60,7 @@ class VitOnnxExportTest {
             VitOnnxExport.Result written = VitOnnxExport.export(c.weights(), c.overrides(), tome, file);
             assertCounts(exp.get("tokens_" + name), written.tokensPerLayer(), name + " tokens traced");
 
-            Map<String, NDArray> ort = assertGraphMatchesEager(file, vit.withReduction(Tower.VISION, tome),
+            Map<String, NDArray> ort = assertGraphMatchesEager(file, vit.withReduction(Site.VISION_BLOCKS, tome),
                     in.get("pixel_values"), m, name);
             assertClose(exp.get("logits_" + name), ort.get("logits"), 1e-4, name + " logits vs the authors' code");
         }
@@ -88,7 +88,7 @@ class VitOnnxExportTest {
                             VitOnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), e.getValue(), file);
                             assertTrue(r.tokensPerLayer()[r.tokensPerLayer().length - 1] < vit.config().tokens(),
                                     e.getKey() + " reduces");
-                            assertGraphMatchesEager(file, vit.withReduction(Tower.VISION, e.getValue()), pixels, m,
+                            assertGraphMatchesEager(file, vit.withReduction(Site.VISION_BLOCKS, e.getValue()), pixels, m,
                                     e.getKey());
                         }
                         UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
@@ -121,7 +121,7 @@ class VitOnnxExportTest {
                         String graph = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
                         assertTrue(graph.contains("MatMulInteger") && graph.contains("DynamicQuantizeLinear"),
                                 "int8 products in the graph");
-                        VitModel.Classification e = vit.withReduction(Tower.VISION, tome).classify(pixels);
+                        VitModel.Classification e = vit.withReduction(Site.VISION_BLOCKS, tome).classify(pixels);
                         Map<String, NDArray> ort = OnnxRuntimeRun.run(file, "pixels", pixels, m);
                         assertEquals(Arrays.toString(Arrays.stream(e.tokensPerLayer()).asLongStream().toArray()),
                                 Arrays.toString(ort.get("tokens_per_layer").toLongArray()), "tokens per layer");

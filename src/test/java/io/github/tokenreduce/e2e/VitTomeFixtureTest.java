@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.Schedule;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.vit.VitModel;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -48,7 +48,7 @@ class VitTomeFixtureTest {
                 assertEquals(perLayer[l], schedule.removals(l, Integer.MAX_VALUE / 2), "parse_r at layer " + l);
             }
             boolean prop = exp.get("prop_attn_" + name).toLongArray()[0] != 0;
-            VitModel reduced = vit.withReduction(Tower.VISION, c.tome(vit.config().layers(), prop));
+            VitModel reduced = vit.withReduction(Site.VISION_BLOCKS, c.tome(vit.config().layers(), prop));
             VitModel.Classification out = reduced.classify(in.get("pixel_values"));
             assertClose(exp.get("logits_" + name), out.logits(), 1e-4, name + " logits");
             assertClose(exp.get("features_" + name), out.features(), 1e-4, name + " features");

@@ -10,7 +10,7 @@ import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Levels;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -160,7 +160,7 @@ public final class CalibrateCommand implements Callable<Integer> {
             tasks.forEach(t -> all.addAll(t.texts()));
             int longer = 0;
             for (String t : all) {
-                if (encoder.tokenize(List.of(t)).length() > Levels.TEXT_MIN_TOKENS) {
+                if (encoder.chunker().tokens(t) > Levels.TEXT_MIN_TOKENS) {
                     longer++;
                 }
             }
@@ -191,7 +191,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                     for (String m : ms) {
                         for (double level : grid) {
                             TokenReducer r = w.reducer(m, level);
-                            float[][][] e = embed(encoder.withReduction(Tower.TEXT, TowerReduction.of(r)));
+                            float[][][] e = embed(encoder.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(r)));
                             cands.add(textCandidate(w.prepare(r), m, w.schedule(m, level), reference, e));
                             p.step();
                         }

@@ -6,7 +6,7 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -127,7 +127,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 TextLines in = TextLines.open(input);
                 Progress p = new Progress("embed", lines, common.quiet)) {
             SentenceEncoder precise = base.withPrecision(precision);
-            SentenceEncoder e = r == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(r));
+            SentenceEncoder e = r == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(r));
             List<String> ids = new ArrayList<>();
             List<String> texts = new ArrayList<>();
             for (TextLines.Line l = in.next(); l != null; l = in.next()) {
@@ -171,7 +171,7 @@ public final class EmbedCommand implements Callable<Integer> {
             List<Path> todo = files.stream().filter(f -> !out.done(id(f))).toList();
             try (Progress p = new Progress("embed", todo.size(), common.quiet)) {
                 ClipModel precise = base.withPrecision(precision);
-                ClipModel c = r == null ? precise : precise.withReduction(Tower.VISION, TowerReduction.of(r));
+                ClipModel c = r == null ? precise : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(r));
                 for (int i = 0; i < todo.size(); i += batch) {
                     List<BufferedImage> imgs = new ArrayList<>();
                     List<String> ids = new ArrayList<>();

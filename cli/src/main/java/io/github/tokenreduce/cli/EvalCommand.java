@@ -20,7 +20,7 @@ import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -173,7 +173,7 @@ public final class EvalCommand implements Callable<Integer> {
             Map<Precision, SentenceEncoder> views = new EnumMap<>(Precision.class);
             for (Config c : cs) {
                 SentenceEncoder base = views.computeIfAbsent(c.precision(), loaded::withPrecision);
-                SentenceEncoder e = c.method() == null ? base : base.withReduction(Tower.TEXT,
+                SentenceEncoder e = c.method() == null ? base : base.withReduction(Site.TEXT_BLOCKS,
                         TowerReduction.of(Levels.reducer(c.method(), Levels.textSchedule(c.level()), false)));
                 runs.add(new Interleaved.Contender(c.label(), () -> metrics.put(c, tasks != null
                         ? scores(tasks.score(b, e::embed))
@@ -248,7 +248,7 @@ public final class EvalCommand implements Callable<Integer> {
             Map<Precision, ClipModel> views = new EnumMap<>(Precision.class);
             for (Config cfg : cs) {
                 ClipModel precise = views.computeIfAbsent(cfg.precision(), base::withPrecision);
-                ClipModel c = cfg.method() == null ? precise : precise.withReduction(Tower.VISION,
+                ClipModel c = cfg.method() == null ? precise : precise.withReduction(Site.VISION_BLOCKS,
                         TowerReduction.of(Levels.reducer(cfg.method(), Levels.visionSchedule(cfg.level()), true)));
                 runs.add(new Interleaved.Contender(cfg.label(), () -> {
                     try (NDManager run = m.newSubManager()) {

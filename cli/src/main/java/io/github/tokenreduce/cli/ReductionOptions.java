@@ -2,7 +2,7 @@ package io.github.tokenreduce.cli;
 
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
-import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.defaults.Defaults;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 

@@ -10,10 +10,12 @@ import dev.langchain4j.model.output.TokenUsage;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.TextChunker;
+import io.github.tokenreduce.djl.bert.TextChunk;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
-import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
@@ -105,7 +107,7 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
             throw new UncheckedIOException("cannot load " + model.modelName(), e);
         }
         SentenceEncoder precise = loaded.withPrecision(precision);
-        SentenceEncoder used = reducer == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+        SentenceEncoder used = reducer == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(reducer));
         return new TokenReducedEmbeddingModel(model, loaded, used, kept);
     }
 
@@ -134,13 +136,13 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
         for (TextSegment s : segments) {
             texts.add(s.text());
         }
-        List<SentenceEncoder.Chunk> chunks = encoder.chunk(texts, keptPieces);
-        float[][] vectors = SentenceEncoder.combine(texts.size(), chunks, encoder.pool(chunks));
+        List<TextChunk> chunks = encoder.chunker().chunk(texts, keptPieces);
+        float[][] vectors = TextChunker.combine(texts.size(), chunks, encoder.pool(chunks));
         List<Embedding> out = new ArrayList<>(vectors.length);
         for (float[] v : vectors) {
             out.add(Embedding.from(v));
         }
-        int tokens = chunks.stream().mapToInt(SentenceEncoder.Chunk::weight).sum();
+        int tokens = chunks.stream().mapToInt(TextChunk::weight).sum();
         return Response.from(out, new TokenUsage(tokens));
     }
 

@@ -8,7 +8,7 @@ import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.awt.image.BufferedImage;
@@ -66,7 +66,7 @@ final class ExecutorModels {
                 "model: '" + c.model() + "' is not a bundled sentence encoder"));
         SentenceEncoder base = b.load(device).withBatchSize(c.batchSize());
         SentenceEncoder precise = base.withPrecision(Precision.parse(c.precision()));
-        SentenceEncoder e = reducer == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+        SentenceEncoder e = reducer == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(reducer));
         return new RowEmbedder() {
             @Override
             public float[][] embed(List<Object> inputs) {
@@ -89,12 +89,12 @@ final class ExecutorModels {
                     + "bundled encoder name)");
         }
         ClipModel base = ClipModel.load(path, device);
-        Tower tower = c.kind() == EmbedderConfig.Kind.CLIP_IMAGE ? Tower.VISION : Tower.TEXT;
+        Site site = c.kind() == EmbedderConfig.Kind.CLIP_IMAGE ? Site.VISION_BLOCKS : Site.TEXT_BLOCKS;
         ClipModel precise = base.withPrecision(Precision.parse(c.precision()));
-        ClipModel m = reducer == null ? precise : precise.withReduction(tower, TowerReduction.of(reducer));
+        ClipModel m = reducer == null ? precise : precise.withReduction(site, TowerReduction.of(reducer));
         ClipTokenizer tok;
         try {
-            tok = tower == Tower.TEXT ? ClipTokenizer.load(path, base.config().context()) : null;
+            tok = site == Site.TEXT_BLOCKS ? ClipTokenizer.load(path, base.config().context()) : null;
         } catch (IOException | RuntimeException e) {
             base.close();
             throw e;

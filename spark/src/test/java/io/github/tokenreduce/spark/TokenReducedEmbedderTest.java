@@ -13,7 +13,7 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.site.Levels;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -141,7 +141,7 @@ class TokenReducedEmbedderTest {
     /** The library's own embedding of the test images with {@code reducer} (null: unreduced). */
     private static Map<String, float[]> direct(TokenReducer reducer) throws IOException {
         try (ClipModel base = ClipModel.load(clip, Device.cpu())) {
-            ClipModel m = reducer == null ? base : base.withReduction(Tower.VISION, TowerReduction.of(reducer));
+            ClipModel m = reducer == null ? base : base.withReduction(Site.VISION_BLOCKS, TowerReduction.of(reducer));
             Map<String, float[]> out = new HashMap<>();
             for (Map.Entry<String, BufferedImage> e : images.entrySet()) {
                 out.put(e.getKey(), m.embed(List.of(e.getValue()))[0]);
@@ -207,7 +207,7 @@ class TokenReducedEmbedderTest {
         Map<Integer, Row> got = new HashMap<>();
         out.collectAsList().forEach(r -> got.put(r.getAs("id"), r));
         try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
-            SentenceEncoder reduced = e.withReduction(Tower.TEXT, TowerReduction.of(
+            SentenceEncoder reduced = e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(
                     Levels.reducer("tome", Levels.textSchedule(0.5), false)));
             float[][] want = reduced.embed(List.of(longText, "A short sentence.", longText
                     + " And one more clause at the end."));
@@ -242,7 +242,7 @@ class TokenReducedEmbedderTest {
         Map<Integer, Row> got = new HashMap<>();
         out.collectAsList().forEach(r -> got.put(r.getAs("id"), r));
         try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu())) {
-            SentenceEncoder reduced = e.withReduction(Tower.TEXT, TowerReduction.of(
+            SentenceEncoder reduced = e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(
                     Levels.reducer("crossget", Levels.textSchedule(0.5), false))).withBatchSize(2);
             float[][] bucketed = reduced.embed(texts); // batches {short, short}, {long, long}
             float[][] arrival = reduced.embed(texts.subList(0, 2)); // the batch {long, short} without the window

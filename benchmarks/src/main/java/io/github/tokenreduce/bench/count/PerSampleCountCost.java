@@ -10,7 +10,7 @@ import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.site.Levels;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.nio.file.Path;
@@ -70,7 +70,7 @@ public final class PerSampleCountCost {
 
     private static void add(List<Interleaved.Contender> cs, SentenceEncoder base, List<String> texts, String name,
             TokenReducer r) {
-        SentenceEncoder e = base.withReduction(Tower.TEXT, TowerReduction.of(r));
+        SentenceEncoder e = base.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(r));
         cs.add(new Interleaved.Contender(name, () -> e.embed(texts)));
     }
 }

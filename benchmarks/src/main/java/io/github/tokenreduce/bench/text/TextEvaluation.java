@@ -8,9 +8,10 @@ import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
 import io.github.tokenreduce.cli.text.TextTask;
 import io.github.tokenreduce.cli.workload.TextWorkload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.TextChunk;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -64,12 +65,12 @@ public final class TextEvaluation {
         List<String> docs = speed.task().documents(model);
         docs = docs.subList(0, Math.min(speed.docs(), docs.size()));
         try (SentenceEncoder base = model.load(Device.cpu()).withBatchSize(speed.batch())) {
-            List<SentenceEncoder.Chunk> chunks = base.chunk(docs);
+            List<TextChunk> chunks = base.chunker().chunk(docs);
             Map<Precision, SentenceEncoder> inPrecision = new EnumMap<>(Precision.class);
             Map<TextConfig, SentenceEncoder> encoders = new LinkedHashMap<>();
             for (TextConfig c : configs) {
                 SentenceEncoder p = inPrecision.computeIfAbsent(c.precision(), base::withPrecision);
-                encoders.put(c, c.reducer() == null ? p : p.withReduction(Tower.TEXT, c.reduction()));
+                encoders.put(c, c.reducer() == null ? p : p.withReduction(Site.TEXT_BLOCKS, c.reduction()));
             }
             Map<String, Timing> timing = new HashMap<>();
             double ortRate = Double.NaN;
@@ -99,7 +100,7 @@ public final class TextEvaluation {
     }
 
     private static double time(BundledEncoder model, List<TextConfig> configs, Map<TextConfig, SentenceEncoder> encoders,
-            List<SentenceEncoder.Chunk> chunks, Speed speed, Map<String, Timing> out) throws IOException, OrtException {
+            List<TextChunk> chunks, Speed speed, Map<String, Timing> out) throws IOException, OrtException {
         try (OrtSentenceEncoder ort = OrtSentenceEncoder.open(model, 0)) {
             List<Interleaved.Contender> contenders = new ArrayList<>();
             for (TextConfig c : configs) {
@@ -117,7 +118,7 @@ public final class TextEvaluation {
                     Interleaved.ProgressListener.NONE);
             double unreduced = t.get(configs.get(0).label()).median();
             double ortTime = t.get("onnxruntime").median();
-            int n = chunks.stream().mapToInt(SentenceEncoder.Chunk::text).max().orElse(-1) + 1;
+            int n = chunks.stream().mapToInt(TextChunk::text).max().orElse(-1) + 1;
             for (TextConfig c : configs) {
                 Interleaved.Timing x = t.get(c.label());
                 out.put(c.label(), new Timing(n / x.median(), n / x.max(), n / x.min(), unreduced / x.median(),

@@ -5,6 +5,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.ChunkBatches;
+import io.github.tokenreduce.djl.bert.TextChunk;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoderConfig;
 import io.github.tokenreduce.djl.text.TextBatch;
@@ -67,9 +69,9 @@ public final class OrtSentenceEncoder implements AutoCloseable {
         int b = batch.batch();
         int l = batch.length();
         long[] shape = {b, l};
-        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(SentenceEncoder.flatten(batch.ids())), shape);
-                OnnxTensor mask = OnnxTensor.createTensor(env, LongBuffer.wrap(SentenceEncoder.flatten(batch.mask())), shape);
-                OnnxTensor types = OnnxTensor.createTensor(env, LongBuffer.wrap(SentenceEncoder.flatten(batch.types())), shape)) {
+        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(TextBatch.flatten(batch.ids())), shape);
+                OnnxTensor mask = OnnxTensor.createTensor(env, LongBuffer.wrap(TextBatch.flatten(batch.mask())), shape);
+                OnnxTensor types = OnnxTensor.createTensor(env, LongBuffer.wrap(TextBatch.flatten(batch.types())), shape)) {
             Map<String, OnnxTensor> in = new HashMap<>();
             in.put("input_ids", ids);
             in.put("attention_mask", mask);
@@ -111,14 +113,14 @@ public final class OrtSentenceEncoder implements AutoCloseable {
     }
 
     /** Pooled vectors [chunks][C] in the same length buckets of {@code batchSize} as the DJL encoder. */
-    public float[][] pool(List<SentenceEncoder.Chunk> chunks, int batchSize) throws OrtException {
+    public float[][] pool(List<TextChunk> chunks, int batchSize) throws OrtException {
         float[][] pooled = new float[chunks.size()][];
-        for (List<Integer> bucket : SentenceEncoder.buckets(chunks, batchSize)) {
+        for (List<Integer> bucket : ChunkBatches.buckets(chunks, batchSize)) {
             List<long[]> rows = new ArrayList<>();
             for (int k : bucket) {
                 rows.add(chunks.get(k).ids());
             }
-            float[][] p = pooled(SentenceEncoder.padded(rows));
+            float[][] p = pooled(TextBatch.padded(rows));
             for (int k = 0; k < bucket.size(); k++) {
                 pooled[bucket.get(k)] = p[k];
             }

@@ -11,9 +11,10 @@ import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.blip.BlipConfig;
 import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.blip.RandomBlipWeights;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
@@ -25,7 +26,7 @@ import java.util.Random;
 
 /**
  * BLIP image-text matching on random pixels and captions: vision methods at the VISION site,
- * PuMer at the CROSS site (a level is its prune ratio; merge ratio and text ratio follow the
+ * PuMer at the FUSION site (a level is its prune ratio; merge ratio and text ratio follow the
  * released setting's proportions).
  */
 public final class BlipWorkload implements Workload {
@@ -123,7 +124,7 @@ public final class BlipWorkload implements Workload {
     public Forward prepare(TokenReducer reducer, Precision precision) {
         BlipModel p = precisions.get(precision);
         BlipModel m = reducer == null ? p : p.withReduction(
-                reducer instanceof PumerReducer ? Tower.CROSS : Tower.VISION, TowerReduction.of(reducer));
+                reducer instanceof PumerReducer ? Site.FUSION : Site.VISION_BLOCKS, TowerReduction.of(reducer));
         BlipConfig c = model.config();
         int visionIn = c.visionTokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
         return new Forward() {

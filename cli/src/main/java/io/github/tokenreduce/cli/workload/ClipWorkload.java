@@ -10,7 +10,7 @@ import io.github.tokenreduce.djl.clip.ClipConfig;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
@@ -86,7 +86,7 @@ public final class ClipWorkload extends ImageWorkload {
     @Override
     public Forward prepare(TokenReducer reducer, Precision precision) {
         ClipModel p = precisions.get(precision);
-        ClipModel m = reducer == null ? p : p.withReduction(Tower.VISION, TowerReduction.of(reducer));
+        ClipModel m = reducer == null ? p : p.withReduction(Site.VISION_BLOCKS, TowerReduction.of(reducer));
         ClipConfig c = model.config();
         int tokensIn = c.visionTokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
         return new Forward() {

@@ -8,10 +8,13 @@ import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.ChunkBatches;
+import io.github.tokenreduce.djl.bert.TextChunker;
+import io.github.tokenreduce.djl.bert.TextChunk;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
@@ -31,7 +34,7 @@ public final class TextWorkload implements Workload {
     private final SentenceEncoder encoder;
     private final PrecisionViews<SentenceEncoder> precisions;
     private final OrtSentenceEncoder ort;
-    private final List<SentenceEncoder.Chunk> chunks;
+    private final List<TextChunk> chunks;
     private final int batch;
     private final int texts;
 
@@ -42,7 +45,7 @@ public final class TextWorkload implements Workload {
         this.encoder = encoder.withBatchSize(batch);
         this.precisions = new PrecisionViews<>(this.encoder, this.encoder::withPrecision);
         this.ort = ort;
-        this.chunks = encoder.chunk(docs);
+        this.chunks = encoder.chunker().chunk(docs);
         this.batch = batch;
         this.texts = docs.size();
     }
@@ -102,7 +105,7 @@ public final class TextWorkload implements Workload {
     @Override
     public Forward prepare(TokenReducer reducer, Precision precision) {
         SentenceEncoder p = precisions.get(precision);
-        SentenceEncoder e = reducer == null ? p : p.withReduction(Tower.TEXT, TowerReduction.of(reducer));
+        SentenceEncoder e = reducer == null ? p : p.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(reducer));
         return new Forward() {
             private double flops;
 
@@ -115,7 +118,7 @@ public final class TextWorkload implements Workload {
 
             @Override
             public float[][] outputs() {
-                return SentenceEncoder.combine(texts, chunks, e.pool(chunks));
+                return TextChunker.combine(texts, chunks, e.pool(chunks));
             }
 
             @Override
@@ -129,16 +132,16 @@ public final class TextWorkload implements Workload {
     public record Pass(double flops, int[] lastTokens) {}
 
     /** One pass of {@code e} over {@code chunks} in length buckets of {@code batch}. */
-    public static Pass pass(SentenceEncoder e, List<SentenceEncoder.Chunk> chunks, int batch) {
+    public static Pass pass(SentenceEncoder e, List<TextChunk> chunks, int batch) {
         int[] last = null;
         double total = 0;
         try (NDManager m = NDManager.newBaseManager()) {
-            for (List<Integer> bucket : SentenceEncoder.buckets(chunks, batch)) {
+            for (List<Integer> bucket : ChunkBatches.buckets(chunks, batch)) {
                 List<long[]> rows = new ArrayList<>();
                 for (int k : bucket) {
                     rows.add(chunks.get(k).ids());
                 }
-                TextBatch b = SentenceEncoder.padded(rows);
+                TextBatch b = TextBatch.padded(rows);
                 SentenceEncoder.Encoded out = e.encode(m, b);
                 out.pooled().close();
                 total += Flops.stack(b.batch(), b.length(), out.tokensPerLayer(), e.config().width(),

@@ -6,7 +6,7 @@ import io.github.tokenreduce.cli.measure.Flops;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitConfig;
 import io.github.tokenreduce.djl.vit.VitLoader;
@@ -59,7 +59,7 @@ public final class VitWorkload extends ImageWorkload {
     @Override
     public Forward prepare(TokenReducer reducer, Precision precision) {
         VitModel p = precisions.get(precision);
-        VitModel m = reducer == null ? p : p.withReduction(Tower.VISION, TowerReduction.of(reducer));
+        VitModel m = reducer == null ? p : p.withReduction(Site.VISION_BLOCKS, TowerReduction.of(reducer));
         VitConfig c = model.config();
         int tokensIn = c.tokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
         return new Forward() {

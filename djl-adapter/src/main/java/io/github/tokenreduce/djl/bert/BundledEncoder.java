@@ -82,7 +82,7 @@ public enum BundledEncoder {
     /** Loads the model from the class path onto {@code device}. */
     public SentenceEncoder load(Device device) throws IOException {
         try (InputStream onnx = open(onnxResource()); InputStream tok = open(tokenizerResource())) {
-            return SentenceEncoder.fromOnnx(onnx, artifact + ":" + onnxResource(), tok, pooling, device);
+            return SentenceEncoderLoader.fromOnnx(onnx, artifact + ":" + onnxResource(), tok, pooling, device);
         }
     }
 

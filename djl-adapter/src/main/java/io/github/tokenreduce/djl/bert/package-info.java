@@ -1,6 +1,9 @@
 /**
- * BERT sentence encoders block by block (from ONNX exports or Hugging Face weights), with reduction
- * sites in every layer, and the three bundled encoders.
+ * BERT sentence encoders block by block, with a reduction site in every layer, and the three bundled
+ * encoders: {@link io.github.tokenreduce.djl.bert.SentenceEncoderLoader} reads an ONNX export into a
+ * {@link io.github.tokenreduce.djl.bert.SentenceEncoder} (the forward pass), whose
+ * {@link io.github.tokenreduce.djl.bert.TextChunker} cuts texts into chunks langchain4j's way and
+ * {@link io.github.tokenreduce.djl.bert.ChunkBatches} groups them into batches by length.
  *
  * <p>May use {@code core}, the shared layers in {@code djl.nn}, {@code djl.site}, {@code djl.text},
  * {@code djl.weights} and DJL. See docs/models.md.

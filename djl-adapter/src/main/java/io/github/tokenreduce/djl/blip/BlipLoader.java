@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import io.github.tokenreduce.djl.nn.AttentionWeights;
+import io.github.tokenreduce.djl.nn.BlockNaming;
 import io.github.tokenreduce.djl.nn.BertLayerWeights;
 import io.github.tokenreduce.djl.nn.BertLayers;
 import io.github.tokenreduce.djl.nn.BlockWeights;
@@ -30,7 +30,6 @@ import java.util.regex.Pattern;
  */
 public final class BlipLoader {
 
-    private static final Pattern VISION_LAYER = Pattern.compile("^vision_model\\.encoder\\.layers\\.(\\d+)\\.");
     private static final Pattern TEXT_LAYER = Pattern.compile("^text_encoder\\.encoder\\.layer\\.(\\d+)\\.");
 
     private BlipLoader() {}
@@ -64,8 +63,10 @@ public final class BlipLoader {
         int vw = s.dim("vision_model.embeddings.class_embedding", 2);
         int patch = s.dim("vision_model.embeddings.patch_embedding.weight", 2);
         int vTokens = s.dim("vision_model.embeddings.position_embedding", 1);
-        int vLayers = s.layerCount(VISION_LAYER);
-        int vMlp = s.dim("vision_model.encoder.layers.0.mlp.fc1.weight", 0);
+        String blocks = original ? BlipNaming.BLOCKS : "vision_model.encoder.layers.";
+        BlockNaming naming = original ? BlockNaming.LAVIS : BlockNaming.HF_BLIP;
+        int vLayers = s.layerCount(Pattern.compile("^" + Pattern.quote(blocks) + "(\\d+)\\."));
+        int vMlp = s.dim(naming.fc1Weight(blocks), 0);
         int tw = s.dim("text_encoder.embeddings.word_embeddings.weight", 1);
         int vocab = s.dim("text_encoder.embeddings.word_embeddings.weight", 0);
         int maxPos = s.dim("text_encoder.embeddings.position_embeddings.weight", 0);
@@ -86,20 +87,7 @@ public final class BlipLoader {
         NDArray conv = s.take(v + "embeddings.patch_embedding.weight", vw, 3, patch, patch);
         NDArray cls = s.take(v + "embeddings.class_embedding", 1, 1, vw);
         NDArray pos = s.take(v + "embeddings.position_embedding", 1, c.visionTokens(), vw);
-        List<BlockWeights> vision = new ArrayList<>();
-        for (int i = 0; i < vLayers; i++) {
-            String p = v + "encoder.layers." + i + ".";
-            NDArray qkv = s.take(p + "self_attn.qkv.weight", 3L * vw, vw);
-            NDArray qkvB = s.take(p + "self_attn.qkv.bias", 3L * vw);
-            NDArray o = s.take(p + "self_attn.projection.weight", vw, vw);
-            NDArray ob = s.take(p + "self_attn.projection.bias", vw);
-            AttentionWeights att = WeightStore.anyMissing(qkv, qkvB, o, ob) ? null
-                    : AttentionWeights.ofFused(qkv, qkvB, o, ob, c.visionHeads());
-            vision.add(new BlockWeights(LayerNormWeights.take(s, p + "layer_norm1", vw, c.visionEps()), att,
-                    LayerNormWeights.take(s, p + "layer_norm2", vw, c.visionEps()),
-                    s.takeTransposed(p + "mlp.fc1.weight", vMlp, vw), s.take(p + "mlp.fc1.bias", vMlp),
-                    s.takeTransposed(p + "mlp.fc2.weight", vw, vMlp), s.take(p + "mlp.fc2.bias", vw)));
-        }
+        List<BlockWeights> vision = naming.read(s, blocks, vLayers, vw, vMlp, c.visionHeads(), c.visionEps());
         String te = "text_encoder.";
         List<BertLayerWeights> text = new ArrayList<>();
         for (int i = 0; i < tLayers; i++) {

@@ -20,7 +20,7 @@ import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
 import io.github.tokenreduce.djl.nn.VisionTower;
 import io.github.tokenreduce.djl.site.GuideProvider;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
@@ -35,8 +35,8 @@ import java.util.stream.Stream;
  * text encoder whose layers cross-attend to the image tokens, with the ITM head (match
  * probability) and the ITC projections (similarity).
  *
- * <p>Sites ({@link Tower}): VISION in every ViT block; TEXT in every BERT layer after self-attention
- * and before cross-attention (the padding mask follows the plan); CROSS after cross-attention, for a
+ * <p>Sites ({@link Site}): VISION_BLOCKS in every ViT block; TEXT_BLOCKS in every BERT layer after self-attention
+ * and before cross-attention (the padding mask follows the plan); FUSION after cross-attention, for a
  * {@link CrossModalReducer} such as PuMer. Methods learn nothing here unless given parameters:
  * CrossGET's cross tokens start from CLS (offsets optional); by default, in paired ITM calls, image
  * tokens are guided by the text side's cross token (the unimodal text [CLS]) and text tokens by the
@@ -58,11 +58,11 @@ public final class BlipModel implements AutoCloseable {
     private final BlipWeights weights;
     private final VisionTower vision;
     private final FusionEncoder text;
-    private final Map<Tower, TowerReduction> reductions;
+    private final Map<Site, TowerReduction> reductions;
     private final Matmuls matmuls;
 
     private BlipModel(NDManager manager, boolean owner, BlipConfig config, BlipWeights weights,
-            Map<Tower, TowerReduction> reductions, Matmuls matmuls) {
+            Map<Site, TowerReduction> reductions, Matmuls matmuls) {
         this.manager = manager;
         this.owner = owner;
         this.config = config;
@@ -78,7 +78,7 @@ public final class BlipModel implements AutoCloseable {
         NDManager m = NDManager.newBaseManager(device);
         try {
             BlipLoader.Loaded l = BlipLoader.load(path, m, device);
-            return new BlipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class), Matmuls.FP32);
+            return new BlipModel(m, true, l.config(), l.weights(), new EnumMap<>(Site.class), Matmuls.FP32);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -93,7 +93,7 @@ public final class BlipModel implements AutoCloseable {
     /** As {@link #of(Map, NDManager)}, with a Hugging Face {@code config.json} (null: inferred). */
     public static BlipModel of(Map<String, NDArray> tensors, JsonObject config, NDManager manager) {
         BlipLoader.Loaded l = BlipLoader.fromTensors("(in memory)", tensors, config);
-        return new BlipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class), Matmuls.FP32);
+        return new BlipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Site.class), Matmuls.FP32);
     }
 
     public BlipConfig config() {
@@ -121,23 +121,23 @@ public final class BlipModel implements AutoCloseable {
     }
 
     /** This model with {@code reduction} at {@code site} (replacing any before). */
-    public BlipModel withReduction(Tower site, TowerReduction reduction) {
+    public BlipModel withReduction(Site site, TowerReduction reduction) {
         TokenReducer r = reduction.reducer();
         boolean crossModal = r instanceof CrossModalReducer;
-        if (site == Tower.CROSS && !crossModal) {
-            throw new IllegalArgumentException("reduction: the CROSS site takes a method that reduces from "
+        if (site == Site.FUSION && !crossModal) {
+            throw new IllegalArgumentException("reduction: the FUSION site takes a method that reduces from "
                     + "text-to-image attention (e.g. PuMer), not " + r.name());
         }
-        if (site != Tower.CROSS) {
-            reduction.requireNoCrossAttention("the " + site + " site", "attach it to the CROSS site");
+        if (site != Site.FUSION) {
+            reduction.requireNoCrossAttention("the " + site + " site", "attach it to the FUSION site");
         }
-        boolean isVision = site == Tower.VISION;
+        boolean isVision = site == Site.VISION_BLOCKS;
         TowerReduction resolved = reduction.resolve(site + " site",
                 isVision ? config.visionLayers() : config.textLayers(),
                 isVision ? config.visionWidth() : config.textWidth(), null,
                 () -> weights.madtpDictionary() != null ? weights.madtpDictionary()
                         : (isVision ? weights.visionProjT() : weights.textProjT()).transpose());
-        Map<Tower, TowerReduction> next = new EnumMap<>(Tower.class);
+        Map<Site, TowerReduction> next = new EnumMap<>(Site.class);
         next.putAll(reductions);
         next.put(site, resolved);
         return new BlipModel(manager, false, config, weights, next, matmuls);
@@ -165,8 +165,8 @@ public final class BlipModel implements AutoCloseable {
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            TowerReduction vr = reductions.get(Tower.VISION);
-            TowerReduction tr = reductions.get(Tower.TEXT);
+            TowerReduction vr = reductions.get(Site.VISION_BLOCKS);
+            TowerReduction tr = reductions.get(Site.TEXT_BLOCKS);
             if (vr != null && vr.guide() == null && vr.reducer().requires().contains(SiteInput.GUIDE)
                     && config.textWidth() == config.visionWidth()) {
                 NDArray textCross = encodeText(texts, null, null).text().hidden().get(":, 0, :");
@@ -194,9 +194,9 @@ public final class BlipModel implements AutoCloseable {
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            TokenSet image = vision.forward(pixels, reductions.get(Tower.VISION)).tokens();
+            TokenSet image = vision.forward(pixels, reductions.get(Site.VISION_BLOCKS)).tokens();
             NDArray img = unit(Ops.linear(image.hidden().get(":, 0, :"), weights.visionProjT(), weights.visionProjB()));
-            NDArray cls = encodeText(texts, null, reductions.get(Tower.TEXT)).text().hidden().get(":, 0, :");
+            NDArray cls = encodeText(texts, null, reductions.get(Site.TEXT_BLOCKS)).text().hidden().get(":, 0, :");
             NDArray txt = unit(Ops.linear(cls, weights.textProjT(), weights.textProjB()));
             NDArray sim = img.matMul(txt.transpose());
             NDScope.unregister(sim);
@@ -236,8 +236,8 @@ public final class BlipModel implements AutoCloseable {
         }
         TokenSet t = TokenSet.builder(x).keyMask(m).protect(cross ? new int[] {0, -1} : new int[] {0})
                 .attach(GUIDE, oneHot(b, (int) x.getShape().get(1), cross ? -1 : 0)).build();
-        TowerReduction crossSite = image == null ? null : reductions.get(Tower.CROSS);
-        TowerReduction vr = reductions.get(Tower.VISION);
+        TowerReduction crossSite = image == null ? null : reductions.get(Site.FUSION);
+        TowerReduction vr = reductions.get(Site.VISION_BLOCKS);
         boolean prop = vr != null && vr.reducer().proportionalAttention();
         return text.forward(t, image, prop, red, crossSite);
     }

@@ -8,21 +8,30 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The original BLIP / LAVIS parameter names ({@code visual_encoder.blocks.N.attn.qkv},
- * {@code text_encoder.encoder.layer.N...}, {@code vision_proj}, {@code text_proj}, {@code itm_head})
- * mapped to Hugging Face's, the inverse of {@code rename_key} in transformers'
- * {@code convert_blip_original_pytorch_to_hf.py}: {@code visual_encoder} → {@code vision_model.encoder},
- * {@code blocks} → {@code layers}, {@code attn} → {@code self_attn} ({@code proj} → {@code projection}),
- * {@code norm1/2} → {@code layer_norm1/2}, {@code encoder.norm} → {@code post_layernorm}, and the
- * patch, position and class embeddings moved under {@code embeddings}. The text tower and the heads
- * share their names. What only training uses (momentum encoders {@code *_m}, the ITC queues and
- * {@code temp}) is dropped; MADTP's learned dictionary {@code space_dict} is kept under its name.
+ * The original BLIP / LAVIS parameter names ({@code visual_encoder.cls_token}, {@code visual_encoder.blocks.N...},
+ * {@code text_encoder.encoder.layer.N...}, {@code vision_proj}, {@code text_proj}, {@code itm_head}) beside
+ * Hugging Face's, after {@code rename_key} in transformers' {@code convert_blip_original_pytorch_to_hf.py}:
+ * the patch, position and class embeddings move under {@code vision_model.embeddings} and
+ * {@code visual_encoder.norm} becomes {@code vision_model.post_layernorm}. The ViT blocks keep their
+ * names ({@link #BLOCKS}) and are read with {@link io.github.tokenreduce.djl.nn.BlockNaming#LAVIS}; the text
+ * tower and the heads share their names. What only training uses (momentum encoders {@code *_m}, the
+ * ITC queues and {@code temp}) is dropped; MADTP's learned dictionary {@code space_dict} is kept under its name.
  */
 final class BlipNaming {
 
     private static final List<Pattern> TRAINING_ONLY = List.of(
             Pattern.compile("^(visual_encoder_m|text_encoder_m|vision_proj_m|text_proj_m)\\."),
             Pattern.compile("^(image_queue|text_queue|idx_queue|ptr_queue|temp)$"));
+
+    /** The original vision names outside the blocks (after {@code visual_encoder.}) and their Hugging Face names. */
+    private static final String[][] EMBEDDINGS = {
+        {"cls_token", "vision_model.embeddings.class_embedding"},
+        {"pos_embed", "vision_model.embeddings.position_embedding"},
+        {"patch_embed.proj", "vision_model.embeddings.patch_embedding"},
+        {"norm.", "vision_model.post_layernorm."}};
+
+    /** Where the original checkpoint's ViT blocks are ({@code visual_encoder.blocks.N.}). */
+    static final String BLOCKS = "visual_encoder.blocks.";
 
     private BlipNaming() {}
 
@@ -31,7 +40,7 @@ final class BlipNaming {
         return tensors.containsKey("visual_encoder.cls_token");
     }
 
-    /** The same tensors under Hugging Face names, training-only entries dropped. */
+    /** The same tensors under Hugging Face names (the ViT blocks keep theirs), training-only entries dropped. */
     static Map<String, NDArray> toHuggingFace(Map<String, NDArray> tensors) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
@@ -44,20 +53,17 @@ final class BlipNaming {
         return out;
     }
 
+    /** {@code key} under its Hugging Face name; block and text names are returned as they are. */
     static String rename(String key) {
-        if (!key.startsWith("visual_encoder.")) {
+        if (!key.startsWith("visual_encoder.") || key.startsWith(BLOCKS)) {
             return key;
         }
-        String k = "vision_model.encoder." + key.substring("visual_encoder.".length());
-        k = k.replace("vision_model.encoder.cls_token", "vision_model.embeddings.class_embedding")
-                .replace("vision_model.encoder.pos_embed", "vision_model.embeddings.position_embedding")
-                .replace("vision_model.encoder.patch_embed.proj", "vision_model.embeddings.patch_embedding")
-                .replace("vision_model.encoder.norm.", "vision_model.post_layernorm.")
-                .replace(".blocks.", ".layers.")
-                .replace(".attn.proj.", ".self_attn.projection.")
-                .replace(".attn.", ".self_attn.")
-                .replace(".norm1.", ".layer_norm1.")
-                .replace(".norm2.", ".layer_norm2.");
-        return k;
+        String k = key.substring("visual_encoder.".length());
+        for (String[] r : EMBEDDINGS) {
+            if (k.startsWith(r[0])) {
+                return r[1] + k.substring(r[0].length());
+            }
+        }
+        return "vision_model.encoder." + k;
     }
 }

@@ -5,8 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.nn.Activation;
-import io.github.tokenreduce.djl.nn.AttentionWeights;
-import io.github.tokenreduce.djl.nn.BlockWeights;
+import io.github.tokenreduce.djl.nn.BlockNaming;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
 import io.github.tokenreduce.djl.nn.VisionWeights;
 import io.github.tokenreduce.djl.weights.ModelFiles;
@@ -104,13 +103,13 @@ public final class ClipLoader {
         int vTokens = dim(s, "vision_model.embeddings.position_embedding.weight", 0, -1);
         int vLayers = intOf(vc, "num_hidden_layers") > 0 ? intOf(vc, "num_hidden_layers") : s.layerCount(HF_VISION);
         int vHeads = intOf(vc, "num_attention_heads") > 0 ? intOf(vc, "num_attention_heads") : Math.max(vw / 64, 1);
-        int vMlp = dim(s, "vision_model.encoder.layers.0.mlp.fc1.weight", 0, intOf(vc, "intermediate_size"));
+        int vMlp = dim(s, BlockNaming.HF_CLIP.fc1Weight("vision_model.encoder.layers."), 0, intOf(vc, "intermediate_size"));
         int tw = dim(s, "text_model.embeddings.token_embedding.weight", 1, intOf(tc, "hidden_size"));
         int vocab = dim(s, "text_model.embeddings.token_embedding.weight", 0, intOf(tc, "vocab_size"));
         int ctx = dim(s, "text_model.embeddings.position_embedding.weight", 0, intOf(tc, "max_position_embeddings"));
         int tLayers = intOf(tc, "num_hidden_layers") > 0 ? intOf(tc, "num_hidden_layers") : s.layerCount(HF_TEXT);
         int tHeads = intOf(tc, "num_attention_heads") > 0 ? intOf(tc, "num_attention_heads") : Math.max(tw / 64, 1);
-        int tMlp = dim(s, "text_model.encoder.layers.0.mlp.fc1.weight", 0, intOf(tc, "intermediate_size"));
+        int tMlp = dim(s, BlockNaming.HF_CLIP.fc1Weight("text_model.encoder.layers."), 0, intOf(tc, "intermediate_size"));
         int embed = dim(s, "visual_projection.weight", 0, config == null ? -1 : intOf(config, "projection_dim"));
         float eps = floatOf(vc, "layer_norm_eps", 1e-5f);
         Activation act = activation != null ? activation
@@ -130,41 +129,18 @@ public final class ClipLoader {
                 patch, image, s.take(v + "embeddings.class_embedding", vw), null,
                 s.take(v + "embeddings.position_embedding.weight", c.visionTokens(), vw),
                 LayerNormWeights.take(s, v + "pre_layrnorm", vw, eps),
-                hfBlocks(s, v + "encoder.layers.", vLayers, vw, vMlp, vHeads, eps),
+                BlockNaming.HF_CLIP.read(s, v + "encoder.layers.", vLayers, vw, vMlp, vHeads, eps),
                 LayerNormWeights.take(s, v + "post_layernorm", vw, eps));
         ClipWeights w = new ClipWeights(vision,
                 s.takeTransposed("visual_projection.weight", embed, vw),
                 s.take(t + "embeddings.token_embedding.weight", vocab, tw),
                 s.take(t + "embeddings.position_embedding.weight", ctx, tw),
-                hfBlocks(s, t + "encoder.layers.", tLayers, tw, tMlp, tHeads, eps),
+                BlockNaming.HF_CLIP.read(s, t + "encoder.layers.", tLayers, tw, tMlp, tHeads, eps),
                 LayerNormWeights.take(s, t + "final_layer_norm", tw, eps),
                 s.takeTransposed("text_projection.weight", embed, tw),
                 scalar(s, "logit_scale"), null, null);
         s.finish();
         return new Loaded(c, w);
-    }
-
-    private List<BlockWeights> hfBlocks(WeightStore s, String prefix, int layers, int w, int mlp, int heads,
-            float eps) {
-        List<BlockWeights> out = new ArrayList<>();
-        for (int i = 0; i < layers; i++) {
-            String p = prefix + i + ".";
-            String a = p + "self_attn.";
-            NDArray q = s.take(a + "q_proj.weight", w, w);
-            NDArray qb = s.take(a + "q_proj.bias", w);
-            NDArray k = s.take(a + "k_proj.weight", w, w);
-            NDArray kb = s.take(a + "k_proj.bias", w);
-            NDArray v = s.take(a + "v_proj.weight", w, w);
-            NDArray vb = s.take(a + "v_proj.bias", w);
-            NDArray o = s.take(a + "out_proj.weight", w, w);
-            NDArray ob = s.take(a + "out_proj.bias", w);
-            AttentionWeights att = WeightStore.anyMissing(q, qb, k, kb, v, vb, o, ob) ? null
-                    : AttentionWeights.ofSeparate(q, qb, k, kb, v, vb, o, ob, heads);
-            out.add(new BlockWeights(LayerNormWeights.take(s, p + "layer_norm1", w, eps), att, LayerNormWeights.take(s, p + "layer_norm2", w, eps),
-                    s.takeTransposed(p + "mlp.fc1.weight", mlp, w), s.take(p + "mlp.fc1.bias", mlp),
-                    s.takeTransposed(p + "mlp.fc2.weight", w, mlp), s.take(p + "mlp.fc2.bias", w)));
-        }
-        return out;
     }
 
     // ------------------------------------------------------------------ OpenAI / OpenCLIP naming
@@ -186,12 +162,12 @@ public final class ClipLoader {
         int patch = dim(s, "visual.conv1.weight", 2, -1);
         int vTokens = dim(s, "visual.positional_embedding", 0, -1);
         int vLayers = s.layerCount(OA_VISION);
-        int vMlp = dim(s, "visual.transformer.resblocks.0.mlp.c_fc.weight", 0, -1);
+        int vMlp = dim(s, BlockNaming.OPENAI.fc1Weight("visual.transformer.resblocks."), 0, -1);
         int tw = dim(s, "token_embedding.weight", 1, -1);
         int vocab = dim(s, "token_embedding.weight", 0, -1);
         int ctx = dim(s, "positional_embedding", 0, -1);
         int tLayers = s.layerCount(OA_TEXT);
-        int tMlp = dim(s, "transformer.resblocks.0.mlp.c_fc.weight", 0, -1);
+        int tMlp = dim(s, BlockNaming.OPENAI.fc1Weight("transformer.resblocks."), 0, -1);
         int embed = dim(s, "visual.proj", 1, -1);
         float eps = 1e-5f;
         int vHeads = Math.max(vw / Math.max(intOf(vcfg, "head_width") > 0 ? intOf(vcfg, "head_width") : 64, 1), 1);
@@ -209,13 +185,13 @@ public final class ClipLoader {
                 patch, c.imageSize(), s.take("visual.class_embedding", vw), null,
                 s.take("visual.positional_embedding", c.visionTokens(), vw),
                 LayerNormWeights.take(s, "visual.ln_pre", vw, eps),
-                oaBlocks(s, "visual.transformer.resblocks.", vLayers, vw, vMlp, c.visionHeads(), eps),
+                BlockNaming.OPENAI.read(s, "visual.transformer.resblocks.", vLayers, vw, vMlp, c.visionHeads(), eps),
                 LayerNormWeights.take(s, "visual.ln_post", vw, eps));
         ClipWeights w = new ClipWeights(vision,
                 s.take("visual.proj", vw, embed),
                 s.take("token_embedding.weight", vocab, tw),
                 s.take("positional_embedding", ctx, tw),
-                oaBlocks(s, "transformer.resblocks.", tLayers, tw, tMlp, c.textHeads(), eps),
+                BlockNaming.OPENAI.read(s, "transformer.resblocks.", tLayers, tw, tMlp, c.textHeads(), eps),
                 LayerNormWeights.take(s, "ln_final", tw, eps),
                 s.take("text_projection", tw, embed),
                 scalar(s, "logit_scale"),
@@ -223,25 +199,6 @@ public final class ClipLoader {
                 crossOffsets(s, "transformer.cross_text", tLayers, tw));
         s.finish();
         return new Loaded(c, w);
-    }
-
-    private List<BlockWeights> oaBlocks(WeightStore s, String prefix, int layers, int w, int mlp, int heads,
-            float eps) {
-        List<BlockWeights> out = new ArrayList<>();
-        for (int i = 0; i < layers; i++) {
-            String p = prefix + i + ".";
-            NDArray in = s.take(p + "attn.in_proj_weight", 3L * w, w);
-            NDArray inB = s.take(p + "attn.in_proj_bias", 3L * w);
-            NDArray o = s.take(p + "attn.out_proj.weight", w, w);
-            NDArray ob = s.take(p + "attn.out_proj.bias", w);
-            AttentionWeights att = WeightStore.anyMissing(in, inB, o, ob) ? null : AttentionWeights.ofFused(in, inB, o, ob, heads);
-            out.add(new BlockWeights(LayerNormWeights.take(s, p + "ln_1", w, eps), att, LayerNormWeights.take(s, p + "ln_2", w, eps),
-                    s.takeTransposed(p + "mlp.c_fc.weight", mlp, w), s.take(p + "mlp.c_fc.bias", mlp),
-                    s.takeTransposed(p + "mlp.c_proj.weight", w, mlp), s.take(p + "mlp.c_proj.bias", w),
-                    s.has(p + "ls_1.gamma") ? s.take(p + "ls_1.gamma", w) : null, // OpenCLIP LayerScale
-                    s.has(p + "ls_2.gamma") ? s.take(p + "ls_2.gamma", w) : null));
-        }
-        return out;
     }
 
     // ------------------------------------------------------------------ helpers

@@ -17,7 +17,7 @@ import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
 import io.github.tokenreduce.djl.nn.VisionTower;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.awt.image.BufferedImage;
@@ -56,7 +56,7 @@ public final class ClipModel implements AutoCloseable {
     private final ClipWeights weights;
     private final VisionTower vision;
     private final ReducingEncoder text;
-    private final Map<Tower, TowerReduction> reductions;
+    private final Map<Site, TowerReduction> reductions;
     private final TextPadding textPadding;
     private final Matmuls matmuls;
 
@@ -77,7 +77,7 @@ public final class ClipModel implements AutoCloseable {
     }
 
     private ClipModel(NDManager manager, boolean owner, ClipConfig config, ClipWeights weights,
-            Map<Tower, TowerReduction> reductions, TextPadding textPadding, Matmuls matmuls) {
+            Map<Site, TowerReduction> reductions, TextPadding textPadding, Matmuls matmuls) {
         this.manager = manager;
         this.owner = owner;
         this.config = config;
@@ -99,7 +99,7 @@ public final class ClipModel implements AutoCloseable {
         NDManager m = NDManager.newBaseManager(device);
         try {
             ClipLoader.Loaded l = ClipLoader.load(path, m, device, activation);
-            return new ClipModel(m, true, l.config(), l.weights(), new EnumMap<>(Tower.class),
+            return new ClipModel(m, true, l.config(), l.weights(), new EnumMap<>(Site.class),
                     TextPadding.MASKED, Matmuls.FP32);
         } catch (IOException | RuntimeException e) {
             m.close();
@@ -120,7 +120,7 @@ public final class ClipModel implements AutoCloseable {
             Activation activation) {
         ClipLoader.Loaded l = ClipLoader.fromTensors("(in memory)", tensors, config, manager,
                 manager.getDevice(), activation);
-        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class),
+        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Site.class),
                 TextPadding.MASKED, Matmuls.FP32);
     }
 
@@ -145,31 +145,31 @@ public final class ClipModel implements AutoCloseable {
     }
 
     /**
-     * This model with {@code reduction} attached to {@code tower} (replacing any before). A method
+     * This model with {@code reduction} attached to {@code site} (replacing any before). A method
      * that uses a cross token gets the checkpoint's learned offsets unless the reduction brings its
      * own; MADTP gets the training-free dictionary unless given one.
      */
-    public ClipModel withReduction(Tower tower, TowerReduction reduction) {
-        if (tower == Tower.CROSS) {
-            throw new IllegalArgumentException("tower: CLIP has VISION and TEXT sites, not " + tower
+    public ClipModel withReduction(Site site, TowerReduction reduction) {
+        if (site == Site.FUSION) {
+            throw new IllegalArgumentException("site: CLIP has the VISION_BLOCKS and TEXT_BLOCKS sites, not " + site
                     + " (a dual encoder has no cross-attention)");
         }
-        boolean isVision = tower == Tower.VISION;
+        boolean isVision = site == Site.VISION_BLOCKS;
         TowerReduction resolved = reduction
                 .requireNoCrossAttention("CLIP (a dual encoder)", "attach it to BLIP or ViLT")
-                .resolve(tower + " tower", isVision ? config.visionLayers() : config.textLayers(),
+                .resolve(site + " site", isVision ? config.visionLayers() : config.textLayers(),
                         isVision ? config.visionWidth() : config.textWidth(),
                         isVision ? weights.crossImage() : weights.crossText(),
                         () -> (isVision ? weights.visionProjT() : weights.textProjT()).transpose());
-        Map<Tower, TowerReduction> next = new EnumMap<>(Tower.class);
+        Map<Site, TowerReduction> next = new EnumMap<>(Site.class);
         next.putAll(reductions);
-        next.put(tower, resolved);
+        next.put(site, resolved);
         return new ClipModel(manager, false, config, weights, next, textPadding, matmuls);
     }
 
     /** This model with no reduction. */
     public ClipModel withoutReduction() {
-        return new ClipModel(manager, false, config, weights, new EnumMap<>(Tower.class), textPadding, matmuls);
+        return new ClipModel(manager, false, config, weights, new EnumMap<>(Site.class), textPadding, matmuls);
     }
 
     /** This model with another text padding policy (default {@link TextPadding#MASKED}). */
@@ -180,10 +180,10 @@ public final class ClipModel implements AutoCloseable {
         return new ClipModel(manager, false, config, weights, reductions, policy, matmuls);
     }
 
-    /** The checkpoint's learned CrossGET cross-token offsets for {@code tower}, [L, C], if it has them. */
-    public java.util.Optional<NDArray> crossOffsets(Tower tower) {
-        return java.util.Optional.ofNullable(tower == Tower.VISION ? weights.crossImage()
-                : tower == Tower.TEXT ? weights.crossText() : null);
+    /** The checkpoint's learned CrossGET cross-token offsets for {@code site}, [L, C], if it has them. */
+    public java.util.Optional<NDArray> crossOffsets(Site site) {
+        return java.util.Optional.ofNullable(site == Site.VISION_BLOCKS ? weights.crossImage()
+                : site == Site.TEXT_BLOCKS ? weights.crossText() : null);
     }
 
     public ClipConfig config() {
@@ -208,7 +208,7 @@ public final class ClipModel implements AutoCloseable {
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            ReducingEncoder.Output out = vision.forward(pixels, reductions.get(Tower.VISION));
+            ReducingEncoder.Output out = vision.forward(pixels, reductions.get(Site.VISION_BLOCKS));
             NDArray feats = out.tokens().hidden().get(":, 0, :").matMul(weights.visionProjT());
             return new Encoded(keep(feats, caller, scope), out.tokensPerLayer());
         }
@@ -246,7 +246,7 @@ public final class ClipModel implements AutoCloseable {
             scope.suppressNotUsedWarning();
             NDArray idArr = manager.create(flat, new Shape(b, ctx));
             NDArray x = weights.tokenEmbedding().get(idArr).add(weights.textPositions().expandDims(0));
-            TowerReduction red = reductions.get(Tower.TEXT);
+            TowerReduction red = reductions.get(Site.TEXT_BLOCKS);
             boolean cross = red != null && red.reducer().usesCrossToken();
             int n = cross ? ctx + 1 : ctx;
             boolean masked = red != null && textPadding == TextPadding.MASKED;

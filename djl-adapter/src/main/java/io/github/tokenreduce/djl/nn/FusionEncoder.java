@@ -17,7 +17,7 @@ import java.util.List;
  * <ul>
  *   <li>TEXT, after self-attention and before cross-attention (MADTP, ToMe, CrossGET): text
  *       tokens are reduced and the padding mask follows the plan;
- *   <li>CROSS, after cross-attention (PuMer on a fusion encoder): a {@link CrossModalReducer}
+ *   <li>FUSION, after cross-attention (PuMer on a fusion encoder): a {@link CrossModalReducer}
  *       prunes and merges the image tokens the later layers read and merges the text tokens, whose
  *       mask becomes fractional.
  * </ul>
@@ -66,7 +66,7 @@ public final class FusionEncoder {
      * @param image image tokens, or null for the unimodal (ITC) pass
      * @param imageProportional whether image sizes enter cross-attention as {@code log size}
      * @param textSite method at the TEXT site, or null
-     * @param crossSite method at the CROSS site, or null
+     * @param crossSite method at the FUSION site, or null
      */
     public Output forward(TokenSet text, TokenSet image, boolean imageProportional, TowerReduction textSite,
             TowerReduction crossSite) {

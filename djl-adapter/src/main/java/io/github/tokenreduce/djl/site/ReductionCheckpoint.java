@@ -50,9 +50,9 @@ public final class ReductionCheckpoint {
         return new ReductionCheckpoint(Safetensors.load(file, manager, manager.getDevice()), Map.of());
     }
 
-    /** CrossGET offsets for {@code tower} as [L, C] (VISION: {@code cross_image}, TEXT: {@code cross_text}). */
-    public Optional<NDArray> crossOffsets(Tower tower) {
-        return find(tower == Tower.VISION ? "cross_image" : "cross_text")
+    /** CrossGET offsets for {@code site} as [L, C] (VISION_BLOCKS: {@code cross_image}, else {@code cross_text}). */
+    public Optional<NDArray> crossOffsets(Site site) {
+        return find(site == Site.VISION_BLOCKS ? "cross_image" : "cross_text")
                 .map(t -> t.getShape().dimension() == 3 ? t.squeeze(0) : t);
     }
 

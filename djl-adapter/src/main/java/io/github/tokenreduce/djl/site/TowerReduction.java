@@ -43,7 +43,7 @@ public record TowerReduction(TokenReducer reducer, NDArray crossOffsets, NDArray
      * ({@code modelOffsets} [L, C], may be null) when the method uses a cross token and none were
      * given, and {@code defaultDictionary} when the method needs a dictionary and none was given.
      *
-     * @param site the site's name for messages ("VISION tower", ...)
+     * @param site the site's name for messages ("VISION_BLOCKS site", ...)
      */
     public TowerReduction resolve(String site, int layers, int width, NDArray modelOffsets,
             Supplier<NDArray> defaultDictionary) {

@@ -1,5 +1,8 @@
 package io.github.tokenreduce.djl.text;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * A tokenised BERT-style text batch (BLIP, ViLT, sentence encoders): ids, attention mask and
  * token-type (segment) ids, each [B, L], padded to the longest, [CLS] first.
@@ -48,5 +51,27 @@ public record TextBatch(long[][] ids, long[][] mask, long[][] types) {
     /** Padded length. */
     public int length() {
         return ids[0].length;
+    }
+
+    /** Rows of ids as a batch padded (with 0) to the longest, with its mask. */
+    public static TextBatch padded(List<long[]> rows) {
+        int longest = rows.stream().mapToInt(r -> r.length).max().orElse(0);
+        long[][] ids = new long[rows.size()][longest];
+        long[][] mask = new long[rows.size()][longest];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i), 0, ids[i], 0, rows.get(i).length);
+            Arrays.fill(mask[i], 0, rows.get(i).length, 1);
+        }
+        return new TextBatch(ids, mask);
+    }
+
+    /** Rows of equal length, row after row (the [B·L] buffer of a [B, L] tensor). */
+    public static long[] flatten(long[][] rows) {
+        int n = rows[0].length;
+        long[] out = new long[rows.length * n];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * n, n);
+        }
+        return out;
     }
 }

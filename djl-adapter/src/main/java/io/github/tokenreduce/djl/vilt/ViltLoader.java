@@ -4,9 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
+import io.github.tokenreduce.djl.nn.BlockNaming;
 import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
-import io.github.tokenreduce.djl.vit.VitBlocks;
 import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.WeightFiles;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
@@ -51,11 +51,11 @@ public final class ViltLoader {
     public static Loaded fromTensors(String source, Map<String, NDArray> tensors, JsonObject config, NDManager manager) {
         WeightStore s = new WeightStore(source, tensors);
         if (s.has("vilt.embeddings.cls_token")) {
-            return new ViltLoader().read(s, config, manager, true, "vilt.");
+            return new ViltLoader().read(s, config, true, "vilt.");
         }
         for (String prefix : new String[] {"vilt.", ""}) {
             if (s.has(prefix + "transformer.cls_token") && s.has(prefix + "text_embeddings.word_embeddings.weight")) {
-                return new ViltLoader().read(s, config, manager, false, prefix);
+                return new ViltLoader().read(s, config, false, prefix);
             }
         }
         List<String> some = new ArrayList<>(s.names()).subList(0, Math.min(5, s.names().size()));
@@ -63,7 +63,7 @@ public final class ViltLoader {
                 + "(Hugging Face) nor [vilt.]transformer.cls_token (dandelin/PuMer) is present; first names: " + some));
     }
 
-    private Loaded read(WeightStore s, JsonObject config, NDManager manager, boolean hf, String p) {
+    private Loaded read(WeightStore s, JsonObject config, boolean hf, String p) {
         String text = hf ? p + "embeddings.text_embeddings." : p + "text_embeddings.";
         String cls = hf ? p + "embeddings.cls_token" : p + "transformer.cls_token";
         String pos = hf ? p + "embeddings.position_embeddings" : p + "transformer.pos_embed";
@@ -80,8 +80,8 @@ public final class ViltLoader {
         }
         int layers = hf ? s.layerCount(HF_LAYER) : s.layerCount(Pattern.compile("^" + Pattern.quote(p)
                 + "transformer\\.blocks\\.(\\d+)\\."));
-        int mlp = hf ? s.dim(p + "encoder.layer.0.intermediate.dense.weight", 0)
-                : s.dim(p + "transformer.blocks.0.mlp.fc1.weight", 0);
+        int mlp = hf ? s.dim(BlockNaming.HF_VIT.fc1Weight(p + "encoder.layer."), 0)
+                : s.dim(BlockNaming.TIMM.fc1Weight(p + "transformer.blocks."), 0);
         int heads = intOf(config, "num_attention_heads", Math.max(w / 64, 1));
         float eps = config != null && config.has("layer_norm_eps") ? config.get("layer_norm_eps").getAsFloat() : 1e-12f;
         ViltConfig c = new ViltConfig(w, layers, heads, mlp, patch, grid, s.dim(text + "position_embeddings.weight", 0),
@@ -96,8 +96,8 @@ public final class ViltLoader {
                 s.ignore(n); // pre-training heads
             }
         }
-        List<BlockWeights> blocks = hf ? VitBlocks.huggingFace(s, p + "encoder.layer.", layers, w, mlp, heads, eps)
-                : VitBlocks.timm(s, p + "transformer.blocks.", layers, w, mlp, heads, eps, manager);
+        List<BlockWeights> blocks = hf ? BlockNaming.HF_VIT.read(s, p + "encoder.layer.", layers, w, mlp, heads, eps)
+                : BlockNaming.TIMM.read(s, p + "transformer.blocks.", layers, w, mlp, heads, eps);
         NDArray conv = s.take(patchW + ".weight", w, 3, patch, patch);
         NDArray clsT = s.take(cls, 1, 1, w);
         NDArray posT = s.take(pos, 1, 1L + (long) grid * grid, w);

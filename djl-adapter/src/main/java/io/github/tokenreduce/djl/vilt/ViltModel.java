@@ -17,7 +17,7 @@ import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.KeyMasking;
 import io.github.tokenreduce.djl.nn.Ops;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
@@ -39,7 +39,7 @@ import java.util.Map;
  * protected. Heads: the pooler ({@code tanh(dense(LN(x)[0]))}), the VQA classifier and the
  * retrieval {@code rank_output}, where the checkpoint has them.
  *
- * <p>{@link Tower#CROSS} is the single-stream site: the model supplies the keys, the attention and
+ * <p>{@link Site#FUSION} is the single-stream site: the model supplies the keys, the attention and
  * its text-to-image block, and the modality spans. {@link KeyMasking#PUMER_SOFTMAX} reproduces the
  * PuMer authors' attention normalisation. Immutable and thread-safe; each call runs in its own
  * {@link NDScope}.
@@ -113,10 +113,10 @@ public final class ViltModel implements AutoCloseable {
     }
 
     /**
-     * This model with {@code reduction} at the single-stream site ({@link Tower#CROSS}: text and
-     * image in one sequence; {@link Tower#VISION} and {@link Tower#TEXT} name the same site here).
+     * This model with {@code reduction} at the single-stream site ({@link Site#FUSION}: text and
+     * image in one sequence; {@link Site#VISION_BLOCKS} and {@link Site#TEXT_BLOCKS} name the same site here).
      */
-    public ViltModel withReduction(Tower site, TowerReduction reduction) {
+    public ViltModel withReduction(Site site, TowerReduction reduction) {
         if (site == null) {
             throw new IllegalArgumentException("site: must not be null");
         }
@@ -206,7 +206,7 @@ public final class ViltModel implements AutoCloseable {
                         batch.pixelMask() == null ? null : batch.pixelMask().toDevice(manager.getDevice(), false));
         NDArray x = NDArrays.concat(new NDList(textX.add(weights.modality().get(0)),
                 img.tokens().add(weights.modality().get(1))), 1);
-        NDArray mask = NDArrays.concat(new NDList(manager.create(flatten(text.mask()), new Shape(b, t))
+        NDArray mask = NDArrays.concat(new NDList(manager.create(TextBatch.flatten(text.mask()), new Shape(b, t))
                 .toType(DataType.FLOAT32, false), img.mask()), 1);
         int li = (int) img.tokens().getShape().get(1);
         TokenSet tokens = TokenSet.builder(x).keyMask(mask).protect(0, t).spans(ModalitySpans.textThenImage(t, li))
@@ -220,8 +220,8 @@ public final class ViltModel implements AutoCloseable {
     private NDArray textEmbeddings(TextBatch text) {
         int b = text.batch();
         int t = text.length();
-        long[] ids = flatten(text.ids());
-        long[] types = flatten(text.types());
+        long[] ids = TextBatch.flatten(text.ids());
+        long[] types = TextBatch.flatten(text.types());
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= config.vocab()) {
                 throw new IllegalArgumentException("text: token " + ids[i] + " at [" + i / t + ", " + i % t
@@ -237,15 +237,6 @@ public final class ViltModel implements AutoCloseable {
                 .add(weights.textPositions().get(":" + t).expandDims(0))
                 .add(weights.textTypes().get(manager.create(types, new Shape(b, t))));
         return Ops.layerNorm(x, weights.textLn());
-    }
-
-    private static long[] flatten(long[][] rows) {
-        int n = rows[0].length;
-        long[] out = new long[rows.length * n];
-        for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(rows[i], 0, out, i * n, n);
-        }
-        return out;
     }
 
     private static NDArray keep(NDArray a, NDManager caller) {

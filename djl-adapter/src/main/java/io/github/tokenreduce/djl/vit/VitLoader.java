@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.djl.nn.Activation;
+import io.github.tokenreduce.djl.nn.BlockNaming;
 import io.github.tokenreduce.djl.nn.BlockWeights;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
 import io.github.tokenreduce.djl.nn.VisionWeights;
@@ -88,7 +89,7 @@ public final class VitLoader {
         WeightStore s = new WeightStore(source, tensors);
         rejectUnsupported(source, s);
         if (s.has("cls_token") && s.has("patch_embed.proj.weight")) {
-            return timm(s, config, overrides == null ? Overrides.NONE : overrides, manager);
+            return timm(s, config, overrides == null ? Overrides.NONE : overrides);
         }
         String hf = s.has("vit.embeddings.cls_token") ? "vit." : s.has("deit.embeddings.cls_token") ? "deit." : null;
         if (hf != null) {
@@ -102,11 +103,11 @@ public final class VitLoader {
 
     // ------------------------------------------------------------------ timm
 
-    private static Loaded timm(WeightStore s, JsonObject config, Overrides o, NDManager manager) {
+    private static Loaded timm(WeightStore s, JsonObject config, Overrides o) {
         int w = s.dim("cls_token", 2);
         int patch = s.dim("patch_embed.proj.weight", 2);
         int layers = s.layerCount(TIMM_BLOCK);
-        int mlp = s.dim("blocks.0.mlp.fc1.weight", 0);
+        int mlp = s.dim(BlockNaming.TIMM.fc1Weight("blocks."), 0);
         int classes = Math.max(s.dim("head.weight", 0), 0);
         boolean distilled = s.has("dist_token");
         int registers = s.has("reg_token") ? s.dim("reg_token", 1) : 0;
@@ -126,7 +127,7 @@ public final class VitLoader {
                 registers > 0 ? s.take("reg_token", 1, registers, w) : null, w);
         NDArray pos = s.take("pos_embed", 1, posOnPatches ? (long) grid * grid : c.tokens(), w);
         NDArray cls = s.take("cls_token", 1, 1, w);
-        List<BlockWeights> blocks = VitBlocks.timm(s, "blocks.", layers, w, mlp, heads, eps, manager);
+        List<BlockWeights> blocks = BlockNaming.TIMM.read(s, "blocks.", layers, w, mlp, heads, eps);
         VisionWeights tower = new VisionWeights(conv == null ? null : conv.reshape(w, -1).transpose(),
                 s.has("patch_embed.proj.bias") ? s.take("patch_embed.proj.bias", w) : null, patch, c.imageSize(),
                 cls == null ? null : cls.reshape(w), extra,
@@ -149,7 +150,7 @@ public final class VitLoader {
         int w = s.dim(e + "cls_token", 2);
         int patch = s.dim(e + "patch_embeddings.projection.weight", 2);
         int layers = intOf(config, "num_hidden_layers", s.layerCount(HF_LAYER));
-        int mlp = s.dim(m + "encoder.layer.0.intermediate.dense.weight", 0);
+        int mlp = s.dim(BlockNaming.HF_VIT.fc1Weight(m + "encoder.layer."), 0);
         boolean distilled = s.has(e + "distillation_token");
         String head = distilled ? "cls_classifier" : "classifier";
         int classes = Math.max(s.dim(head + ".weight", 0), 0);
@@ -170,7 +171,7 @@ public final class VitLoader {
         NDArray conv = s.take(e + "patch_embeddings.projection.weight", w, 3, patch, patch);
         NDArray pos = s.take(e + "position_embeddings", 1, c.tokens(), w);
         NDArray cls = s.take(e + "cls_token", 1, 1, w);
-        List<BlockWeights> blocks = VitBlocks.huggingFace(s, m + "encoder.layer.", layers, w, mlp, heads, eps);
+        List<BlockWeights> blocks = BlockNaming.HF_VIT.read(s, m + "encoder.layer.", layers, w, mlp, heads, eps);
         VisionWeights tower = new VisionWeights(conv == null ? null : conv.reshape(w, -1).transpose(),
                 s.take(e + "patch_embeddings.projection.bias", w), patch, image,
                 cls == null ? null : cls.reshape(w),

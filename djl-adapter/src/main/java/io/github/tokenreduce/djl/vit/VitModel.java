@@ -11,7 +11,7 @@ import io.github.tokenreduce.djl.nn.Matmuls;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.nn.ReducingEncoder;
 import io.github.tokenreduce.djl.nn.VisionTower;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
@@ -115,14 +115,14 @@ public final class VitModel implements AutoCloseable {
         return matmuls.precision();
     }
 
-    /** This model with {@code reduction} at the {@link Tower#VISION} site (the only one). */
-    public VitModel withReduction(Tower tower, TowerReduction reduction) {
-        if (tower != Tower.VISION) {
-            throw new IllegalArgumentException("tower: a ViT classifier has only the VISION site, not " + tower);
+    /** This model with {@code reduction} at the {@link Site#VISION_BLOCKS} site (the only one). */
+    public VitModel withReduction(Site site, TowerReduction reduction) {
+        if (site != Site.VISION_BLOCKS) {
+            throw new IllegalArgumentException("site: a ViT classifier has only the VISION_BLOCKS site, not " + site);
         }
         TowerReduction resolved = reduction
                 .requireNoCrossAttention("a ViT image classifier (no text)", "use BLIP or ViLT")
-                .resolve("VISION tower", config.layers(), config.width(), null, () -> {
+                .resolve("VISION_BLOCKS site", config.layers(), config.width(), null, () -> {
                     if (weights.headT() == null) {
                         throw new IllegalArgumentException("dictionary: this ViT has no classifier head to derive "
                                 + "MADTP's training-free dictionary from; pass a dictionary [M, " + config.width() + "]");

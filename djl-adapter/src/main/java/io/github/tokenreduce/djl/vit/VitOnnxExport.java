@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
 import io.github.tokenreduce.djl.export.Tracer;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.WeightFiles;
@@ -88,7 +88,7 @@ public final class VitOnnxExport {
                     overrides, t.manager());
             VitModel vit = VitModel.of(l, t.manager());
             if (reduction != null) {
-                vit = vit.withReduction(Tower.VISION, reduction);
+                vit = vit.withReduction(Site.VISION_BLOCKS, reduction);
             }
             NDArray example = example(t.witnessManager(), l.config().imageSize());
             List<String> sizes = new ArrayList<>();

@@ -12,6 +12,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import io.github.tokenreduce.djl.weights.dtype.HalfFloats;
 
 import java.io.IOException;
 import java.io.StringReader;

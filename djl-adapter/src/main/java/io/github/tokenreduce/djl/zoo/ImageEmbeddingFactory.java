@@ -11,7 +11,7 @@ import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.util.Arrays;
@@ -42,7 +42,7 @@ public final class ImageEmbeddingFactory extends ServingFactory<Image, float[]> 
         ClipModel clip = ServedModels.stateDict(model, ClipModel.class, TASK)
                 .withPrecision(ServedModels.precision(arguments));
         ReducerSpec spec = reduction.visionSpec();
-        ClipModel served = spec == null ? clip : clip.withReduction(Tower.VISION, TowerReduction.of(spec.reducer()));
+        ClipModel served = spec == null ? clip : clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer()));
         model.setBlock(ReducibleBlock.of(in -> new NDList(ServedModels.unit(served.imageFeatures(in.get(0)), normalize)),
                 "CLIP image embeddings, reduction " + (spec == null ? "none" : spec.toJson())));
         return new ImageTranslator(new ClipImageProcessor(clip.config().imageSize()));

@@ -11,7 +11,7 @@ import ai.djl.translate.TranslatorContext;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.blip.BlipModel;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.BertTokenizer;
 import io.github.tokenreduce.djl.text.TextBatch;
@@ -57,7 +57,7 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
                     + e.getMessage(), e);
         }
         ReducerSpec spec = reduction.visionSpec();
-        BlipModel served = spec == null ? blip : blip.withReduction(Tower.VISION, TowerReduction.of(spec.reducer()));
+        BlipModel served = spec == null ? blip : blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer()));
         model.setBlock(ReducibleBlock.of(in -> new NDList(served.itmScores(in.get(0),
                 new TextBatch(ServedModels.longRows(in.get(1)), ServedModels.longRows(in.get(2))))),
                 "BLIP image-text matching, reduction " + (spec == null ? "none" : spec.toJson())));

@@ -2,7 +2,7 @@ package io.github.tokenreduce.djl.zoo;
 
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
-import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Levels;
 
 import java.util.Locale;

@@ -9,20 +9,21 @@ import ai.djl.translate.TranslatorContext;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.TextChunker;
+import io.github.tokenreduce.djl.bert.TextChunk;
+import io.github.tokenreduce.djl.bert.SentenceEncoderLoader;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoderConfig;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * {@code Criteria} for sentence embeddings, {@code String → float[]}: our BERT-style sentence
@@ -58,9 +59,12 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
                                 + Arrays.stream(BundledEncoder.values()).map(BundledEncoder::modelName).toList()));
                 encoder = bundled.load(model.getNDManager().getDevice());
             } else {
-                Path onnx = onnx(path);
-                encoder = SentenceEncoder.fromOnnx(onnx, onnx.resolveSibling("tokenizer.json"), pooling(arguments),
-                        model.getNDManager().getDevice());
+                try {
+                    encoder = SentenceEncoderLoader.fromFolder(path, pooling(arguments), model.getNDManager().getDevice());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(TASK + ": " + e.getMessage()
+                            + " (or pass the argument model=<bundled encoder>)", e);
+                }
             }
         } catch (IOException e) {
             throw new TranslateException(TASK + ": cannot read the encoder at " + path + ": " + e.getMessage(), e);
@@ -68,32 +72,12 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
         ServedModels.closeWith(model, encoder);
         ReducerSpec spec = reduction.textSpec(bundled);
         SentenceEncoder precise = encoder.withPrecision(ServedModels.precision(arguments));
-        SentenceEncoder served = spec == null ? precise : precise.withReduction(Tower.TEXT, TowerReduction.of(spec.reducer()));
+        SentenceEncoder served = spec == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(spec.reducer()));
         model.setBlock(ReducibleBlock.of(in -> {
             TextBatch batch = new TextBatch(ServedModels.longRows(in.get(0)), ServedModels.longRows(in.get(1)));
             return new NDList(served.encode(in.get(0).getManager(), batch).pooled());
         }, "sentence embeddings, reduction " + (spec == null ? "none" : spec.toJson())));
         return new TextTranslator(served);
-    }
-
-    private static Path onnx(Path folder) throws IOException {
-        if (Files.isRegularFile(folder) && folder.getFileName().toString().endsWith(".onnx")) {
-            return folder;
-        }
-        if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException(TASK + ": expected a folder holding one .onnx file and tokenizer.json, "
-                    + "or the argument model=<bundled encoder>, but " + folder + " is not a folder");
-        }
-        List<Path> found;
-        try (Stream<Path> s = Files.list(folder)) {
-            found = s.filter(p -> p.getFileName().toString().endsWith(".onnx")).sorted().toList();
-        }
-        if (found.size() != 1 || !Files.isRegularFile(folder.resolve("tokenizer.json"))) {
-            throw new IllegalArgumentException(TASK + ": expected one .onnx file and tokenizer.json in " + folder
-                    + ", or the argument model=<bundled encoder>; found " + found.size() + " .onnx file(s)"
-                    + (Files.isRegularFile(folder.resolve("tokenizer.json")) ? "" : " and no tokenizer.json"));
-        }
-        return found.get(0);
     }
 
     private static SentenceEncoderConfig.Pooling pooling(Map<String, ?> arguments) {
@@ -119,9 +103,9 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
 
         @Override
         public NDList batchProcessInput(TranslatorContext ctx, List<String> inputs) {
-            List<SentenceEncoder.Chunk> chunks = encoder.chunk(inputs);
+            List<TextChunk> chunks = encoder.chunker().chunk(inputs);
             ctx.setAttachment(CHUNKS, new Chunks(inputs.size(), chunks));
-            TextBatch batch = SentenceEncoder.padded(chunks.stream().map(SentenceEncoder.Chunk::ids).toList());
+            TextBatch batch = TextBatch.padded(chunks.stream().map(TextChunk::ids).toList());
             NDManager m = ctx.getNDManager();
             return new NDList(m.create(batch.ids()), m.create(batch.mask()));
         }
@@ -129,9 +113,9 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
         @Override
         public List<float[]> batchProcessOutput(TranslatorContext ctx, NDList list) {
             Chunks c = (Chunks) ctx.getAttachment(CHUNKS);
-            return Arrays.asList(SentenceEncoder.combine(c.texts(), c.chunks(), Tensors.rows(list.singletonOrThrow())));
+            return Arrays.asList(TextChunker.combine(c.texts(), c.chunks(), Tensors.rows(list.singletonOrThrow())));
         }
     }
 
-    private record Chunks(int texts, List<SentenceEncoder.Chunk> chunks) {}
+    private record Chunks(int texts, List<TextChunk> chunks) {}
 }

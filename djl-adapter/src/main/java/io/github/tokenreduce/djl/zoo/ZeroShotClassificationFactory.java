@@ -13,7 +13,7 @@ import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
@@ -56,7 +56,7 @@ public final class ZeroShotClassificationFactory extends ServingFactory<VisionLa
                     + e.getMessage(), e);
         }
         ReducerSpec spec = reduction.visionSpec();
-        ClipModel served = spec == null ? clip : clip.withReduction(Tower.VISION, TowerReduction.of(spec.reducer()));
+        ClipModel served = spec == null ? clip : clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer()));
         model.setBlock(ReducibleBlock.of(in -> new NDList(served.classify(in.get(0), prompts(in.get(1)))),
                 "CLIP zero-shot classification, reduction " + (spec == null ? "none" : spec.toJson())));
         return new ZeroShotTranslator(new ClipImageProcessor(clip.config().imageSize()), tokenizer);

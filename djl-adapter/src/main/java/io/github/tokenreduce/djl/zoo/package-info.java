@@ -4,7 +4,7 @@
  * io.github.tokenreduce.djl.zoo.ModelFamily}) and serving every family through {@code Criteria} with
  * {@code TranslatorFactory}s whose {@code reduction} and {@code precision} arguments attach a method.
  *
- * <p>May use {@code core}, every model package of {@code djl}, DJL (api and the PyTorch engine) and
- * Gson. Nothing in the model packages may use this one. See docs/models.md, "From DJL".
+ * <p>May use {@code core}, every model package of {@code djl}, {@code djl.defaults}, DJL (api and the
+ * PyTorch engine) and Gson. Nothing in the model packages may use this one. See docs/models.md, "From DJL".
  */
 package io.github.tokenreduce.djl.zoo;

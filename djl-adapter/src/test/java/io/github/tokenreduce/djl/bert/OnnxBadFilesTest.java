@@ -32,7 +32,7 @@ class OnnxBadFilesTest {
     void truncatedOrGarbageIsNotAnOnnxModel() {
         byte[] garbage = new byte[4096];
         new java.util.Random(3).nextBytes(garbage);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentenceEncoder.fromOnnx(
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentenceEncoderLoader.fromOnnx(
                 new ByteArrayInputStream(garbage), "garbage.onnx", tokenizer(), SentenceEncoderConfig.Pooling.MEAN,
                 Device.cpu()));
         assertTrue(e.getMessage().contains("garbage.onnx") && e.getMessage().contains("not an ONNX model"), e.getMessage());
@@ -41,7 +41,7 @@ class OnnxBadFilesTest {
     @Test
     void aGraphWithoutBertWeightsIsNamed() throws Exception {
         byte[] model = tinyOnnx("/decoder/proj/MatMul", 0);
-        WeightMismatchException e = assertThrows(WeightMismatchException.class, () -> SentenceEncoder.fromOnnx(
+        WeightMismatchException e = assertThrows(WeightMismatchException.class, () -> SentenceEncoderLoader.fromOnnx(
                 new ByteArrayInputStream(model), "tiny.onnx", tokenizer(), SentenceEncoderConfig.Pooling.MEAN,
                 Device.cpu()));
         assertTrue(e.getMessage().contains("MatMul node '/decoder/proj/MatMul'"), e.getMessage());
@@ -50,7 +50,7 @@ class OnnxBadFilesTest {
     @Test
     void rawDataOfTheWrongSizeIsNamed() throws Exception {
         byte[] model = tinyOnnx("/encoder/layer.0/attention/self/query/MatMul", 4);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentenceEncoder.fromOnnx(
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SentenceEncoderLoader.fromOnnx(
                 new ByteArrayInputStream(model), "short.onnx", tokenizer(), SentenceEncoderConfig.Pooling.MEAN,
                 Device.cpu()));
         assertTrue(e.getMessage().contains("onnx::MatMul_1") && e.getMessage().contains("raw data"), e.getMessage());

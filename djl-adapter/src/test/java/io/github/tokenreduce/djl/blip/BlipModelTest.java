@@ -15,7 +15,7 @@ import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.site.GuideProvider;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.testing.RandomBlip;
 import io.github.tokenreduce.djl.testing.Shared;
@@ -106,7 +106,7 @@ class BlipModelTest {
         long[][] mask = {java.util.Arrays.copyOf(one.mask()[0], 20)};
         TextBatch padded = new TextBatch(ids, mask);
         NDArray px = pixels.get("0:1");
-        BlipModel madtp = blip.withReduction(Tower.TEXT,
+        BlipModel madtp = blip.withReduction(Site.TEXT_BLOCKS,
                 TowerReduction.of(MadtpReducer.builder().temperature(0.5f).build()));
         for (BlipModel model : List.of(blip, madtp)) {
             NDArray a = model.itmScores(px, one);
@@ -119,16 +119,16 @@ class BlipModelTest {
 
     @Test
     void everyMethodAtEverySiteFollowsItsPlan() {
-        BlipModel tome = blip.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(4).build()))
-                .withReduction(Tower.TEXT, TowerReduction.of(ToMeReducer.builder().r(2).build()));
+        BlipModel tome = blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(4).build()))
+                .withReduction(Site.TEXT_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(2).build()));
         BlipModel.Matching t = tome.match(pixels, texts);
         assertArrayEquals(new int[] {33, 29}, t.visionTokens());
         assertArrayEquals(new int[] {10, 8, 6}, t.textTokens());
         assertArrayEquals(new int[] {29, 29, 29}, t.imageTokensInFusion());
         assertFinite(t.scores());
 
-        BlipModel cg = blip.withReduction(Tower.VISION, TowerReduction.of(CrossGetReducer.builder().r(4).build()))
-                .withReduction(Tower.TEXT, TowerReduction.of(CrossGetReducer.builder().r(2).build()));
+        BlipModel cg = blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(4).build()))
+                .withReduction(Site.TEXT_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(2).build()));
         BlipModel.Matching c = cg.match(pixels, texts);
         assertArrayEquals(new int[] {34, 30}, c.visionTokens(), "37 + cross token");
         assertArrayEquals(new int[] {29, 29, 29}, c.imageTokensInFusion(), "the cross token is dropped");
@@ -137,7 +137,7 @@ class BlipModelTest {
         assertFinite(cg.itcSimilarity(pixels, texts));
 
         PumerReducer pumer = PumerReducer.builder().layers(0, 1).build();
-        BlipModel.Matching p = blip.withReduction(Tower.CROSS, TowerReduction.of(pumer)).match(pixels, texts);
+        BlipModel.Matching p = blip.withReduction(Site.FUSION, TowerReduction.of(pumer)).match(pixels, texts);
         int li = RandomBlip.TOKENS;
         int lt = 12;
         int[] image = new int[3];
@@ -155,7 +155,7 @@ class BlipModelTest {
         assertArrayEquals(text, p.textTokens());
         assertFinite(p.scores());
 
-        BlipModel.Matching d = blip.withReduction(Tower.VISION,
+        BlipModel.Matching d = blip.withReduction(Site.VISION_BLOCKS,
                 TowerReduction.of(MadtpReducer.builder().temperature(0.5f).build())).match(pixels, texts);
         assertTrue(d.visionTokens()[0] < RandomBlip.TOKENS && d.visionTokens()[1] <= d.visionTokens()[0]);
         assertFinite(d.scores());
@@ -164,19 +164,19 @@ class BlipModelTest {
     @Test
     void crossModalGuidanceReachesTheSelection() {
         CrossGetReducer cg = CrossGetReducer.builder().r(8).build();
-        NDArray crossModal = blip.withReduction(Tower.VISION, TowerReduction.of(cg)).itmScores(pixels, texts);
-        NDArray own = blip.withReduction(Tower.VISION, TowerReduction.of(cg).withGuide(GuideProvider.ownToken()))
+        NDArray crossModal = blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(cg)).itmScores(pixels, texts);
+        NDArray own = blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(cg).withGuide(GuideProvider.ownToken()))
                 .itmScores(pixels, texts);
         assertTrue(Shared.maxDiff(crossModal, own) > 1e-6, "the text-side guide changes which image tokens merge");
     }
 
     @Test
     void misplacedMethodsAndBadParametersAreRejected() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.withReduction(Tower.CROSS,
-                TowerReduction.of(ToMeReducer.builder().r(2).build()))).getMessage().contains("CROSS site"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.withReduction(Tower.VISION,
-                TowerReduction.of(PumerReducer.builder().build()))).getMessage().contains("CROSS site"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.withReduction(Tower.TEXT,
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.withReduction(Site.FUSION,
+                TowerReduction.of(ToMeReducer.builder().r(2).build()))).getMessage().contains("FUSION site"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.withReduction(Site.VISION_BLOCKS,
+                TowerReduction.of(PumerReducer.builder().build()))).getMessage().contains("FUSION site"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.withReduction(Site.TEXT_BLOCKS,
                 new TowerReduction(MadtpReducer.builder().build(), null, m.ones(new Shape(5, 3)))))
                 .getMessage().contains("[M, 64]"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.itmScores(pixels,
@@ -207,7 +207,7 @@ class BlipModelTest {
         try (BlipModel half = BlipModel.load(f, Device.cpu())) {
             assertTrue(Shared.maxDiff(blip.itmScores(pixels, texts), half.itmScores(pixels, texts)) < 5e-2);
         }
-        BlipModel tome = blip.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(4).build()));
+        BlipModel tome = blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(4).build()));
         float[] expected = tome.itmScores(pixels, texts).toFloatArray();
         int before = blip.managedArrays();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);

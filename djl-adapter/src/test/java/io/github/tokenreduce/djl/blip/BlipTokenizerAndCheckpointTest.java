@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.djl.site.ReductionCheckpoint;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.weights.SafetensorsWriter;
 import io.github.tokenreduce.djl.text.TextBatch;
 import io.github.tokenreduce.djl.text.BertTokenizer;
@@ -60,8 +60,8 @@ class BlipTokenizerAndCheckpointTest {
             Path f = tmp.resolve("reduction.safetensors");
             SafetensorsWriter.write(f, w, SafetensorsWriter.Encoding.F32);
             ReductionCheckpoint c = ReductionCheckpoint.load(f, m);
-            assertEquals(new Shape(2, 4), c.crossOffsets(Tower.VISION).orElseThrow().getShape());
-            assertEquals(new Shape(3, 4), c.crossOffsets(Tower.TEXT).orElseThrow().getShape());
+            assertEquals(new Shape(2, 4), c.crossOffsets(Site.VISION_BLOCKS).orElseThrow().getShape());
+            assertEquals(new Shape(3, 4), c.crossOffsets(Site.TEXT_BLOCKS).orElseThrow().getShape());
             assertEquals(new Shape(5, 4), c.madtpDictionary().orElseThrow().getShape());
             assertEquals(2.5f, c.madtpTemperature().orElseThrow());
         }

@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.tome.ToMeReducer;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.testing.RandomClip;
 import io.github.tokenreduce.djl.testing.Shared;
@@ -75,7 +75,7 @@ class ClipLoadingTest {
                 assertEquals(patch, c.config().patch());
                 assertEquals(image, c.config().imageSize());
                 assertEquals(tokens, c.config().visionTokens());
-                ClipModel.Encoded e = c.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(8).build()))
+                ClipModel.Encoded e = c.withReduction(Site.VISION_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(8).build()))
                         .encodeImage(m.randomNormal(new Shape(1, 3, image, image)));
                 assertEquals(tokens - 16, e.tokensPerLayer()[1]);
             }

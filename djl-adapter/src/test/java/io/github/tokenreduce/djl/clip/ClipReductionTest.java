@@ -16,7 +16,7 @@ import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.testing.RandomClip;
 import io.github.tokenreduce.djl.testing.Shared;
@@ -60,8 +60,8 @@ class ClipReductionTest {
 
     @Test
     void tomeFollowsItsScheduleOnBothTowers() {
-        ClipModel c = clip.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(16).build()))
-                .withReduction(Tower.TEXT, TowerReduction.of(ToMeReducer.builder().schedule(Schedule.perLayer(8, 5)).build()));
+        ClipModel c = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(16).build()))
+                .withReduction(Site.TEXT_BLOCKS, TowerReduction.of(ToMeReducer.builder().schedule(Schedule.perLayer(8, 5)).build()));
         ClipModel.Encoded img = c.encodeImage(pixels);
         ClipModel.Encoded txt = c.encodeText(m, ids);
         assertArrayEquals(new int[] {181, 165}, img.tokensPerLayer());
@@ -72,8 +72,8 @@ class ClipReductionTest {
 
     @Test
     void crossGetAppendsACrossTokenAndFollowsItsSchedule() {
-        ClipModel c = clip.withReduction(Tower.VISION, TowerReduction.of(CrossGetReducer.builder().r(16).build()))
-                .withReduction(Tower.TEXT, TowerReduction.of(CrossGetReducer.builder().r(6).build()));
+        ClipModel c = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(16).build()))
+                .withReduction(Site.TEXT_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(6).build()));
         assertArrayEquals(new int[] {182, 166}, c.encodeImage(pixels).tokensPerLayer(), "197 + cross token");
         ClipModel.Encoded txt = c.encodeText(m, ids);
         assertArrayEquals(new int[] {72, 66}, txt.tokensPerLayer(), "77 + cross token");
@@ -85,21 +85,21 @@ class ClipReductionTest {
         CrossGetReducer cg = CrossGetReducer.builder().r(16).build();
         NDArray zero = m.zeros(new Shape(RandomClip.LAYERS, RandomClip.WIDTH));
         NDArray some = m.randomNormal(new Shape(RandomClip.LAYERS, RandomClip.WIDTH));
-        NDArray base = clip.withReduction(Tower.VISION, TowerReduction.of(cg)).encodeImages(pixels);
-        NDArray withZero = clip.withReduction(Tower.VISION, new TowerReduction(cg, zero, null)).encodeImages(pixels);
-        NDArray withSome = clip.withReduction(Tower.VISION, new TowerReduction(cg, some, null)).encodeImages(pixels);
+        NDArray base = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(cg)).encodeImages(pixels);
+        NDArray withZero = clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(cg, zero, null)).encodeImages(pixels);
+        NDArray withSome = clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(cg, some, null)).encodeImages(pixels);
         assertTrue(Shared.maxDiff(base, withZero) < 1e-6, "zero offsets are the training-free default");
         assertTrue(Shared.maxDiff(base, withSome) > 1e-4, "learned offsets reach the result");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-                clip.withReduction(Tower.VISION, new TowerReduction(cg, m.zeros(new Shape(3, 64)), null)));
+                clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(cg, m.zeros(new Shape(3, 64)), null)));
         assertTrue(e.getMessage().contains("crossOffsets") && e.getMessage().contains("(2, 64)"), e.getMessage());
     }
 
     @Test
     void madtpPrunesDynamicallyWithTheDefaultOrALearnedDictionary() {
         MadtpReducer madtp = MadtpReducer.builder().temperature(0.5f).build();
-        ClipModel c = clip.withReduction(Tower.VISION, TowerReduction.of(madtp))
-                .withReduction(Tower.TEXT, TowerReduction.of(madtp));
+        ClipModel c = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(madtp))
+                .withReduction(Site.TEXT_BLOCKS, TowerReduction.of(madtp));
         ClipModel.Encoded img = c.encodeImage(pixels);
         int[] counts = img.tokensPerLayer();
         assertTrue(counts[0] < 197 && counts[1] <= counts[0], java.util.Arrays.toString(counts));
@@ -108,10 +108,10 @@ class ClipReductionTest {
         assertTrue(txt.tokensPerLayer()[0] < 77, "padding after the end-of-text token is dropped");
         assertFinite(txt.embeddings());
         NDArray dict = m.randomNormal(new Shape(10, RandomClip.WIDTH));
-        ClipModel learned = clip.withReduction(Tower.VISION, new TowerReduction(madtp, null, dict));
+        ClipModel learned = clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(madtp, null, dict));
         assertFinite(learned.encodeImages(pixels));
         assertThrows(IllegalArgumentException.class, () ->
-                clip.withReduction(Tower.VISION, new TowerReduction(madtp, null, m.ones(new Shape(10, 3)))));
+                clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(madtp, null, m.ones(new Shape(10, 3)))));
     }
 
     @Test
@@ -119,27 +119,27 @@ class ClipReductionTest {
         NDArray img = clip.encodeImages(pixels);
         NDArray txt = clip.encodeTexts(m, ids);
         TokenReducer off = ToMeReducer.builder().r(0).build();
-        ClipModel c = clip.withReduction(Tower.VISION, TowerReduction.of(off)).withReduction(Tower.TEXT, TowerReduction.of(off));
+        ClipModel c = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(off)).withReduction(Site.TEXT_BLOCKS, TowerReduction.of(off));
         assertTrue(Shared.maxDiff(img, c.encodeImages(pixels)) < 1e-5);
         assertTrue(Shared.maxDiff(txt, c.encodeTexts(m, ids)) < 1e-5, "padding mask must not reach the EOT");
         // CrossGET's text cross token sits after everything: causally invisible to the EOT
-        ClipModel cg = clip.withReduction(Tower.TEXT, TowerReduction.of(CrossGetReducer.builder().r(0).build()));
+        ClipModel cg = clip.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(0).build()));
         assertTrue(Shared.maxDiff(txt, cg.encodeTexts(m, ids)) < 1e-5);
         // and a real reduction does change them
-        ClipModel tome = clip.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(16).build()));
+        ClipModel tome = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(16).build()));
         assertTrue(Shared.maxDiff(img, tome.encodeImages(pixels)) > 1e-4);
     }
 
     @Test
     void pumerIsRejectedBecauseClipHasNoCrossAttention() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-                clip.withReduction(Tower.VISION, TowerReduction.of(PumerReducer.builder().build())));
+                clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(PumerReducer.builder().build())));
         assertTrue(e.getMessage().contains("dual encoder"), e.getMessage());
     }
 
     @Test
     void concurrentCallersGetTheSameAnswersAndNothingLeaks() throws Exception {
-        ClipModel c = clip.withReduction(Tower.VISION, TowerReduction.of(ToMeReducer.builder().r(16).build()));
+        ClipModel c = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(16).build()));
         float[] expected = c.encodeImages(pixels).toFloatArray();
         c.encodeTexts(m, ids).close();
         int modelArrays = clip.managedArrays();

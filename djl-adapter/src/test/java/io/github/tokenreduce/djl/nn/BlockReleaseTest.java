@@ -15,7 +15,7 @@ import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.testing.RandomVit;
 import io.github.tokenreduce.djl.vit.VitLoader;
@@ -91,7 +91,7 @@ class BlockReleaseTest {
             Supplier<Integer> live = () -> caller.getManagedArrays().size() + weights.getManagedArrays().size();
             int before = live.get();
             List<Integer> seen = new ArrayList<>();
-            VitModel reduced = vit.withReduction(Tower.VISION,
+            VitModel reduced = vit.withReduction(Site.VISION_BLOCKS,
                     TowerReduction.of(new Counting(method, live, seen)).withDictionary(dictionary));
             VitModel.Classification out = reduced.classify(pixels);
 

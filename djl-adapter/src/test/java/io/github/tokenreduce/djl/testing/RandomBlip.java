@@ -2,17 +2,16 @@ package io.github.tokenreduce.djl.testing;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.djl.blip.RandomBlipWeights;
 import io.github.tokenreduce.djl.text.TextBatch;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * A small random BLIP retrieval model in Hugging Face naming: ViT width 64 (2 heads, 2 blocks,
- * patch 16, 96 px: 37 tokens) and a BERT of width 64 (2 heads, 3 layers with cross-attention),
- * vocabulary 100, ITC width 32.
+ * A small random BLIP retrieval model in Hugging Face naming ({@link RandomBlipWeights}): ViT width 64
+ * (2 heads, 2 blocks, patch 16, 96 px: 37 tokens) and a BERT of width 64 (2 heads, 3 layers with
+ * cross-attention), vocabulary 100, ITC width 32; its config and random texts.
  */
 public final class RandomBlip {
 
@@ -23,47 +22,16 @@ public final class RandomBlip {
     public static final int TOKENS = 37;
     public static final int VOCAB = 100;
 
+    /** The geometry: 37 image tokens, MLP width 128, vocabulary 100, 40 text positions, ITC width 32. */
+    public static final RandomBlipWeights.Geometry GEOMETRY = new RandomBlipWeights.Geometry(WIDTH, VISION_LAYERS,
+            TEXT_LAYERS, 2 * WIDTH, IMAGE, VOCAB, 40, 32);
+
     private RandomBlip() {}
 
+    /** Every parameter random ({@link RandomBlipWeights.Values#ALL_RANDOM}), drawn after seeding with {@code seed}. */
     public static Map<String, NDArray> weights(NDManager m, int seed) {
         m.getEngine().setRandomSeed(seed);
-        Map<String, NDArray> w = new LinkedHashMap<>();
-        String v = "vision_model.";
-        w.put(v + "embeddings.class_embedding", r(m, 1, 1, WIDTH));
-        w.put(v + "embeddings.patch_embedding.weight", r(m, WIDTH, 3, 16, 16).mul(0.1f));
-        w.put(v + "embeddings.patch_embedding.bias", r(m, WIDTH).mul(0.1f));
-        w.put(v + "embeddings.position_embedding", r(m, 1, TOKENS, WIDTH));
-        for (int i = 0; i < VISION_LAYERS; i++) {
-            String p = v + "encoder.layers." + i + ".";
-            ln(m, w, p + "layer_norm1");
-            lin(m, w, p + "self_attn.qkv", 3 * WIDTH, WIDTH);
-            lin(m, w, p + "self_attn.projection", WIDTH, WIDTH);
-            ln(m, w, p + "layer_norm2");
-            lin(m, w, p + "mlp.fc1", 2 * WIDTH, WIDTH);
-            lin(m, w, p + "mlp.fc2", WIDTH, 2 * WIDTH);
-        }
-        ln(m, w, v + "post_layernorm");
-        String t = "text_encoder.";
-        w.put(t + "embeddings.word_embeddings.weight", r(m, VOCAB, WIDTH));
-        w.put(t + "embeddings.position_embeddings.weight", r(m, 40, WIDTH));
-        ln(m, w, t + "embeddings.LayerNorm");
-        for (int i = 0; i < TEXT_LAYERS; i++) {
-            String p = t + "encoder.layer." + i + ".";
-            for (String a : new String[] {"attention.", "crossattention."}) {
-                lin(m, w, p + a + "self.query", WIDTH, WIDTH);
-                lin(m, w, p + a + "self.key", WIDTH, WIDTH);
-                lin(m, w, p + a + "self.value", WIDTH, WIDTH);
-                lin(m, w, p + a + "output.dense", WIDTH, WIDTH);
-                ln(m, w, p + a + "output.LayerNorm");
-            }
-            lin(m, w, p + "intermediate.dense", 2 * WIDTH, WIDTH);
-            lin(m, w, p + "output.dense", WIDTH, 2 * WIDTH);
-            ln(m, w, p + "output.LayerNorm");
-        }
-        lin(m, w, "vision_proj", 32, WIDTH);
-        lin(m, w, "text_proj", 32, WIDTH);
-        lin(m, w, "itm_head", 2, WIDTH);
-        return w;
+        return RandomBlipWeights.generate(m, GEOMETRY, RandomBlipWeights.Values.ALL_RANDOM);
     }
 
     /** {@code config.json} for these weights. */
@@ -87,19 +55,5 @@ public final class RandomBlip {
             }
         }
         return new TextBatch(ids, mask);
-    }
-
-    private static void lin(NDManager m, Map<String, NDArray> w, String p, int out, int in) {
-        w.put(p + ".weight", r(m, out, in).mul((float) (1.0 / Math.sqrt(in))));
-        w.put(p + ".bias", r(m, out).mul(0.05f));
-    }
-
-    private static void ln(NDManager m, Map<String, NDArray> w, String p) {
-        w.put(p + ".weight", r(m, WIDTH).mul(0.1f).add(1f));
-        w.put(p + ".bias", r(m, WIDTH).mul(0.1f));
-    }
-
-    private static NDArray r(NDManager m, long... dims) {
-        return m.randomNormal(new Shape(dims));
     }
 }

@@ -12,7 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.testing.Shared;
 import io.github.tokenreduce.djl.text.TextBatch;
@@ -67,11 +67,11 @@ class ViltModelTest {
         ViltModel vilt = ViltModel.of(hf, m);
         ViltModel.Output plain = vilt.encode(batch);
         assertArrayEquals(new int[] {24, 24}, plain.tokensPerLayer());
-        ViltModel.Output pumer = vilt.withReduction(Tower.CROSS, TowerReduction.of(
+        ViltModel.Output pumer = vilt.withReduction(Site.FUSION, TowerReduction.of(
                 PumerReducer.builder().layers(0, 1).build())).encode(batch);
         // text 11 -> 9 -> 7; image 13 -> keep 12, merge 4 -> 8; then 8 -> keep 7, merge 2 -> 5
         assertArrayEquals(new int[] {17, 12}, pumer.tokensPerLayer());
-        ViltModel.Output tome = vilt.withReduction(Tower.CROSS, TowerReduction.of(ToMeReducer.builder().r(4).build()))
+        ViltModel.Output tome = vilt.withReduction(Site.FUSION, TowerReduction.of(ToMeReducer.builder().r(4).build()))
                 .encode(batch);
         assertArrayEquals(new int[] {20, 16}, tome.tokensPerLayer());
         assertEquals(new Shape(3, 64), tome.pooler().getShape());

@@ -13,7 +13,7 @@ import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.testing.RandomVit;
 import io.github.tokenreduce.djl.testing.Shared;
@@ -102,10 +102,10 @@ class VitModelTest {
         VitModel vit = VitModel.of(w, m, HEADS);
         assertEquals(VitConfig.Pooling.AVG, vit.config().pooling());
         VitModel.Classification plain = vit.classify(pixels);
-        VitModel.Classification none = vit.withReduction(Tower.VISION,
+        VitModel.Classification none = vit.withReduction(Site.VISION_BLOCKS,
                 TowerReduction.of(ToMeReducer.builder().r(0).build())).classify(pixels);
         assertTrue(Shared.maxDiff(plain.features(), none.features()) < 1e-6);
-        VitModel.Classification merged = vit.withReduction(Tower.VISION,
+        VitModel.Classification merged = vit.withReduction(Site.VISION_BLOCKS,
                 TowerReduction.of(ToMeReducer.builder().r(3).build())).classify(pixels);
         assertArrayEquals(new int[] {14, 11}, merged.tokensPerLayer());
         assertTrue(Shared.maxDiff(plain.features(), merged.features()) < 1e-5,
@@ -118,7 +118,7 @@ class VitModelTest {
         Map<String, NDArray> w = RandomVit.timm(m, 4, new RandomVit.Features(true, 2, false, false, false));
         VitModel vit = VitModel.of(w, m, HEADS);
         // 4 prefix + 16 patches; r is capped at (N - 4) // 2 each block
-        VitModel.Classification c = vit.withReduction(Tower.VISION,
+        VitModel.Classification c = vit.withReduction(Site.VISION_BLOCKS,
                 TowerReduction.of(ToMeReducer.builder().r(100).build())).classify(pixels);
         assertArrayEquals(new int[] {12, 8}, c.tokensPerLayer());
     }
@@ -126,16 +126,16 @@ class VitModelTest {
     @Test
     void everyMethodThatNeedsNoTextIsAttachable() {
         VitModel vit = VitModel.of(RandomVit.timm(m, 5, RandomVit.Features.PLAIN), m, HEADS);
-        int[] crossget = vit.withReduction(Tower.VISION,
+        int[] crossget = vit.withReduction(Site.VISION_BLOCKS,
                 TowerReduction.of(CrossGetReducer.builder().r(4).build())).classify(pixels).tokensPerLayer();
         assertArrayEquals(new int[] {14, 10}, crossget); // 17 + the cross token, minus 4 per block
-        VitModel.Classification madtp = vit.withReduction(Tower.VISION,
+        VitModel.Classification madtp = vit.withReduction(Site.VISION_BLOCKS,
                 TowerReduction.of(MadtpReducer.builder().build())).classify(pixels);
         assertTrue(madtp.tokensPerLayer()[1] < 17);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vit.withReduction(
-                Tower.VISION, TowerReduction.of(PumerReducer.builder().build())));
+                Site.VISION_BLOCKS, TowerReduction.of(PumerReducer.builder().build())));
         assertTrue(e.getMessage().contains("text-to-image attention"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> vit.withReduction(Tower.TEXT,
+        assertThrows(IllegalArgumentException.class, () -> vit.withReduction(Site.TEXT_BLOCKS,
                 TowerReduction.of(ToMeReducer.builder().r(1).build())));
     }
 

@@ -14,7 +14,7 @@ import io.github.tokenreduce.djl.blip.BlipModel;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.site.ReductionCheckpoint;
-import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.testing.RandomBlip;
 import io.github.tokenreduce.djl.testing.RandomClip;
@@ -77,17 +77,17 @@ class ReleasedCheckpointsTest {
         TorchWriter.write(pth, root, "checkpoint_best");
 
         try (ClipModel clip = ClipModel.load(pth, Device.cpu())) {
-            assertTrue(Shared.maxDiff(crossImage.squeeze(0), clip.crossOffsets(Tower.VISION).orElseThrow()) == 0);
-            ClipModel fast = clip.withReduction(Tower.VISION, TowerReduction.of(CrossGetReducer.builder().r(4).build()));
+            assertTrue(Shared.maxDiff(crossImage.squeeze(0), clip.crossOffsets(Site.VISION_BLOCKS).orElseThrow()) == 0);
+            ClipModel fast = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(4).build()));
             NDArray px = m.randomNormal(new Shape(2, 3, 224, 224));
             // the same model built from the in-memory state dict with the offsets passed by hand
             ClipModel byHand = ClipModel.of(RandomClip.openAi(m, 3), m, Activation.QUICK_GELU)
-                    .withReduction(Tower.VISION, new TowerReduction(CrossGetReducer.builder().r(4).build(),
+                    .withReduction(Site.VISION_BLOCKS, new TowerReduction(CrossGetReducer.builder().r(4).build(),
                             crossImage.squeeze(0), null));
             assertTrue(Shared.maxDiff(byHand.imageFeatures(px), fast.imageFeatures(px)) < 1e-5);
         }
         ReductionCheckpoint rc = ReductionCheckpoint.load(pth, m);
-        assertEquals(new Shape(RandomClip.LAYERS, RandomClip.WIDTH), rc.crossOffsets(Tower.TEXT).orElseThrow().getShape());
+        assertEquals(new Shape(RandomClip.LAYERS, RandomClip.WIDTH), rc.crossOffsets(Site.TEXT_BLOCKS).orElseThrow().getShape());
     }
 
     @Test
@@ -112,8 +112,8 @@ class ReleasedCheckpointsTest {
             TextBatch texts = RandomBlip.texts(1, 2, 10);
             MadtpReducer madtp = MadtpReducer.builder().temperature(rc.madtpTemperature().get()).build();
             // the checkpoint's space_dict is the default dictionary: same as passing it by hand
-            NDArray withDefault = blip.withReduction(Tower.VISION, TowerReduction.of(madtp)).itmScores(px, texts);
-            NDArray byHand = blip.withReduction(Tower.VISION, new TowerReduction(madtp, null, spaceDict))
+            NDArray withDefault = blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(madtp)).itmScores(px, texts);
+            NDArray byHand = blip.withReduction(Site.VISION_BLOCKS, new TowerReduction(madtp, null, spaceDict))
                     .itmScores(px, texts);
             assertTrue(Shared.maxDiff(withDefault, byHand) == 0);
         }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
-import io.github.tokenreduce.djl.site.Defaults;
+import io.github.tokenreduce.djl.defaults.Defaults;
 import org.junit.jupiter.api.Test;
 
 class ReductionArgumentTest {

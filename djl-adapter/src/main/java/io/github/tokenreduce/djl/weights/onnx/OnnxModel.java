@@ -9,7 +9,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import io.github.tokenreduce.djl.weights.HalfFloats;
+import io.github.tokenreduce.djl.weights.dtype.HalfFloats;
 
 import java.io.IOException;
 import java.io.InputStream;

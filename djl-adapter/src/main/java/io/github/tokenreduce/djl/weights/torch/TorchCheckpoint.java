@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.tokenreduce.djl.weights.HalfFloats;
+import io.github.tokenreduce.djl.weights.dtype.HalfFloats;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,8 @@
-package io.github.tokenreduce.djl.site;
+package io.github.tokenreduce.djl.defaults;
 
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.site.Levels;
 
 import java.util.EnumMap;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.djl.site;
+package io.github.tokenreduce.djl.defaults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package io.github.tokenreduce.djl.weights;
+package io.github.tokenreduce.djl.weights.dtype;
 
 /** IEEE half and bfloat16 bit patterns widened to float32, exactly, in Java (DJL crashes on bfloat16). */
 public final class HalfFloats {
