@@ -13,6 +13,7 @@ import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
+import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -54,7 +55,7 @@ class VitOnnxExportTest {
             Map<String, NDArray> exp = Fixtures.tensors(c.dir().resolve("expected.safetensors"), m);
             boolean prop = exp.get("prop_attn_" + name).toLongArray()[0] != 0;
             TowerReduction tome = c.tome(vit.config().layers(), prop);
-            VitOnnxExport.Result written = VitOnnxExport.export(c.weights(), c.overrides(), tome, file);
+            OnnxExport.Result written = VitOnnxExport.export(c.weights(), c.overrides(), tome, file);
             assertCounts(exp.get("tokens_" + name), written.tokensPerLayer(), name + " tokens traced");
 
             Map<String, NDArray> ort = assertGraphMatchesEager(file, vit.withReduction(Tower.VISION, tome),
@@ -82,7 +83,7 @@ class VitOnnxExportTest {
                         NDArray pixels = Fixtures.tensors(c.dir().resolve("inputs.safetensors"), m).get("pixel_values");
                         for (Map.Entry<String, TowerReduction> e : methods.entrySet()) {
                             Path file = tmp.resolve(e.getKey() + ".onnx");
-                            VitOnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), e.getValue(), file);
+                            OnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), e.getValue(), file);
                             assertTrue(r.tokensPerLayer()[r.tokensPerLayer().length - 1] < vit.config().tokens(),
                                     e.getKey() + " reduces");
                             assertGraphMatchesEager(file, vit.withReduction(Tower.VISION, e.getValue()), pixels, m,

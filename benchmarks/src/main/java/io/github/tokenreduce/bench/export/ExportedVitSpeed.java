@@ -14,6 +14,7 @@ import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.nn.CpuFeatures;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitLoader;
+import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.vit.VitOnnxExport;
 import io.github.tokenreduce.djl.weights.SafetensorsWriter;
 
@@ -52,8 +53,8 @@ public final class ExportedVitSpeed {
                 SafetensorsWriter.write(model, vitB16(m), SafetensorsWriter.Encoding.F32);
             }
             VitLoader.Overrides o = new VitLoader.Overrides(12, 1e-6f);
-            VitOnnxExport.Result base = VitOnnxExport.export(model, o, null, dir.resolve("vit.onnx"));
-            VitOnnxExport.Result tome = VitOnnxExport.export(model, o,
+            OnnxExport.Result base = VitOnnxExport.export(model, o, null, dir.resolve("vit.onnx"));
+            OnnxExport.Result tome = VitOnnxExport.export(model, o,
                     TowerReduction.of(ToMeReducer.builder().r(r).build()), dir.resolve("vit-tome.onnx"));
             System.out.printf("ViT-B/16 224 px, random weights, batch %d, ONNX Runtime CPU; %s; %s (%d cores)%n", batch,
                     Instant.now(), CpuFeatures.current().model(), Runtime.getRuntime().availableProcessors());

@@ -118,9 +118,13 @@ public final class ClipModel implements AutoCloseable {
     /** As {@link #of(Map, NDManager, Activation)}, with a Hugging Face {@code config.json} (null: inferred). */
     public static ClipModel of(Map<String, NDArray> tensors, JsonObject config, NDManager manager,
             Activation activation) {
-        ClipLoader.Loaded l = ClipLoader.fromTensors("(in memory)", tensors, config, manager,
-                manager.getDevice(), activation);
-        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Tower.class),
+        return of(ClipLoader.fromTensors("(in memory)", tensors, config, manager, manager.getDevice(), activation),
+                manager);
+    }
+
+    /** A model of loaded parts on {@code manager} (not owned by the model: closing it leaves the manager open). */
+    public static ClipModel of(ClipLoader.Loaded loaded, NDManager manager) {
+        return new ClipModel(manager, false, loaded.config(), loaded.weights(), new EnumMap<>(Tower.class),
                 TextPadding.MASKED, Matmuls.FP32);
     }
 
@@ -205,10 +209,15 @@ public final class ClipModel implements AutoCloseable {
 
     /** {@link #imageFeatures} with the per-layer token counts. */
     public Encoded encodeImage(NDArray pixels) {
+        return encodeImage(pixels, null);
+    }
+
+    /** As {@link #encodeImage(NDArray)}, calling {@code observer} (may be null) after each block. */
+    Encoded encodeImage(NDArray pixels, ReducingEncoder.BlockObserver observer) {
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            ReducingEncoder.Output out = vision.forward(pixels, reductions.get(Tower.VISION));
+            ReducingEncoder.Output out = vision.forward(pixels, reductions.get(Tower.VISION), observer);
             NDArray feats = out.tokens().hidden().get(":, 0, :").matMul(weights.visionProjT());
             return new Encoded(keep(feats, caller, scope), out.tokensPerLayer());
         }

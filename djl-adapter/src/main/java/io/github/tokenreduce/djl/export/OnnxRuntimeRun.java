@@ -25,15 +25,18 @@ public final class OnnxRuntimeRun {
     private OnnxRuntimeRun() {}
 
     /**
-     * The outputs of {@code file} for {@code input} fed as {@code inputName}; float outputs become
-     * float32 arrays, integer outputs int64.
+     * The outputs of {@code file} for {@code input} fed as {@code inputName} (int64 when
+     * {@code input} is, else float32); float outputs become float32 arrays, integer outputs int64.
      */
     public static Map<String, NDArray> run(Path file, String inputName, NDArray input, NDManager manager) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        float[] values = input.toType(DataType.FLOAT32, false).toFloatArray();
+        long[] dims = input.getShape().getShape();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                 OrtSession session = env.createSession(file.toString(), options);
-                OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), input.getShape().getShape());
+                OnnxTensor in = input.getDataType() == DataType.INT64
+                        ? OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(input.toLongArray()), dims)
+                        : OnnxTensor.createTensor(env,
+                                FloatBuffer.wrap(input.toType(DataType.FLOAT32, false).toFloatArray()), dims);
                 OrtSession.Result result = session.run(Map.of(inputName, in))) {
             Map<String, NDArray> out = new LinkedHashMap<>();
             for (Map.Entry<String, OnnxValue> e : result) {

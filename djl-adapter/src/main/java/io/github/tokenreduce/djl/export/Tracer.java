@@ -73,6 +73,13 @@ public final class Tracer implements AutoCloseable {
         return wrapConstant(values);
     }
 
+    /** Every array of {@code tensors} (weights loaded on {@link #witnessManager()}) as a constant, same names and order. */
+    public Map<String, NDArray> constants(Map<String, NDArray> tensors) {
+        Map<String, NDArray> out = new java.util.LinkedHashMap<>();
+        tensors.forEach((k, v) -> out.put(k, constant(v)));
+        return out;
+    }
+
     /**
      * Starts the trace: {@code example} [B, ...] becomes the graph input {@code name}, its first
      * axis the symbolic batch.

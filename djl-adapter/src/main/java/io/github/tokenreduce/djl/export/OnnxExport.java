@@ -1,0 +1,140 @@
+package io.github.tokenreduce.djl.export;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * The steps every model's export shares (see docs/export.md): trace one forward pass over a
+ * {@link Tracer}'s input, declare its outputs and the token count after each block
+ * ({@code tokens_per_layer}, int64 [L], as the graph computes it), write the file only once the
+ * trace succeeded, then run the file in ONNX Runtime on the traced example and on its first sample
+ * alone and check it against the eager values. A model family supplies only its forward pass.
+ */
+public final class OnnxExport {
+
+    /** Batch of the example a graph is traced on (any size above 1 marks the batch axis). */
+    public static final int EXAMPLE_BATCH = 2;
+    /** Largest difference to the eager outputs accepted by the check after writing. */
+    public static final double CHECK_TOLERANCE = 1e-3;
+    /** The name of the per-layer token count output. */
+    public static final String TOKENS_PER_LAYER = "tokens_per_layer";
+
+    private OnnxExport() {}
+
+    /**
+     * What an export wrote and checked.
+     *
+     * @param tokensPerLayer tokens after each block (the eager path's and the graph's, checked equal)
+     * @param maxDifference largest |ONNX Runtime − eager| over the outputs on the example
+     * @param reads values the trace read into Java (the example's), see {@link Tracer#reads()}
+     */
+    public record Result(Path file, int[] tokensPerLayer, double maxDifference, List<String> reads) {}
+
+    /**
+     * What a traced forward pass returns.
+     *
+     * @param outputs the graph outputs by name (arrays of the trace, first axis the batch)
+     * @param tokensPerLayer the eager token count after each block
+     */
+    public record Traced(Map<String, NDArray> outputs, int[] tokensPerLayer) {}
+
+    /** A model's forward pass over the traced input. */
+    @FunctionalInterface
+    public interface Forward {
+        /**
+         * Runs the model on {@code input}, calling {@code afterBlock} with each block's hidden
+         * states [B, N, C] (N is what {@code tokens_per_layer} reports).
+         */
+        Traced run(NDArray input, Consumer<NDArray> afterBlock);
+    }
+
+    /**
+     * Traces {@code forward} on {@code example} (fed as the graph input {@code inputName}), writes
+     * the graph to {@code out} and checks it in ONNX Runtime.
+     *
+     * @param graphName the graph's name in the file
+     * @param what the model and method, for messages
+     * @throws UnsupportedOperationException when the forward pass uses an operation the graph cannot
+     *     express (no ONNX form, or one tied to the example's batch); nothing is written then
+     * @throws IllegalStateException when ONNX Runtime's result differs from the eager one
+     */
+    public static Result export(Tracer t, String graphName, String what, String inputName, NDArray example,
+            Forward forward, Path out) throws IOException {
+        List<String> sizes = new ArrayList<>();
+        Traced traced;
+        try {
+            traced = forward.run(t.input(inputName, example), hidden -> sizes.add(t.size(hidden, 1)));
+        } catch (UnsupportedOperationException e) {
+            throw new UnsupportedOperationException("ONNX export of " + what + " refused (nothing written to " + out
+                    + "): " + e.getMessage(), e);
+        }
+        Map<String, NDArray> eager = new LinkedHashMap<>();
+        traced.outputs().forEach((name, array) -> {
+            t.output(name, array);
+            eager.put(name, t.example(array));
+        });
+        t.sizesOutput(TOKENS_PER_LAYER, sizes);
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.write(out, t.toBytes(graphName));
+        double diff = check(out, what, inputName, example, eager, traced.tokensPerLayer());
+        return new Result(out, traced.tokensPerLayer(), diff, t.reads());
+    }
+
+    /** Deterministic N(0, 1) float32 values of {@code shape} (seed 0): an example input. */
+    public static NDArray gaussian(NDManager m, Shape shape) {
+        Random r = new Random(0);
+        float[] v = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return m.create(v, shape);
+    }
+
+    /** Runs the file on the example and on its first sample, and compares with the eager values. */
+    private static double check(Path file, String what, String inputName, NDArray example, Map<String, NDArray> eager,
+            int[] tokens) {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, inputName, example, m);
+            long[] counts = ort.get(TOKENS_PER_LAYER).toLongArray();
+            if (!Arrays.equals(counts, Arrays.stream(tokens).asLongStream().toArray())) {
+                throw new IllegalStateException("ONNX export of " + what + ": the graph keeps " + Arrays.toString(counts)
+                        + " tokens per layer, the eager path " + Arrays.toString(tokens));
+            }
+            // the first sample alone: the graph must follow the batch, not keep the example's
+            Map<String, NDArray> one = OnnxRuntimeRun.run(file, inputName, example.get("0:1"), m);
+            double diff = 0;
+            for (Map.Entry<String, NDArray> e : eager.entrySet()) {
+                diff = Math.max(diff, maxDiff(ort.get(e.getKey()), e.getValue()));
+                diff = Math.max(diff, maxDiff(one.get(e.getKey()), e.getValue().get("0:1")));
+            }
+            if (!(diff <= CHECK_TOLERANCE)) {
+                throw new IllegalStateException("ONNX export of " + what + ": ONNX Runtime's " + eager.keySet()
+                        + " differ from the eager ones by " + diff + " (tolerance " + CHECK_TOLERANCE + ") in " + file);
+            }
+            return diff;
+        }
+    }
+
+    private static double maxDiff(NDArray a, NDArray b) {
+        if (a.size() == 0) {
+            return 0;
+        }
+        return a.sub(b.toDevice(a.getDevice(), false)).abs().max().getFloat();
+    }
+}
