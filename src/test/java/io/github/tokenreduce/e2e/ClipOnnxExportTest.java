@@ -10,8 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
@@ -34,6 +33,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The ONNX export of CLIP's image tower with its reduction inside, on every case of the
@@ -49,94 +49,139 @@ class ClipOnnxExportTest {
     Path tmp;
 
     /**
-     * Every case of every {@code clip-crossget} {@code fixture.json}: CrossGET with the case's rv and
-     * the checkpoint's learned cross-token offsets (the stable tie order: PyTorch's CPU order is
-     * emulated on the host and cannot be a graph), or unreduced for {@code reduce: none}; against the
-     * authors' {@code _stablesort} embeddings (or the only ones, for a case that does not reduce).
+     * Every case of every {@code clip-crossget} {@code fixture.json}, each tower: CrossGET with the
+     * case's rv (image) or rl (text, run as the authors run it: {@link ClipModel.TextPadding#AUTHORS})
+     * and the checkpoint's learned cross-token offsets, or unreduced for {@code reduce: none}; the stable
+     * tie order (PyTorch's CPU order is emulated on the host and cannot be a graph). Against the eager
+     * path and the authors' {@code _stablesort} embeddings (or the only ones, for a case that does not reduce).
      */
     @TestFactory
     List<DynamicTest> crossGetCasesMatchEagerAndTheAuthors() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Path dir : Fixtures.cases("clip-crossget")) {
-            JsonObject fixture = Fixtures.json(dir.resolve("fixture.json"));
-            for (Path weights : Fixtures.weights(dir)) {
-                for (JsonElement c : fixture.getAsJsonArray("cases")) {
-                    JsonObject spec = c.getAsJsonObject();
-                    String name = spec.get("name").getAsString();
-                    String id = Fixtures.name(dir) + "/" + weights.getFileName() + "/" + name;
-                    tests.add(DynamicTest.dynamicTest(id, () -> checkCrossGetCase(dir, weights, spec, name, id)));
-                }
+        for (ClipCrossGetCase c : ClipCrossGetCase.all()) {
+            for (Tower tower : List.of(Tower.VISION, Tower.TEXT)) {
+                String id = Fixtures.name(c.dir()) + "/" + c.weights().getFileName() + "/" + c.name() + "/" + tower;
+                tests.add(DynamicTest.dynamicTest(id, () -> checkCrossGetCase(c, tower, id)));
             }
         }
         return tests;
     }
 
-    private void checkCrossGetCase(Path dir, Path weights, JsonObject spec, String name, String id) throws Exception {
-        boolean reduce = !"none".equals(spec.get("reduce").getAsString());
-        TowerReduction crossget = reduce ? TowerReduction.of(CrossGetReducer.builder()
-                .r(spec.get("rv").getAsInt()).tieBreak(TieBreak.INDEX).build()) : null;
-        try (NDManager m = NDManager.newBaseManager(); ClipModel clip = ClipModel.load(weights, Device.cpu())) {
-            assertTrue(!reduce || clip.crossOffsets(Tower.VISION).isPresent(), "the checkpoint's cross_image offsets");
-            Map<String, NDArray> exp = Fixtures.tensors(dir.resolve("expected.safetensors"), m);
-            NDArray pixels = Fixtures.tensors(dir.resolve("inputs.safetensors"), m).get("pixel_values");
+    private void checkCrossGetCase(ClipCrossGetCase c, Tower tower, String id) throws Exception {
+        String name = c.name();
+        Path weights = c.weights();
+        boolean image = tower == Tower.VISION;
+        TowerReduction crossget = c.reduces() ? TowerReduction.of(CrossGetReducer.builder()
+                .r(c.spec().get(image ? "rv" : "rl").getAsInt()).tieBreak(TieBreak.INDEX).build()) : null;
+        try (NDManager m = NDManager.newBaseManager(); ClipModel plain = ClipModel.load(weights, Device.cpu())) {
+            assertTrue(!c.reduces() || plain.crossOffsets(tower).isPresent(), "the checkpoint's cross-token offsets");
+            Map<String, NDArray> in = Fixtures.tensors(c.dir().resolve("inputs.safetensors"), m);
+            Map<String, NDArray> exp = Fixtures.tensors(c.dir().resolve("expected.safetensors"), m);
             Path file = tmp.resolve(id.replaceAll("[/:]", "_") + ".onnx");
-            OnnxExport.Result written = ClipOnnxExport.exportImage(weights, crossget, file);
-            assertCounts(exp.get("vision_tokens_" + name), written.tokensPerLayer(), id + " tokens traced");
-            ClipModel eager = crossget == null ? clip : clip.withReduction(Tower.VISION, crossget);
-            Map<String, NDArray> ort = assertGraphMatchesEager(file, eager, pixels, m, id);
-            String key = exp.containsKey("image_embeds_" + name + "_stablesort") ? "image_embeds_" + name + "_stablesort"
-                    : "image_embeds_" + name;
-            assertClose(exp.get(key), ort.get("image_embeds"), 1e-4, id + " image_embeds vs the authors' " + key);
-            assertCounts(exp.get("vision_tokens_" + name), toInts(ort.get(OnnxExport.TOKENS_PER_LAYER)),
-                    id + " tokens vs the authors'");
+            ClipModel clip = plain.withTextPadding(ClipModel.TextPadding.AUTHORS);
+            ClipModel eager = crossget == null ? clip : clip.withReduction(tower, crossget);
+            String prefix = image ? "image_embeds_" : "text_embeds_";
+            String tokens = (image ? "vision_tokens_" : "text_tokens_") + name;
+            OnnxExport.Result written = image ? ClipOnnxExport.exportImage(weights, crossget, file)
+                    : ClipOnnxExport.exportText(weights, crossget, ClipModel.TextPadding.AUTHORS, file);
+            assertCounts(exp.get(tokens), written.tokensPerLayer(), id + " tokens traced");
+            Map<String, NDArray> ort = image ? assertImageGraphMatchesEager(file, eager, in.get("pixel_values"), m, id)
+                    : assertTextGraphMatchesEager(file, eager, in.get("input_ids"), m, id);
+            String key = exp.containsKey(prefix + name + "_stablesort") ? prefix + name + "_stablesort" : prefix + name;
+            assertClose(exp.get(key), ort.get(image ? "image_embeds" : "text_embeds"), 1e-4,
+                    id + " vs the authors' " + key);
+            assertCounts(exp.get(tokens), toInts(ort.get(OnnxExport.TOKENS_PER_LAYER)), id + " tokens vs the authors'");
         }
     }
 
     /**
-     * Every {@code clip} case and weight naming: unreduced (against the original CLIP code's
-     * embeddings), ToMe r = 16 and CrossGET r = 16 (cross token without learned offsets), against the
-     * eager path.
+     * Every {@code clip} case and weight naming, each tower: unreduced (against the original CLIP
+     * code's embeddings), ToMe and CrossGET (a cross token without learned offsets; r = 16 on the image,
+     * 6 on the text) and, on the image, ToMe with a keep ratio of 0.9, against the eager path. The text runs as the CrossGET authors run it and with
+     * masked padding (the default), then also on texts that fill the whole context (no padding).
      */
     @TestFactory
     List<DynamicTest> clipCasesMatchEagerAndTheReference() {
-        Map<String, TowerReduction> methods = new LinkedHashMap<>();
-        methods.put("plain", null);
-        methods.put("tome-r16", TowerReduction.of(ToMeReducer.builder().r(16).build()));
-        methods.put("crossget-r16", TowerReduction.of(CrossGetReducer.builder().r(16).build()));
         List<DynamicTest> tests = new ArrayList<>();
         for (Path dir : Fixtures.cases("clip")) {
             for (Path weights : Fixtures.weights(dir)) {
-                for (Map.Entry<String, TowerReduction> method : methods.entrySet()) {
-                    String id = Fixtures.name(dir) + "/" + weights.getFileName() + "/" + method.getKey();
-                    tests.add(DynamicTest.dynamicTest(id, () -> checkClipCase(dir, weights, method.getValue(), id)));
+                for (String method : List.of("plain", "tome", "crossget", "tome-keep0.9")) {
+                    for (Tower tower : method.startsWith("tome-keep") ? List.of(Tower.VISION)
+                            : List.of(Tower.VISION, Tower.TEXT)) {
+                        for (ClipModel.TextPadding padding : tower == Tower.VISION || method.equals("plain")
+                                ? List.of(ClipModel.TextPadding.AUTHORS) : List.of(ClipModel.TextPadding.values())) {
+                            String id = Fixtures.name(dir) + "/" + weights.getFileName() + "/" + tower + "/" + method
+                                    + (tower == Tower.TEXT && !method.equals("plain") ? "/" + padding : "");
+                            tests.add(DynamicTest.dynamicTest(id,
+                                    () -> checkClipCase(dir, weights, tower, method, padding, id)));
+                        }
+                    }
                 }
             }
         }
         return tests;
     }
 
-    private void checkClipCase(Path dir, Path weights, TowerReduction reduction, String id) throws Exception {
-        try (NDManager m = NDManager.newBaseManager(); ClipModel clip = ClipModel.load(weights, Device.cpu())) {
-            NDArray pixels = Fixtures.tensors(dir.resolve("inputs.safetensors"), m).get("pixel_values");
+    private void checkClipCase(Path dir, Path weights, Tower tower, String method, ClipModel.TextPadding padding,
+            String id) throws Exception {
+        boolean image = tower == Tower.VISION;
+        int r = image ? 16 : 6;
+        TowerReduction reduction = switch (method) {
+            case "tome" -> TowerReduction.of(ToMeReducer.builder().r(r).build());
+            case "crossget" -> TowerReduction.of(CrossGetReducer.builder().r(r).build());
+            case "tome-keep0.9" -> TowerReduction.of(ToMeReducer.builder().schedule(Schedule.keepRatio(0.9)).build());
+            default -> null;
+        };
+        try (NDManager m = NDManager.newBaseManager(); ClipModel plain = ClipModel.load(weights, Device.cpu())) {
+            Map<String, NDArray> in = Fixtures.tensors(dir.resolve("inputs.safetensors"), m);
             Path file = tmp.resolve(id.replaceAll("[/:]", "_") + ".onnx");
-            OnnxExport.Result written = ClipOnnxExport.exportImage(weights, reduction, file);
+            ClipModel clip = plain.withTextPadding(padding);
+            OnnxExport.Result written = image ? ClipOnnxExport.exportImage(weights, reduction, file)
+                    : ClipOnnxExport.exportText(weights, reduction, padding, file);
             int[] tokens = written.tokensPerLayer();
+            assertEquals(image ? clip.config().visionLayers() : clip.config().textLayers(), tokens.length,
+                    id + " one count per block");
+            ClipModel eager = reduction == null ? clip : clip.withReduction(tower, reduction);
+            Map<String, NDArray> ort = image ? assertImageGraphMatchesEager(file, eager, in.get("pixel_values"), m, id)
+                    : assertTextGraphMatchesEager(file, eager, in.get("input_ids"), m, id);
+            if (!image) {
+                assertTextGraphMatchesEager(file, eager, fillingTheContext(in.get("input_ids"), m), m, id + " full");
+            }
             if (reduction == null) {
-                assertEquals(clip.config().visionLayers(), tokens.length, id + " one count per block");
                 assertTrue(Arrays.stream(tokens).allMatch(n -> n == tokens[0]), id + " unreduced keeps every token");
-                NDArray ort = assertGraphMatchesEager(file, clip, pixels, m, id).get("image_embeds");
-                NDArray reference = Fixtures.tensors(dir.resolve("expected.safetensors"), m).get("image_embeds");
-                assertClose(reference, ort, 1e-4, id + " image_embeds vs the original CLIP code");
+                String key = image ? "image_embeds" : "text_embeds";
+                assertClose(Fixtures.tensors(dir.resolve("expected.safetensors"), m).get(key), ort.get(key), 1e-4,
+                        id + " " + key + " vs the original CLIP code");
             } else {
                 assertTrue(tokens[tokens.length - 1] < tokens[0], id + " reduces: " + Arrays.toString(tokens));
-                assertGraphMatchesEager(file, clip.withReduction(Tower.VISION, reduction), pixels, m, id);
             }
         }
+    }
+
+    /**
+     * The texts of {@code ids} [B, context] lengthened to fill the whole context: the positions from
+     * each end-of-text on get small ids and end-of-text (the row's largest id) moves to the last position.
+     */
+    private static NDArray fillingTheContext(NDArray ids, NDManager m) {
+        long[][] rows = Fixtures.rows(ids);
+        for (long[] row : rows) {
+            int eot = 0;
+            for (int j = 1; j < row.length; j++) {
+                eot = row[j] > row[eot] ? j : eot;
+            }
+            long eotId = row[eot];
+            for (int j = eot; j < row.length - 1; j++) {
+                row[j] = 1 + j % 5;
+            }
+            row[row.length - 1] = eotId;
+        }
+        return m.create(rows);
     }
 
     /**
      * What the graph cannot express fails before a file exists, saying why: MADTP's per-sample counts,
-     * PuMer (it needs cross-attention, which CLIP lacks), and PyTorch's CPU tie order (ranked on the host).
+     * PuMer (it needs cross-attention, which CLIP lacks), PyTorch's CPU tie order (ranked on the host),
+     * and a keep ratio on padded text (each text's removals follow its own length).
      */
     @TestFactory
     List<DynamicTest> inexpressibleMethodsAreRefusedBeforeWriting() {
@@ -148,35 +193,59 @@ class ClipOnnxExportTest {
                 IllegalArgumentException.class, "text-to-image attention"});
         refused.put("crossget-pytorch-cpu-ties", new Object[] {TowerReduction.of(CrossGetReducer.builder().r(16)
                 .tieBreak(TieBreak.PYTORCH_CPU).build()), UnsupportedOperationException.class, "per sample"});
-        return refused.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
-            Path file = tmp.resolve(e.getKey() + ".onnx");
-            @SuppressWarnings("unchecked")
-            Class<? extends RuntimeException> type = (Class<? extends RuntimeException>) e.getValue()[1];
-            RuntimeException x = assertThrows(type,
-                    () -> ClipOnnxExport.exportImage(weights, (TowerReduction) e.getValue()[0], file));
-            assertTrue(x.getMessage().contains((String) e.getValue()[2]), x.getMessage());
-            assertFalse(Files.exists(file), "no file is written for a refused method");
-        })).toList();
+        List<DynamicTest> tests = new ArrayList<>();
+        refused.forEach((name, c) -> tests.add(DynamicTest.dynamicTest(name, () -> assertRefused(tmp.resolve(
+                name + ".onnx"), c[1], (String) c[2], f -> ClipOnnxExport.exportImage(weights, (TowerReduction) c[0], f)))));
+        tests.add(DynamicTest.dynamicTest("tome-keep-ratio-text", () -> assertRefused(
+                tmp.resolve("text-keep-ratio.onnx"), UnsupportedOperationException.class, "per sample",
+                f -> ClipOnnxExport.exportText(weights, TowerReduction.of(ToMeReducer.builder()
+                        .schedule(Schedule.keepRatio(0.8)).build()), ClipModel.TextPadding.MASKED, f))));
+        return tests;
+    }
+
+    /** A function that writes an export to a file. */
+    private interface Export {
+        OnnxExport.Result to(Path file) throws Exception;
+    }
+
+    private static void assertRefused(Path file, Object type, String reason, Export export) {
+        @SuppressWarnings("unchecked")
+        Class<? extends RuntimeException> expected = (Class<? extends RuntimeException>) type;
+        RuntimeException x = assertThrows(expected, () -> export.to(file));
+        assertTrue(x.getMessage().contains(reason), x.getMessage());
+        assertFalse(Files.exists(file), "no file is written for a refused method");
     }
 
     /**
-     * ONNX Runtime on {@code file} for {@code pixels} and for its first image equals {@code eager}: image
-     * embeddings to 1e-4, the same token count after every block. Returns the outputs for all of {@code pixels}.
+     * ONNX Runtime on {@code file} for {@code input} (fed as {@code inputName}) and for its first row
+     * equals {@code eager}: the embeddings ({@code outputName}) to 1e-4, the same token count after every
+     * block. Returns the outputs for all of {@code input}.
      */
-    private static Map<String, NDArray> assertGraphMatchesEager(Path file, ClipModel eager, NDArray pixels,
-            NDManager m, String name) {
-        assertTrue(pixels.getShape().get(0) != OnnxExport.EXAMPLE_BATCH, "the test batch must differ from the traced one");
+    private static Map<String, NDArray> assertGraphMatchesEager(Path file, String inputName, String outputName,
+            NDArray input, Function<NDArray, ClipModel.Encoded> eager, NDManager m, String name) {
+        assertTrue(input.getShape().get(0) != OnnxExport.EXAMPLE_BATCH, "the test batch must differ from the traced one");
         Map<String, NDArray> all = null;
-        for (NDArray batch : List.of(pixels, pixels.get("0:1"))) {
+        for (NDArray batch : List.of(input, input.get("0:1"))) {
             String what = name + " batch " + batch.getShape().get(0);
-            ClipModel.Encoded e = eager.encodeImage(batch);
-            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, "pixels", batch, m);
-            assertClose(e.embeddings(), ort.get("image_embeds"), 1e-4, what + " image_embeds vs eager");
+            ClipModel.Encoded e = eager.apply(batch);
+            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, inputName, batch, m);
+            assertClose(e.embeddings(), ort.get(outputName), 1e-4, what + " " + outputName + " vs eager");
             assertEquals(Arrays.toString(e.tokensPerLayer()),
                     Arrays.toString(toInts(ort.get(OnnxExport.TOKENS_PER_LAYER))), what + " tokens per layer");
             all = all == null ? ort : all;
         }
         return all;
+    }
+
+    private static Map<String, NDArray> assertImageGraphMatchesEager(Path file, ClipModel eager, NDArray pixels,
+            NDManager m, String name) {
+        return assertGraphMatchesEager(file, "pixels", "image_embeds", pixels, eager::encodeImage, m, name);
+    }
+
+    private static Map<String, NDArray> assertTextGraphMatchesEager(Path file, ClipModel eager, NDArray ids,
+            NDManager m, String name) {
+        return assertGraphMatchesEager(file, "input_ids", "text_embeds", ids,
+                batch -> eager.encodeText(m, Fixtures.rows(batch)), m, name);
     }
 
     private static int[] toInts(NDArray counts) {

@@ -20,8 +20,9 @@ import java.util.function.Consumer;
  * The steps every model's export shares (see docs/export.md): trace one forward pass over a
  * {@link Tracer}'s input, declare its outputs and the token count after each block
  * ({@code tokens_per_layer}, int64 [L], as the graph computes it), write the file only once the
- * trace succeeded, then run the file in ONNX Runtime on the traced example and on its first sample
- * alone and check it against the eager values. A model family supplies only its forward pass.
+ * trace succeeded, then run the file in ONNX Runtime on the traced example, on its first sample
+ * alone and on any {@link Probe} and check it against the eager values (removing the file when it
+ * differs). A model family supplies only its forward pass (and probes).
  */
 public final class OnnxExport {
 
@@ -62,17 +63,34 @@ public final class OnnxExport {
     }
 
     /**
+     * An input the written graph must answer as the eager model does, beyond the traced example: for
+     * inputs whose values steer a decision the trace fixed (a count clamped by where a protected token
+     * lies), so a graph that only holds for the example is caught.
+     *
+     * @param tokensPerLayer the eager token count after each block, or null not to compare them
+     */
+    public record Probe(NDArray input, Map<String, NDArray> outputs, int[] tokensPerLayer) {}
+
+    /** As {@link #export(Tracer, String, String, String, NDArray, Forward, List, Path)} without probes. */
+    public static Result export(Tracer t, String graphName, String what, String inputName, NDArray example,
+            Forward forward, Path out) throws IOException {
+        return export(t, graphName, what, inputName, example, forward, List.of(), out);
+    }
+
+    /**
      * Traces {@code forward} on {@code example} (fed as the graph input {@code inputName}), writes
-     * the graph to {@code out} and checks it in ONNX Runtime.
+     * the graph to {@code out} and checks it in ONNX Runtime on the example, on its first sample alone
+     * and on every probe.
      *
      * @param graphName the graph's name in the file
      * @param what the model and method, for messages
      * @throws UnsupportedOperationException when the forward pass uses an operation the graph cannot
      *     express (no ONNX form, or one tied to the example's batch); nothing is written then
-     * @throws IllegalStateException when ONNX Runtime's result differs from the eager one
+     * @throws IllegalStateException when ONNX Runtime's result differs from the eager one; the file is
+     *     removed then
      */
     public static Result export(Tracer t, String graphName, String what, String inputName, NDArray example,
-            Forward forward, Path out) throws IOException {
+            Forward forward, List<Probe> probes, Path out) throws IOException {
         List<String> sizes = new ArrayList<>();
         Traced traced;
         try {
@@ -82,9 +100,11 @@ public final class OnnxExport {
                     + "): " + e.getMessage(), e);
         }
         Map<String, NDArray> eager = new LinkedHashMap<>();
+        Map<String, NDArray> first = new LinkedHashMap<>();
         traced.outputs().forEach((name, array) -> {
             t.output(name, array);
             eager.put(name, t.example(array));
+            first.put(name, t.example(array).get("0:1"));
         });
         t.sizesOutput(TOKENS_PER_LAYER, sizes);
         Path parent = out.toAbsolutePath().getParent();
@@ -92,8 +112,22 @@ public final class OnnxExport {
             Files.createDirectories(parent);
         }
         Files.write(out, t.toBytes(graphName));
-        double diff = check(out, what, inputName, example, eager, traced.tokensPerLayer());
-        return new Result(out, traced.tokensPerLayer(), diff, t.reads());
+        List<Probe> checks = new ArrayList<>();
+        checks.add(new Probe(example, eager, traced.tokensPerLayer()));
+        // the first sample alone: the graph must follow the batch, not keep the example's
+        checks.add(new Probe(example.get("0:1"), first, null));
+        checks.addAll(probes);
+        try {
+            double diff = 0;
+            for (int i = 0; i < checks.size(); i++) {
+                diff = Math.max(diff, check(out, what, inputName, checks.get(i),
+                        i == 0 ? "the example" : i == 1 ? "the example's first sample" : "probe " + (i - 1)));
+            }
+            return new Result(out, traced.tokensPerLayer(), diff, t.reads());
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(out);
+            throw e;
+        }
     }
 
     /** Deterministic N(0, 1) float32 values of {@code shape} (seed 0): an example input. */
@@ -106,26 +140,25 @@ public final class OnnxExport {
         return m.create(v, shape);
     }
 
-    /** Runs the file on the example and on its first sample, and compares with the eager values. */
-    private static double check(Path file, String what, String inputName, NDArray example, Map<String, NDArray> eager,
-            int[] tokens) {
+    /** Runs the file on one input and compares with the eager values; returns the largest difference. */
+    private static double check(Path file, String what, String inputName, Probe probe, String label) {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, inputName, example, m);
+            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, inputName, probe.input(), m);
+            int[] tokens = probe.tokensPerLayer();
             long[] counts = ort.get(TOKENS_PER_LAYER).toLongArray();
-            if (!Arrays.equals(counts, Arrays.stream(tokens).asLongStream().toArray())) {
-                throw new IllegalStateException("ONNX export of " + what + ": the graph keeps " + Arrays.toString(counts)
-                        + " tokens per layer, the eager path " + Arrays.toString(tokens));
+            if (tokens != null && !Arrays.equals(counts, Arrays.stream(tokens).asLongStream().toArray())) {
+                throw new IllegalStateException("ONNX export of " + what + ": on " + label + " the graph keeps "
+                        + Arrays.toString(counts) + " tokens per layer, the eager path " + Arrays.toString(tokens)
+                        + " (the trace fixed a decision that depends on the input; the file was removed)");
             }
-            // the first sample alone: the graph must follow the batch, not keep the example's
-            Map<String, NDArray> one = OnnxRuntimeRun.run(file, inputName, example.get("0:1"), m);
             double diff = 0;
-            for (Map.Entry<String, NDArray> e : eager.entrySet()) {
+            for (Map.Entry<String, NDArray> e : probe.outputs().entrySet()) {
                 diff = Math.max(diff, maxDiff(ort.get(e.getKey()), e.getValue()));
-                diff = Math.max(diff, maxDiff(one.get(e.getKey()), e.getValue().get("0:1")));
             }
             if (!(diff <= CHECK_TOLERANCE)) {
-                throw new IllegalStateException("ONNX export of " + what + ": ONNX Runtime's " + eager.keySet()
-                        + " differ from the eager ones by " + diff + " (tolerance " + CHECK_TOLERANCE + ") in " + file);
+                throw new IllegalStateException("ONNX export of " + what + ": on " + label + " ONNX Runtime's "
+                        + probe.outputs().keySet() + " differ from the eager ones by " + diff + " (tolerance "
+                        + CHECK_TOLERANCE + "; the file was removed)");
             }
             return diff;
         }

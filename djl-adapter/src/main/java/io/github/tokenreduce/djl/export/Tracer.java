@@ -39,9 +39,6 @@ import java.util.Map;
  */
 public final class Tracer implements AutoCloseable {
 
-    private static final java.util.Set<Class<?>> INTERNAL = java.util.Set.of(Tracer.class, TracedArray.class,
-            TracedEx.class, TracedManager.class, OnnxOps.class);
-
     private final OnnxGraph graph = new OnnxGraph();
     private final NDManager witnesses;
     private final NDManager manager;
@@ -155,15 +152,32 @@ public final class Tracer implements AutoCloseable {
         return witnesses;
     }
 
-    /** Records a value read into Java, with the first caller outside the tracer and DJL. */
+    /** The tracer's own classes: never the site of a read. */
+    private static final java.util.Set<Class<?>> INTERNAL = java.util.Set.of(Tracer.class, TracedArray.class,
+            TracedEx.class, TracedManager.class, OnnxOps.class);
+
+    /** Core's helpers: a read there is named with the method that called them as well. */
+    private static final String UTIL = "io.github.tokenreduce.core.util.";
+
+    /**
+     * Records a value read into Java, with the first caller outside the tracer and DJL and, when that
+     * is one of core's helpers ({@code Checks.finite}, ...), the first caller outside them.
+     */
     void read(String what) {
-        String at = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
-                .filter(f -> !INTERNAL.contains(f.getDeclaringClass()) && !f.getClassName().startsWith("ai.djl.") && !f.getClassName().startsWith("java.")
-                        && !f.getClassName().startsWith("jdk.") && !f.getClassName().contains("$Proxy"))
-                .findFirst().map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "."
-                        + f.getMethodName())
-                .orElse("?"));
-        reads.add(what + " in " + at);
+        List<String> at = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .filter(f -> !INTERNAL.contains(f.getDeclaringClass()) && !f.getClassName().startsWith("ai.djl.")
+                        && !f.getClassName().startsWith("java.") && !f.getClassName().startsWith("jdk.")
+                        && !f.getClassName().contains("$Proxy"))
+                .map(f -> f.getClassName() + "." + f.getMethodName()).limit(8).toList());
+        String first = at.isEmpty() ? "?" : at.get(0);
+        String site = at.stream().filter(f -> !f.startsWith(UTIL)).findFirst().orElse(first);
+        reads.add(what + " in " + simple(first) + (site.equals(first) ? "" : " from " + simple(site)));
+    }
+
+    /** {@code pkg.Class.method} as {@code Class.method}. */
+    private static String simple(String qualified) {
+        int method = qualified.lastIndexOf('.');
+        return qualified.substring(qualified.lastIndexOf('.', method - 1) + 1);
     }
 
     /** Whether a shape's first axis is the batch (the example's batch size, once tracing began). */
