@@ -20,12 +20,13 @@ import java.util.Random;
 /**
  * Writes a CLIP tower with its reduction inside as one self-contained ONNX graph (opset 17), traced
  * from the eager {@link ClipModel} through {@link OnnxExport} (see docs/export.md), so each method
- * is defined once. The image tower: input {@code pixels} float [batch, 3, S, S] (normalised, batch
- * dynamic); outputs {@code image_embeds} float [batch, E] (projected, not normalised, as
- * {@link ClipModel#imageFeatures}) and {@code tokens_per_layer} int64 [L] (after each block,
- * including CLS and a cross token). A CrossGET reduction brings the checkpoint's learned cross-token
- * offsets as the eager model does. The file is run in ONNX Runtime and checked against the eager
- * result before this returns.
+ * is defined once. The image tower: input {@code pixels} float [batch, 3, S, S] (normalised), output
+ * {@code image_embeds} float [batch, E] (as {@link ClipModel#imageFeatures}). The text tower: input
+ * {@code input_ids} int64 [batch, context] (CLIP's fixed 77), output {@code text_embeds} float
+ * [batch, E] (as {@link ClipModel#textFeatures}). Both: batch dynamic, and {@code tokens_per_layer}
+ * int64 [L] (after each block, including CLS and a cross token). A CrossGET reduction brings the
+ * checkpoint's learned cross-token offsets as the eager model does. The file is run in ONNX Runtime
+ * and checked against the eager result before an export returns.
  */
 public final class ClipOnnxExport {
 
