@@ -180,8 +180,8 @@ class ClipOnnxExportTest {
 
     /**
      * What the graph cannot express fails before a file exists, saying why: MADTP's per-sample counts,
-     * PuMer (it needs cross-attention, which CLIP lacks), PyTorch's CPU tie order (ranked on the host),
-     * and a keep ratio on padded text (each text's removals follow its own length).
+     * on either tower, PuMer (it needs cross-attention, which CLIP lacks), PyTorch's CPU tie order (ranked
+     * on the host), and a keep ratio on padded text (each text's removals follow its own length).
      */
     @TestFactory
     List<DynamicTest> inexpressibleMethodsAreRefusedBeforeWriting() {
@@ -196,6 +196,9 @@ class ClipOnnxExportTest {
         List<DynamicTest> tests = new ArrayList<>();
         refused.forEach((name, c) -> tests.add(DynamicTest.dynamicTest(name, () -> assertRefused(tmp.resolve(
                 name + ".onnx"), c[1], (String) c[2], f -> ClipOnnxExport.exportImage(weights, (TowerReduction) c[0], f)))));
+        tests.add(DynamicTest.dynamicTest("madtp-text", () -> assertRefused(tmp.resolve("text-madtp.onnx"),
+                UnsupportedOperationException.class, "per sample", f -> ClipOnnxExport.exportText(weights,
+                        TowerReduction.of(MadtpReducer.builder().build()), ClipModel.TextPadding.AUTHORS, f))));
         tests.add(DynamicTest.dynamicTest("tome-keep-ratio-text", () -> assertRefused(
                 tmp.resolve("text-keep-ratio.onnx"), UnsupportedOperationException.class, "per sample",
                 f -> ClipOnnxExport.exportText(weights, TowerReduction.of(ToMeReducer.builder()
