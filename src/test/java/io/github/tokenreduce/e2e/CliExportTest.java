@@ -16,7 +16,7 @@ import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitModel;
-import io.github.tokenreduce.djl.vit.VitOnnxExport;
+import io.github.tokenreduce.djl.export.OnnxExport;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -207,7 +207,7 @@ class CliExportTest {
                         && ort.get("max_abs_error_vs_fp32").getAsDouble() < 1e-4, ort.toString());
                 JsonObject int8 = byKey.get("onnxruntime int8 " + method);
                 assertEquals("int8", int8.get("precision").getAsString());
-                assertTrue(int8.get("cosine_vs_fp32").getAsDouble() >= VitOnnxExport.INT8_MIN_COSINE
+                assertTrue(int8.get("cosine_vs_fp32").getAsDouble() >= OnnxExport.INT8_MIN_COSINE
                         && int8.get("max_abs_error_vs_fp32").getAsDouble() > 1e-6, int8.toString());
             }
             assertEquals(tome.get("tokens_after_block"), byKey.get("onnxruntime tome").get("tokens_per_layer"),

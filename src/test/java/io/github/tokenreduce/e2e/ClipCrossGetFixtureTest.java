@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
@@ -36,17 +35,10 @@ class ClipCrossGetFixtureTest {
     @TestFactory
     List<DynamicTest> reproducesTheAuthorsReducedForwardPasses() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Path dir : Fixtures.cases("clip-crossget")) {
-            JsonObject fixture = Fixtures.json(dir.resolve("fixture.json"));
-            for (Path weights : Fixtures.weights(dir)) {
-                for (JsonElement c : fixture.getAsJsonArray("cases")) {
-                    JsonObject spec = c.getAsJsonObject();
-                    String name = spec.get("name").getAsString();
-                    for (TieBreak tie : TieBreak.values()) {
-                        tests.add(DynamicTest.dynamicTest(dir.getFileName() + "/" + weights.getFileName() + "/"
-                                + name + "/" + tie, () -> check(dir, weights, spec, name, tie)));
-                    }
-                }
+        for (ClipCrossGetCase c : ClipCrossGetCase.all()) {
+            for (TieBreak tie : TieBreak.values()) {
+                tests.add(DynamicTest.dynamicTest(c.id() + "/" + tie,
+                        () -> check(c.dir(), c.weights(), c.spec(), c.name(), tie)));
             }
         }
         return tests;

@@ -13,6 +13,7 @@ import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
+import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
@@ -57,7 +58,7 @@ class VitOnnxExportTest {
             Map<String, NDArray> exp = Fixtures.tensors(c.dir().resolve("expected.safetensors"), m);
             boolean prop = exp.get("prop_attn_" + name).toLongArray()[0] != 0;
             TowerReduction tome = c.tome(vit.config().layers(), prop);
-            VitOnnxExport.Result written = VitOnnxExport.export(c.weights(), c.overrides(), tome, file);
+            OnnxExport.Result written = VitOnnxExport.export(c.weights(), c.overrides(), tome, file);
             assertCounts(exp.get("tokens_" + name), written.tokensPerLayer(), name + " tokens traced");
 
             Map<String, NDArray> ort = assertGraphMatchesEager(file, vit.withReduction(Site.VISION_BLOCKS, tome),
@@ -85,7 +86,7 @@ class VitOnnxExportTest {
                         NDArray pixels = Fixtures.tensors(c.dir().resolve("inputs.safetensors"), m).get("pixel_values");
                         for (Map.Entry<String, TowerReduction> e : methods.entrySet()) {
                             Path file = tmp.resolve(e.getKey() + ".onnx");
-                            VitOnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), e.getValue(), file);
+                            OnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), e.getValue(), file);
                             assertTrue(r.tokensPerLayer()[r.tokensPerLayer().length - 1] < vit.config().tokens(),
                                     e.getKey() + " reduces");
                             assertGraphMatchesEager(file, vit.withReduction(Site.VISION_BLOCKS, e.getValue()), pixels, m,
@@ -102,7 +103,7 @@ class VitOnnxExportTest {
     /**
      * With int8 products (dynamic quantization) the graph holds ONNX Runtime's int8 product and no float
      * product with a weight, keeps the eager token counts, and its features stay within a cosine of
-     * {@link VitOnnxExport#INT8_MIN_COSINE} of the float32 eager ones on the fixture's batch, without
+     * {@link OnnxExport#INT8_MIN_COSINE} of the float32 eager ones on the fixture's batch, without
      * equalling them. bf16 is refused before anything is written.
      */
     @TestFactory
@@ -116,7 +117,7 @@ class VitOnnxExportTest {
                         NDArray pixels = Fixtures.tensors(c.dir().resolve("inputs.safetensors"), m).get("pixel_values");
                         TowerReduction tome = c.tome(vit.config().layers(), true);
                         Path file = tmp.resolve("int8.onnx");
-                        VitOnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), tome, file,
+                        OnnxExport.Result r = VitOnnxExport.export(c.weights(), c.overrides(), tome, file,
                                 Precision.INT8);
                         String graph = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
                         assertTrue(graph.contains("MatMulInteger") && graph.contains("DynamicQuantizeLinear"),
@@ -128,9 +129,9 @@ class VitOnnxExportTest {
                         NDArray f = ort.get("features");
                         NDArray cos = f.mul(e.features()).sum(new int[] {1})
                                 .div(f.norm(new int[] {1}).mul(e.features().norm(new int[] {1})));
-                        assertTrue(cos.min().getFloat() >= VitOnnxExport.INT8_MIN_COSINE, "cosine " + cos);
+                        assertTrue(cos.min().getFloat() >= OnnxExport.INT8_MIN_COSINE, "cosine " + cos);
                         assertTrue(f.sub(e.features()).abs().max().getFloat() > 1e-5f, "quantized, not float32");
-                        assertTrue(1 - r.maxDifference() >= VitOnnxExport.INT8_MIN_COSINE);
+                        assertTrue(1 - r.maxDifference() >= OnnxExport.INT8_MIN_COSINE);
                         Path bf16 = tmp.resolve("bf16.onnx");
                         assertThrows(IllegalArgumentException.class, () -> VitOnnxExport.export(c.weights(),
                                 c.overrides(), tome, bf16, Precision.BF16));

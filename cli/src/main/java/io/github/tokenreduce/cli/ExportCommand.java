@@ -7,6 +7,7 @@ import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitConfig;
 import io.github.tokenreduce.djl.vit.VitLoader;
 import io.github.tokenreduce.djl.vit.VitModel;
+import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.vit.VitOnnxExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,7 +69,7 @@ public final class ExportCommand implements Callable<Integer> {
         if (s != null) {
             ExportableReduction.check(s, config.layers());
         }
-        VitOnnxExport.Result r = write(weights, s == null ? null : TowerReduction.of(s.reducer()));
+        OnnxExport.Result r = write(weights, s == null ? null : TowerReduction.of(s.reducer()));
         PrintWriter out = spec.commandLine().getOut();
         long bytes = Files.size(output);
         out.printf(Locale.ROOT, "wrote %s (%.1f MB, %d bytes)%n", output.toAbsolutePath(), bytes / 1e6, bytes);
@@ -109,7 +110,7 @@ public final class ExportCommand implements Callable<Integer> {
      * Exports to a temporary file beside {@link #output}, then moves it there; a failure leaves neither,
      * nor the folders made for it.
      */
-    private VitOnnxExport.Result write(Path weights, TowerReduction r) throws IOException {
+    private OnnxExport.Result write(Path weights, TowerReduction r) throws IOException {
         Path target = output.toAbsolutePath();
         Path made = target.getParent();
         while (made.getParent() != null && !Files.exists(made.getParent())) {
@@ -120,7 +121,7 @@ public final class ExportCommand implements Callable<Integer> {
         Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
         boolean done = false;
         try {
-            VitOnnxExport.Result result = VitOnnxExport.export(weights, VitLoader.Overrides.NONE, r, tmp);
+            OnnxExport.Result result = VitOnnxExport.export(weights, VitLoader.Overrides.NONE, r, tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             done = true;
             return result;

@@ -15,6 +15,7 @@ import io.github.tokenreduce.djl.nn.CpuFeatures;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitLoader;
+import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.vit.VitOnnxExport;
 import io.github.tokenreduce.djl.weights.SafetensorsWriter;
 
@@ -57,7 +58,7 @@ public final class ExportedVitSpeed {
             }
             VitLoader.Overrides o = new VitLoader.Overrides(12, 1e-6f);
             TowerReduction tomeR = TowerReduction.of(ToMeReducer.builder().r(r).build());
-            Map<String, VitOnnxExport.Result> graphs = new LinkedHashMap<>();
+            Map<String, OnnxExport.Result> graphs = new LinkedHashMap<>();
             graphs.put("fp32 unreduced", VitOnnxExport.export(model, o, null, dir.resolve("vit.onnx")));
             graphs.put("fp32 ToMe r=" + r, VitOnnxExport.export(model, o, tomeR, dir.resolve("vit-tome.onnx")));
             graphs.put("int8 unreduced", VitOnnxExport.export(model, o, null, dir.resolve("vit-int8.onnx"),
@@ -66,7 +67,7 @@ public final class ExportedVitSpeed {
                     Precision.INT8));
             System.out.printf("ViT-B/16 224 px, random weights, batch %d, ONNX Runtime CPU; %s; %s (%d cores)%n", batch,
                     Instant.now(), CpuFeatures.current().model(), Runtime.getRuntime().availableProcessors());
-            for (Map.Entry<String, VitOnnxExport.Result> g : graphs.entrySet()) {
+            for (Map.Entry<String, OnnxExport.Result> g : graphs.entrySet()) {
                 System.out.printf("%-16s tokens per layer %s, check against eager %s %.2e, %d MB%n", g.getKey(),
                         Arrays.toString(g.getValue().tokensPerLayer()),
                         g.getKey().startsWith("int8") ? "1 - min cosine" : "max diff", g.getValue().maxDifference(),
@@ -80,7 +81,7 @@ public final class ExportedVitSpeed {
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             List<OrtSession> sessions = new ArrayList<>();
             try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {batch, 3, 224, 224})) {
-                for (VitOnnxExport.Result g : graphs.values()) {
+                for (OnnxExport.Result g : graphs.values()) {
                     sessions.add(OrtSentenceEncoder.session(Files.readAllBytes(g.file()), 0));
                 }
                 Map<String, OnnxTensor> feed = Map.of("pixels", in);

@@ -59,7 +59,16 @@ public final class ClipLoader {
      */
     public static Loaded load(Path path, NDManager manager, Device device, Activation activation)
             throws IOException {
-        WeightFiles.Loaded w = WeightFiles.load(path, manager, device);
+        return fromFiles(path, WeightFiles.load(path, manager, device), manager, device, activation);
+    }
+
+    /**
+     * As {@link #load}, from the weights {@link WeightFiles#load} read at {@code path} (their tensors
+     * may have been replaced, for instance by the constants of an ONNX export's trace); the
+     * configuration files are read from {@code path}.
+     */
+    public static Loaded fromFiles(Path path, WeightFiles.Loaded w, NDManager manager, Device device,
+            Activation activation) throws IOException {
         JsonObject openClip = ModelFiles.json(path, "open_clip_config.json");
         if (openClip != null) {
             ClipLoader l = new ClipLoader(manager, device);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Tensors;
@@ -118,9 +119,13 @@ public final class ClipModel implements AutoCloseable {
     /** As {@link #of(Map, NDManager, Activation)}, with a Hugging Face {@code config.json} (null: inferred). */
     public static ClipModel of(Map<String, NDArray> tensors, JsonObject config, NDManager manager,
             Activation activation) {
-        ClipLoader.Loaded l = ClipLoader.fromTensors("(in memory)", tensors, config, manager,
-                manager.getDevice(), activation);
-        return new ClipModel(manager, false, l.config(), l.weights(), new EnumMap<>(Site.class),
+        return of(ClipLoader.fromTensors("(in memory)", tensors, config, manager, manager.getDevice(), activation),
+                manager);
+    }
+
+    /** A model of loaded parts on {@code manager} (not owned by the model: closing it leaves the manager open). */
+    public static ClipModel of(ClipLoader.Loaded loaded, NDManager manager) {
+        return new ClipModel(manager, false, loaded.config(), loaded.weights(), new EnumMap<>(Site.class),
                 TextPadding.MASKED, Matmuls.FP32);
     }
 
@@ -205,10 +210,15 @@ public final class ClipModel implements AutoCloseable {
 
     /** {@link #imageFeatures} with the per-layer token counts. */
     public Encoded encodeImage(NDArray pixels) {
+        return encodeImage(pixels, null);
+    }
+
+    /** As {@link #encodeImage(NDArray)}, calling {@code observer} (may be null) after each block. */
+    Encoded encodeImage(NDArray pixels, ReducingEncoder.BlockObserver observer) {
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            ReducingEncoder.Output out = vision.forward(pixels, reductions.get(Site.VISION_BLOCKS));
+            ReducingEncoder.Output out = vision.forward(pixels, reductions.get(Site.VISION_BLOCKS), observer);
             NDArray feats = out.tokens().hidden().get(":, 0, :").matMul(weights.visionProjT());
             return new Encoded(keep(feats, caller, scope), out.tokensPerLayer());
         }
@@ -224,7 +234,6 @@ public final class ClipModel implements AutoCloseable {
         int b = ids.length;
         int ctx = config.context();
         long[] flat = new long[b * ctx];
-        long[] eot = new long[b];
         for (int i = 0; i < b; i++) {
             if (ids[i].length != ctx) {
                 throw new IllegalArgumentException("ids: sample " + i + " has " + ids[i].length
@@ -237,46 +246,52 @@ public final class ClipModel implements AutoCloseable {
                             + "] outside the vocabulary [0, " + config.vocab() + ")");
                 }
                 flat[i * ctx + j] = id;
-                if (id > ids[i][(int) eot[i]]) {
-                    eot[i] = j; // first occurrence of the largest id: the end-of-text token
-                }
             }
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray idArr = manager.create(flat, new Shape(b, ctx));
-            NDArray x = weights.tokenEmbedding().get(idArr).add(weights.textPositions().expandDims(0));
-            TowerReduction red = reductions.get(Site.TEXT_BLOCKS);
-            boolean cross = red != null && red.reducer().usesCrossToken();
-            int n = cross ? ctx + 1 : ctx;
-            boolean masked = red != null && textPadding == TextPadding.MASKED;
-            float[] guide = new float[b * n];
-            float[] pos = new float[b * n];
-            float[] mask = new float[b * n];
-            for (int i = 0; i < b; i++) {
-                guide[i * n + (int) eot[i]] = 1f;
-                for (int j = 0; j < n; j++) {
-                    pos[i * n + j] = j;
-                    mask[i * n + j] = j <= eot[i] || j == ctx ? 1f : 0f;
-                }
-            }
-            NDArray guideArr = manager.create(guide, new Shape(b, n));
-            if (cross) {
-                NDArray eotVec = guideArr.get(":, :" + ctx).expandDims(1).matMul(x);
-                x = NDArrays.concat(new NDList(x, eotVec), 1);
-            }
-            TokenSet.Builder t = TokenSet.builder(x).protect(cross ? new int[] {0, -1} : new int[] {0})
-                    .protectPerSample(eot)
-                    .attach(ReducingEncoder.GUIDE, guideArr);
-            if (masked) {
-                t.keyMask(manager.create(mask, new Shape(b, n)))
-                        .attach(ReducingEncoder.POSITION, manager.create(pos, new Shape(b, n)));
-            }
-            ReducingEncoder.Output out = text.forward(t.build(), red, true, true);
-            NDArray h = Ops.layerNorm(out.tokens().hidden(), weights.lnFinal());
-            NDArray feats = out.tokens().select(ReducingEncoder.GUIDE, h).matMul(weights.textProjT());
-            return new Encoded(keep(feats, caller, scope), out.tokensPerLayer());
+            Encoded e = encodeText(manager.create(flat, new Shape(b, ctx)), null);
+            return new Encoded(keep(e.embeddings(), caller, scope), e.tokensPerLayer());
         }
+    }
+
+    /**
+     * Projected text features of checked token ids [B, context] (int64, on the weights' device),
+     * calling {@code observer} (may be null) after each block. Everything that differs per sample
+     * (the end-of-text position: the first occurrence of the largest id; the guide, masks and
+     * protection that follow from it) is computed from {@code ids} as arrays, so the ONNX export
+     * traces it. The result belongs to the current scope.
+     */
+    Encoded encodeText(NDArray ids, ReducingEncoder.BlockObserver observer) {
+        int ctx = config.context();
+        NDArray x = Ops.embed(weights.tokenEmbedding(), ids).add(weights.textPositions().expandDims(0));
+        TowerReduction red = reductions.get(Site.TEXT_BLOCKS);
+        boolean cross = red != null && red.reducer().usesCrossToken();
+        int n = cross ? ctx + 1 : ctx;
+        boolean masked = red != null && textPadding == TextPadding.MASKED;
+        long b = ids.getShape().get(0);
+        NDArray eot = Tensors.argMaxFirst(ids, 1).expandDims(1); // [B, 1]: the end-of-text position
+        NDArray position = Tensors.arange(ids, n).expandDims(0); // [1, n]
+        NDArray guide = position.eq(eot).toType(DataType.FLOAT32, false);
+        if (cross) {
+            NDArray eotVec = guide.get(":, :" + ctx).expandDims(1).matMul(x);
+            x = NDArrays.concat(new NDList(x, eotVec), 1);
+        }
+        NDArray pinned = position.eq(0).logicalOr(position.eq(eot));
+        if (cross) {
+            pinned = pinned.logicalOr(position.eq(n - 1));
+        }
+        TokenSet.Builder t = TokenSet.builder(x).protectedMask(pinned.toType(DataType.FLOAT32, false))
+                .attach(ReducingEncoder.GUIDE, guide);
+        if (masked) {
+            NDArray real = position.lte(eot).logicalOr(position.eq(ctx));
+            t.keyMask(real.toType(DataType.FLOAT32, false)).attach(ReducingEncoder.POSITION,
+                    position.toType(DataType.FLOAT32, false).broadcast(b, n));
+        }
+        ReducingEncoder.Output out = text.forward(t.build(), red, true, true, observer);
+        NDArray h = Ops.layerNorm(out.tokens().hidden(), weights.lnFinal());
+        NDArray feats = out.tokens().select(ReducingEncoder.GUIDE, h).matMul(weights.textProjT());
+        return new Encoded(feats, out.tokensPerLayer());
     }
 
     /** L2-normalised image embeddings [B, E]. */

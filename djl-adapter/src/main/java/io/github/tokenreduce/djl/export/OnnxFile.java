@@ -37,9 +37,10 @@ public final class OnnxFile {
 
     /**
      * Checks {@code file} ({@link #check}), opens it in ONNX Runtime with {@code options} and checks that
-     * it takes one float input {@code inputName} that an array of {@code shape} fits ({@link #checkInput}).
+     * it takes one input {@code inputName} of {@code type} that an array of {@code shape} fits ({@link #checkInput}).
      */
-    public static OrtSession open(Path file, OrtSession.SessionOptions options, String inputName, long[] shape) {
+    public static OrtSession open(Path file, OrtSession.SessionOptions options, String inputName, long[] shape,
+            OnnxJavaType type) {
         long size = check(file);
         OrtSession session;
         try {
@@ -49,7 +50,7 @@ public final class OnnxFile {
                     + "a complete ModelProto): " + e.getMessage(), e);
         }
         try {
-            checkInput(session, file, inputName, shape);
+            checkInput(session, file, inputName, shape, type);
             return session;
         } catch (RuntimeException e) {
             try {
@@ -124,19 +125,19 @@ public final class OnnxFile {
     }
 
     /**
-     * Checks that {@code session} (opened from {@code file}) takes exactly one input, a float32 tensor
+     * Checks that {@code session} (opened from {@code file}) takes exactly one input, a tensor of {@code type}
      * named {@code name} whose rank and fixed dimensions fit {@code shape}.
      */
-    public static void checkInput(OrtSession session, Path file, String name, long[] shape) {
+    public static void checkInput(OrtSession session, Path file, String name, long[] shape, OnnxJavaType type) {
         try {
             Map<String, NodeInfo> inputs = session.getInputInfo();
             if (!inputs.containsKey(name) || inputs.size() != 1) {
                 throw new IllegalArgumentException("ONNX file: " + file + " takes the inputs " + inputs.keySet()
-                        + "; expected one float input named '" + name + "' (a graph written by this project's export)");
+                        + "; expected one " + type + " input named '" + name + "' (a graph written by this project's export)");
             }
-            if (!(inputs.get(name).getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT) {
+            if (!(inputs.get(name).getInfo() instanceof TensorInfo t) || t.type != type) {
                 throw new IllegalArgumentException("ONNX file: " + file + "'s input '" + name + "' is "
-                        + inputs.get(name).getInfo() + "; expected a float32 tensor");
+                        + inputs.get(name).getInfo() + "; expected a " + type + " tensor");
             }
             long[] want = t.getShape();
             boolean fits = want.length == shape.length;

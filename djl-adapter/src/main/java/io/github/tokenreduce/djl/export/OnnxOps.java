@@ -72,7 +72,7 @@ final class OnnxOps {
     /** Whether {@code m} (an {@code NDArrayEx} method) is recorded. */
     static boolean recordsEx(Method m) {
         return switch (m.getName()) {
-            case "gelu", "sigmoid", "where", "layerNorm" -> true;
+            case "gelu", "sigmoid", "where", "layerNorm", "embedding" -> true;
             case "stack", "concat" -> m.getParameterCount() == 2;
             default -> false;
         };
@@ -233,6 +233,9 @@ final class OnnxOps {
                 }
                 return g.node("Concat", parts, attr("axis", axis));
             }
+            case "embedding": // embedding(ids, table, sparse): rows of the table
+                return g.node("Gather", List.of(operand(t, args[1], ot), operand(t, args[0], DataType.INT64)),
+                        attr("axis", 0));
             case "layerNorm": {
                 Shape normalized = (Shape) args[1];
                 return g.node("LayerNormalization", List.of(operand(t, args[0], ot), operand(t, args[2], ot),

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -17,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Runs an ONNX file once in ONNX Runtime (CPU) on one float32 input and returns every output as
+ * Runs an ONNX file once in ONNX Runtime (CPU) on one float32 or int64 input and returns every output as
  * an array on a DJL manager: how an export is checked against the eager path it was traced from.
  * A missing, truncated or foreign file, or one whose input does not fit, is refused by {@link OnnxFile}.
  */
@@ -26,15 +27,19 @@ public final class OnnxRuntimeRun {
     private OnnxRuntimeRun() {}
 
     /**
-     * The outputs of {@code file} for {@code input} fed as {@code inputName}; float outputs become
-     * float32 arrays, integer outputs int64.
+     * The outputs of {@code file} for {@code input} fed as {@code inputName} (int64 when
+     * {@code input} is, else float32); float outputs become float32 arrays, integer outputs int64.
      */
     public static Map<String, NDArray> run(Path file, String inputName, NDArray input, NDManager manager) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        float[] values = input.toType(DataType.FLOAT32, false).toFloatArray();
+        long[] dims = input.getShape().getShape();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                OrtSession session = OnnxFile.open(file, options, inputName, input.getShape().getShape());
-                OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), input.getShape().getShape());
+                OrtSession session = OnnxFile.open(file, options, inputName, dims,
+                        input.getDataType() == DataType.INT64 ? OnnxJavaType.INT64 : OnnxJavaType.FLOAT);
+                OnnxTensor in = input.getDataType() == DataType.INT64
+                        ? OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(input.toLongArray()), dims)
+                        : OnnxTensor.createTensor(env,
+                                FloatBuffer.wrap(input.toType(DataType.FLOAT32, false).toFloatArray()), dims);
                 OrtSession.Result result = session.run(Map.of(inputName, in))) {
             Map<String, NDArray> out = new LinkedHashMap<>();
             for (Map.Entry<String, OnnxValue> e : result) {

@@ -9,8 +9,8 @@ import java.util.Arrays;
 
 /**
  * The engine-internal operations ({@code NDArray.getNDArrayInternal()}) of a {@link TracedArray}:
- * layer norm, GELU, sigmoid, where, stack and concat, recorded as {@link TracedArray} records the
- * array's own methods.
+ * layer norm, GELU, sigmoid, where, stack, concat and the embedding lookup, recorded as
+ * {@link TracedArray} records the array's own methods.
  */
 final class TracedEx implements InvocationHandler {
 

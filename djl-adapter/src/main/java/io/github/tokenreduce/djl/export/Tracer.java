@@ -42,9 +42,6 @@ import java.util.Map;
  */
 public final class Tracer implements AutoCloseable {
 
-    private static final java.util.Set<Class<?>> INTERNAL = java.util.Set.of(Tracer.class, TracedArray.class,
-            TracedEx.class, TracedManager.class, OnnxOps.class);
-
     private final OnnxGraph graph = new OnnxGraph();
     private final NDManager witnesses;
     private final NDManager manager;
@@ -85,6 +82,13 @@ public final class Tracer implements AutoCloseable {
     /** {@code values} as a constant of the trace (an initializer where the graph uses it). */
     public NDArray constant(NDArray values) {
         return wrapConstant(values);
+    }
+
+    /** Every array of {@code tensors} (weights loaded on {@link #witnessManager()}) as a constant, same names and order. */
+    public Map<String, NDArray> constants(Map<String, NDArray> tensors) {
+        Map<String, NDArray> out = new java.util.LinkedHashMap<>();
+        tensors.forEach((k, v) -> out.put(k, constant(v)));
+        return out;
     }
 
     /**
@@ -166,15 +170,32 @@ public final class Tracer implements AutoCloseable {
         return witnesses;
     }
 
-    /** Records a value read into Java, with the first caller outside the tracer and DJL. */
+    /** The tracer's own classes: never the site of a read. */
+    private static final java.util.Set<Class<?>> INTERNAL = java.util.Set.of(Tracer.class, TracedArray.class,
+            TracedEx.class, TracedManager.class, OnnxOps.class);
+
+    /** Core's helpers: a read there is named with the method that called them as well. */
+    private static final String UTIL = "io.github.tokenreduce.core.util.";
+
+    /**
+     * Records a value read into Java, with the first caller outside the tracer and DJL and, when that
+     * is one of core's helpers ({@code Checks.finite}, ...), the first caller outside them.
+     */
     void read(String what) {
-        String at = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
-                .filter(f -> !INTERNAL.contains(f.getDeclaringClass()) && !f.getClassName().startsWith("ai.djl.") && !f.getClassName().startsWith("java.")
-                        && !f.getClassName().startsWith("jdk.") && !f.getClassName().contains("$Proxy"))
-                .findFirst().map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "."
-                        + f.getMethodName())
-                .orElse("?"));
-        reads.add(what + " in " + at);
+        List<String> at = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .filter(f -> !INTERNAL.contains(f.getDeclaringClass()) && !f.getClassName().startsWith("ai.djl.")
+                        && !f.getClassName().startsWith("java.") && !f.getClassName().startsWith("jdk.")
+                        && !f.getClassName().contains("$Proxy"))
+                .map(f -> f.getClassName() + "." + f.getMethodName()).limit(8).toList());
+        String first = at.isEmpty() ? "?" : at.get(0);
+        String site = at.stream().filter(f -> !f.startsWith(UTIL)).findFirst().orElse(first);
+        reads.add(what + " in " + simple(first) + (site.equals(first) ? "" : " from " + simple(site)));
+    }
+
+    /** {@code pkg.Class.method} as {@code Class.method}. */
+    private static String simple(String qualified) {
+        int method = qualified.lastIndexOf('.');
+        return qualified.substring(qualified.lastIndexOf('.', method - 1) + 1);
     }
 
     /** Whether a shape's first axis is the batch (the example's batch size, once tracing began). */
@@ -330,7 +351,8 @@ public final class Tracer implements AutoCloseable {
             row.close();
             throw new UnsupportedOperationException("ONNX export: an array of shape " + w.getShape() + " made in Java "
                     + "has a batch-sized first axis whose rows differ (values per sample computed outside the "
-                    + "graph); only rows equal for every sample can follow a dynamic batch");
+                    + "graph); only rows equal for every sample can follow a dynamic batch"
+                    + (reads.isEmpty() ? "" : "; the last value read into Java: " + reads.get(reads.size() - 1)));
         }
         String v = graph.node("Expand", List.of(graph.initializer(row), shapeValue(w.getShape())));
         row.close();

@@ -2,7 +2,8 @@
  * ONNX export by tracing: a {@link io.github.tokenreduce.djl.export.Tracer} runs a model's eager
  * forward (with its reduction) over recording arrays, so the graph derives from the one definition of
  * each method; {@link io.github.tokenreduce.djl.export.OnnxGraph} writes it with protobuf-java and
- * {@link io.github.tokenreduce.djl.export.OnnxRuntimeRun} checks it in ONNX Runtime.
+ * {@link io.github.tokenreduce.djl.export.OnnxRuntimeRun} checks it in ONNX Runtime;
+ * {@link io.github.tokenreduce.djl.export.OnnxExport} is the driver every model family's export uses.
  *
  * <p>May use DJL, protobuf-java (it writes the ONNX wire format itself) and ONNX Runtime Java; knows
  * no model family and no method. See docs/export.md.

@@ -2,6 +2,7 @@ package io.github.tokenreduce.djl.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 
 /** Functional building blocks over {@link NDArray}. */
 public final class Ops {
@@ -51,5 +52,13 @@ public final class Ops {
     public static NDArray layerNorm(NDArray x, LayerNormWeights ln) {
         long c = x.getShape().getLastDimension();
         return x.getNDArrayInternal().layerNorm(x, new Shape(c), ln.gamma(), ln.beta(), ln.eps()).head();
+    }
+
+    /**
+     * Rows of {@code table} [V, C] at {@code ids} [B, N] (int64): [B, N, C], an embedding lookup as
+     * one engine operation (the ONNX export records it as a {@code Gather}).
+     */
+    public static NDArray embed(NDArray table, NDArray ids) {
+        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).head();
     }
 }

@@ -1,0 +1,78 @@
+package io.github.tokenreduce.djl.export;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+class OnnxExportTest {
+
+    @TempDir
+    Path tmp;
+
+    /** Doubles x when its largest value is positive, else triples it: a decision the trace reads into Java. */
+    private static final Function<NDArray, NDArray> BRANCHY = x -> x.max().getFloat() > 0 ? x.mul(2f) : x.mul(3f);
+
+    private static OnnxExport.Forward forward() {
+        return (x, afterBlock) -> {
+            NDArray h = BRANCHY.apply(x).reshape(x.getShape().get(0), 3, 1); // [B, 3, 1]: 3 "tokens"
+            afterBlock.accept(h);
+            return new OnnxExport.Traced(Map.of("y", h.reshape(x.getShape().get(0), 3)), new int[] {3});
+        };
+    }
+
+    @Test
+    void writesAndChecksTheGraph() throws Exception {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
+            NDArray example = OnnxExport.gaussian(m, new Shape(2, 3)).abs().add(0.1f);
+            NDArray probe = m.create(new float[] {1f, 2f, 3f}, new Shape(1, 3));
+            OnnxExport.Result r = OnnxExport.export(t, "g", "a test function", "x", example, forward(),
+                    List.of(new OnnxExport.Probe(probe, Map.of("y", BRANCHY.apply(probe)), new int[] {3})),
+                    tmp.resolve("g.onnx"));
+            assertArrayEquals(new int[] {3}, r.tokensPerLayer());
+            assertTrue(r.maxDifference() < 1e-6, "difference " + r.maxDifference());
+            assertTrue(r.reads().get(0).contains("getFloat"), "the branch's read is listed: " + r.reads());
+        }
+    }
+
+    /** A probe whose input takes the other branch shows the graph only holds for the example: no file is left. */
+    @Test
+    void aProbeTheGraphAnswersWronglyRemovesTheFile() throws Exception {
+        Path file = tmp.resolve("g.onnx");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
+            NDArray example = OnnxExport.gaussian(m, new Shape(2, 3)).abs().add(0.1f);
+            NDArray negative = m.create(new float[] {-1f, -2f, -3f}, new Shape(1, 3));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> OnnxExport.export(t, "g",
+                    "a test function", "x", example, forward(),
+                    List.of(new OnnxExport.Probe(negative, Map.of("y", BRANCHY.apply(negative)), new int[] {3})), file));
+            assertTrue(e.getMessage().contains("probe 1") && e.getMessage().contains("removed"), e.getMessage());
+            assertFalse(Files.exists(file), "the file is removed");
+        }
+    }
+
+    /** A trace the graph cannot express writes nothing and names the model. */
+    @Test
+    void aRefusedTraceWritesNothing() {
+        Path file = tmp.resolve("g.onnx");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> OnnxExport.export(t, "g", "a test function", "x", m.ones(new Shape(2, 3)),
+                            (x, afterBlock) -> new OnnxExport.Traced(Map.of("y", x.cos()), new int[0]), file));
+            assertTrue(e.getMessage().contains("a test function") && e.getMessage().contains("cos"), e.getMessage());
+            assertFalse(Files.exists(file), "nothing is written");
+        }
+    }
+}
