@@ -242,6 +242,23 @@ public final class MergePlan {
     }
 
     /**
+     * {@link #combineGathered} divided, per output, by {@code max(total, 1e-12)} ({@code total} [B, N_out]):
+     * each coefficient is divided before the sum, so {@code x} is read once and never divided.
+     */
+    public NDArray combineDivided(NDArray x, NDArray anchorCoef, NDArray sourceCoef, NDArray total) {
+        NDArray[] shares = divided(anchorCoef, sourceCoef, total);
+        return combineGathered(x, shares[0], shares[1]);
+    }
+
+    /** {@code {anchorCoef / den, sourceCoef / den[target]}} with {@code den = max(total, 1e-12)}. */
+    private NDArray[] divided(NDArray anchorCoef, NDArray sourceCoef, NDArray total) {
+        NDArray den = total.maximum(1e-12f);
+        // padding entries (target -1) join no output: any finite share will do
+        return new NDArray[] {anchorCoef.div(den),
+                hasSources() ? sourceCoef.div(den.gather(targets.maximum(0L), 1)) : null};
+    }
+
+    /**
      * Sum of {@code sourceValues} [B, R] (entry k for input {@code sources[b, k]}) over each
      * output's sources, [B, N_out]; 0 for outputs without any. Requires {@link #hasSources}.
      */
@@ -292,10 +309,9 @@ public final class MergePlan {
             NDArray anchor = onRealSlots(w.gather(keep, 1));
             NDArray source = hasSources() ? w.gather(sources, 1) : null;
             this.total = hasSources() ? anchor.add(sumSources(source)) : anchor;
-            NDArray den = total.maximum(1e-12f);
-            this.anchorShare = anchor.div(den);
-            // padding entries (target -1) join no output: any finite share will do
-            this.sourceShare = hasSources() ? source.div(den.gather(targets.maximum(0L), 1)) : null;
+            NDArray[] shares = divided(anchor, source, total);
+            this.anchorShare = shares[0];
+            this.sourceShare = shares[1];
         }
 
         /** The weights [B, N] these were made of. */

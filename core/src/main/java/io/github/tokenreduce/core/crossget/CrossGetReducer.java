@@ -2,13 +2,11 @@ package io.github.tokenreduce.core.crossget;
 
 import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.core.KeyMetric;
+import io.github.tokenreduce.core.FixedCount;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.Reduction;
-import io.github.tokenreduce.core.RemovalCount;
-import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
-import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Checks;
@@ -27,18 +25,12 @@ import java.util.Set;
  */
 public final class CrossGetReducer implements TokenReducer {
 
-    private final Schedule schedule;
+    private final FixedCount counts;
     private final EnsembleMode mode;
-    private final boolean proportional;
-    private final TieBreak tie;
-    private final RemovalCount removalCount;
 
-    private CrossGetReducer(Builder b) {
-        this.schedule = b.schedule;
-        this.mode = b.mode;
-        this.proportional = b.proportional;
-        this.tie = b.tie;
-        this.removalCount = b.removalCount != null ? b.removalCount : RemovalCount.defaultFor(b.schedule);
+    private CrossGetReducer(FixedCount counts, EnsembleMode mode) {
+        this.counts = counts;
+        this.mode = mode;
     }
 
     public static Builder builder() {
@@ -47,13 +39,8 @@ public final class CrossGetReducer implements TokenReducer {
 
     @Override
     public Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer) {
-        int r = schedule.removals(layer, tokens.length());
-        int[] perSample = null;
-        if (removalCount == RemovalCount.PER_SAMPLE && schedule.activeAt(layer)) {
-            perSample = RemovalCount.perSample(schedule, layer, tokens);
-            r = java.util.Arrays.stream(perSample).max().orElse(0);
-        }
-        if (r <= 0) {
+        FixedCount.Removals removals = counts.at(layer, tokens);
+        if (removals.r() <= 0) {
             return Reduction.unchanged(tokens);
         }
         NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
@@ -65,11 +52,11 @@ public final class CrossGetReducer implements TokenReducer {
             unit = Tensors.normalizeChecked("metric", metric);
             importance = CrossGuidedImportance.cosineOfUnit(unit, guide);
         }
-        MergePlan plan = perSample != null
+        MergePlan plan = removals.perSample() != null
                 ? CompleteGraphMatcher.matchPerSample(metric, unit, importance, tokens.protectedMask(),
-                        tokens.keyMask(), perSample, tie)
+                        tokens.keyMask(), removals.perSample(), counts.tieBreak())
                 : CompleteGraphMatcher.match(metric, unit, importance, tokens.protectedMask(),
-                        tokens.keyMask(), Math.min(r, tokens.length()), tie);
+                        tokens.keyMask(), Math.min(removals.r(), tokens.length()), counts.tieBreak());
         MergePlan.Weights bySize = plan.weights(tokens.sizes());
         NDArray hidden = ensemble(bySize, tokens.hidden(), importance);
         return new Reduction(tokens.apply(bySize, hidden, null), plan);
@@ -98,8 +85,7 @@ public final class CrossGetReducer implements TokenReducer {
         NDArray wdMinusOne = ws.neg().add(1f); // w_d - 1 = (2 - w_s) - 1
         NDArray anchorSize = plan.gather(sizes);
         NDArray anchorCoef = plan.onRealSlots(anchorSize.mul(plan.sumSources(wdMinusOne).add(1f)));
-        NDArray merged = plan.combineGathered(x, anchorCoef, ws.mul(sizes.gather(plan.sources(), 1)));
-        return merged.div(bySize.total().maximum(1e-12f).expandDims(2));
+        return plan.combineDivided(x, anchorCoef, ws.mul(sizes.gather(plan.sources(), 1)), bySize.total());
     }
 
     @Override
@@ -109,12 +95,12 @@ public final class CrossGetReducer implements TokenReducer {
 
     @Override
     public boolean proportionalAttention() {
-        return proportional;
+        return counts.proportionalAttention();
     }
 
     @Override
     public boolean activeAt(int layer) {
-        return schedule.activeAt(layer);
+        return counts.activeAt(layer);
     }
 
     @Override
@@ -138,27 +124,20 @@ public final class CrossGetReducer implements TokenReducer {
 
     @Override
     public String toString() {
-        return "CrossGET(" + schedule + ", " + mode + ", propAttn=" + proportional + ", " + removalCount + ")";
+        return "CrossGET(" + counts + ", " + mode + ")";
     }
 
-    /** Builder: schedule (default off), ensemble mode (default AUTHORS), proportional attention (on). */
-    public static final class Builder {
-        private Schedule schedule = Schedule.none();
+    /** Builder: ensemble mode (default AUTHORS) and the rest of {@link FixedCount.Builder} (schedule default off). */
+    public static final class Builder extends FixedCount.Builder<Builder> {
         private EnsembleMode mode = EnsembleMode.AUTHORS;
-        private boolean proportional = true;
-        private TieBreak tie = TieBreak.INDEX;
-        private RemovalCount removalCount;
 
-        public Builder schedule(Schedule s) {
-            if (s == null || s.isDynamic()) {
-                throw new IllegalArgumentException("schedule: CrossGET needs a fixed-count schedule, got " + s);
-            }
-            schedule = s;
-            return this;
+        private Builder() {
+            super("CrossGET");
         }
 
-        public Builder r(int r) {
-            return schedule(Schedule.constant(r));
+        @Override
+        protected Builder self() {
+            return this;
         }
 
         public Builder ensembleMode(EnsembleMode m) {
@@ -166,29 +145,8 @@ public final class CrossGetReducer implements TokenReducer {
             return this;
         }
 
-        /**
-         * Per-sample removal counts from each sample's real tokens (a sample's result does not depend
-         * on its batch) or one count from the padded batch, as the authors' code. Default:
-         * {@link RemovalCount#defaultFor} the schedule (per sample for a keep ratio).
-         */
-        public Builder removalCount(RemovalCount c) {
-            removalCount = Checks.notNull("removalCount", c);
-            return this;
-        }
-
-        /** How equal scores are ordered (default {@link TieBreak#INDEX}). */
-        public Builder tieBreak(TieBreak t) {
-            tie = Checks.notNull("tieBreak", t);
-            return this;
-        }
-
-        public Builder proportionalAttention(boolean on) {
-            proportional = on;
-            return this;
-        }
-
         public CrossGetReducer build() {
-            return new CrossGetReducer(this);
+            return new CrossGetReducer(fixedCount(), mode);
         }
     }
 }

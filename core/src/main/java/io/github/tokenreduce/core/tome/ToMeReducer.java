@@ -1,13 +1,12 @@
 package io.github.tokenreduce.core.tome;
 
 import ai.djl.ndarray.NDArray;
+import io.github.tokenreduce.core.FixedCount;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.Reduction;
-import io.github.tokenreduce.core.RemovalCount;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
-import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.TokenSet;
 import io.github.tokenreduce.core.util.Checks;
@@ -27,16 +26,10 @@ import java.util.Set;
  */
 public final class ToMeReducer implements TokenReducer {
 
-    private final Schedule schedule;
-    private final boolean proportional;
-    private final TieBreak tie;
-    private final RemovalCount removalCount;
+    private final FixedCount counts;
 
-    private ToMeReducer(Builder b) {
-        this.schedule = b.schedule;
-        this.proportional = b.proportional;
-        this.tie = b.tie;
-        this.removalCount = b.removalCount != null ? b.removalCount : RemovalCount.defaultFor(b.schedule);
+    private ToMeReducer(FixedCount counts) {
+        this.counts = counts;
     }
 
     public static Builder builder() {
@@ -45,20 +38,16 @@ public final class ToMeReducer implements TokenReducer {
 
     @Override
     public Reduction reduce(TokenSet tokens, SiteInputs inputs, int layer) {
-        int r = schedule.removals(layer, tokens.length());
-        int[] perSample = null;
-        if (removalCount == RemovalCount.PER_SAMPLE && schedule.activeAt(layer)) {
-            perSample = RemovalCount.perSample(schedule, layer, tokens);
-            r = java.util.Arrays.stream(perSample).max().orElse(0);
-        }
-        if (r <= 0) {
+        FixedCount.Removals removals = counts.at(layer, tokens);
+        if (removals.r() <= 0) {
             return Reduction.unchanged(tokens);
         }
         NDArray metric = Checks.present("metric", inputs.metric(), "[B, N, c]");
-        MergePlan plan = perSample != null
-                ? BipartiteMatcher.matchPerSample(metric, tokens.protectedMask(), tokens.keyMask(), perSample, tie)
+        MergePlan plan = removals.perSample() != null
+                ? BipartiteMatcher.matchPerSample(metric, tokens.protectedMask(), tokens.keyMask(),
+                        removals.perSample(), counts.tieBreak())
                 : BipartiteMatcher.match(metric, tokens.protectedMask(), tokens.keyMask(),
-                        Math.min(r, tokens.length()), tie);
+                        Math.min(removals.r(), tokens.length()), counts.tieBreak());
         return new Reduction(tokens.merge(plan, null), plan);
     }
 
@@ -69,12 +58,12 @@ public final class ToMeReducer implements TokenReducer {
 
     @Override
     public boolean proportionalAttention() {
-        return proportional;
+        return counts.proportionalAttention();
     }
 
     @Override
     public boolean activeAt(int layer) {
-        return schedule.activeAt(layer);
+        return counts.activeAt(layer);
     }
 
     @Override
@@ -83,56 +72,27 @@ public final class ToMeReducer implements TokenReducer {
     }
 
     public Schedule schedule() {
-        return schedule;
+        return counts.schedule();
     }
 
     @Override
     public String toString() {
-        return "ToMe(" + schedule + ", propAttn=" + proportional + ", " + removalCount + ")";
+        return "ToMe(" + counts + ")";
     }
 
-    /** Builder: schedule (default constant 0: off, as ToMe after patching), proportional attention (default on). */
-    public static final class Builder {
-        private Schedule schedule = Schedule.none();
-        private boolean proportional = true;
-        private TieBreak tie = TieBreak.INDEX;
-        private RemovalCount removalCount;
-
-        public Builder schedule(Schedule s) {
-            if (s == null || s.isDynamic()) {
-                throw new IllegalArgumentException("schedule: ToMe needs a fixed-count schedule, got " + s);
-            }
-            schedule = s;
-            return this;
+    /** Builder: schedule (default off, as ToMe after patching) and the rest of {@link FixedCount.Builder}. */
+    public static final class Builder extends FixedCount.Builder<Builder> {
+        private Builder() {
+            super("ToMe");
         }
 
-        public Builder r(int r) {
-            return schedule(Schedule.constant(r));
-        }
-
-        /**
-         * Per-sample removal counts from each sample's real tokens (a sample's result does not depend
-         * on its batch) or one count from the padded batch, as the authors' code. Default:
-         * {@link RemovalCount#defaultFor} the schedule (per sample for a keep ratio).
-         */
-        public Builder removalCount(RemovalCount c) {
-            removalCount = Checks.notNull("removalCount", c);
-            return this;
-        }
-
-        /** How equal scores are ordered (default {@link TieBreak#INDEX}). */
-        public Builder tieBreak(TieBreak t) {
-            tie = Checks.notNull("tieBreak", t);
-            return this;
-        }
-
-        public Builder proportionalAttention(boolean on) {
-            proportional = on;
+        @Override
+        protected Builder self() {
             return this;
         }
 
         public ToMeReducer build() {
-            return new ToMeReducer(this);
+            return new ToMeReducer(fixedCount());
         }
     }
 }
