@@ -8,12 +8,16 @@ import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.clip.ClipConfig;
 import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.clip.ClipOnnxExport;
 import io.github.tokenreduce.djl.nn.Activation;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.weights.SafetensorsWriter;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -26,13 +30,19 @@ public final class ClipWorkload extends ImageWorkload {
     private final Map<String, NDArray> peerWeights;
     private final PrecisionViews<ClipModel> precisions;
     private OrtPeer peer;
+    /** The weights on disk, for the export: the loaded path, or the random weights written once. */
+    private Path weightsFile;
+    private final boolean ownsWeightsFile;
 
-    private ClipWorkload(NDManager manager, ClipModel model, String name, int batch, Map<String, NDArray> peerWeights) {
+    private ClipWorkload(NDManager manager, ClipModel model, String name, int batch, Map<String, NDArray> peerWeights,
+            Path weightsFile) {
         super(manager, model, batch, model.config().imageSize());
         this.model = model;
         this.name = name;
         this.peerWeights = peerWeights;
         this.precisions = new PrecisionViews<>(model, model::withPrecision);
+        this.weightsFile = weightsFile;
+        this.ownsWeightsFile = weightsFile == null;
     }
 
     /**
@@ -44,14 +54,14 @@ public final class ClipWorkload extends ImageWorkload {
         m.getEngine().setRandomSeed(42);
         Map<String, NDArray> weights = RandomClipWeights.vitB16(m);
         ClipModel clip = ClipModel.of(weights, m, Activation.QUICK_GELU);
-        return new ClipWorkload(m, clip, "CLIP ViT-B/16 vision tower (random weights)", batch, weights);
+        return new ClipWorkload(m, clip, "CLIP ViT-B/16 vision tower (random weights)", batch, weights, null);
     }
 
     /** The CLIP at {@code path} (no peer: its weights are not rewritten as ONNX). */
     public static ClipWorkload load(Path path, Device device, int batch) throws IOException {
         NDManager m = NDManager.newBaseManager(device);
         return new ClipWorkload(m, ClipModel.load(path, device), "CLIP vision tower (" + path.getFileName() + ")", batch,
-                null);
+                null, path);
     }
 
     /** The peer, opened on its first (untimed, warm-up) run so that it does not count in the model's memory. */
@@ -68,12 +78,44 @@ public final class ClipWorkload extends ImageWorkload {
         return peer;
     }
 
+    /**
+     * The image tower {@link ClipOnnxExport} writes, run by ONNX Runtime ({@link ImageWorkload#exportedForward});
+     * random weights are written to a temporary file first (once, removed on {@link #close}).
+     */
+    @Override
+    public Optional<Forward> exported(TokenReducer reducer, Precision precision) {
+        Path weights = weightsFile();
+        return Optional.of(exportedForward(file -> ClipOnnxExport.exportImage(weights,
+                reducer == null ? null : TowerReduction.of(reducer), file, precision), "image_embeds", true,
+                prepare(reducer)));
+    }
+
+    private synchronized Path weightsFile() {
+        if (weightsFile == null) {
+            try {
+                weightsFile = Files.createTempFile("tokenreduce-clip-", ".safetensors");
+                SafetensorsWriter.write(weightsFile, peerWeights, SafetensorsWriter.Encoding.F32);
+            } catch (IOException e) {
+                throw new UncheckedIOException("random CLIP weights for the export: " + e.getMessage(), e);
+            }
+        }
+        return weightsFile;
+    }
+
     @Override
     public void close() {
         if (peer != null) {
             peer.close();
         }
-        super.close();
+        try {
+            if (ownsWeightsFile && weightsFile != null) {
+                Files.deleteIfExists(weightsFile);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            super.close();
+        }
     }
 
     @Override

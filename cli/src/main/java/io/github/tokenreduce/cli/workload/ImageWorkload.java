@@ -6,6 +6,12 @@ import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.djl.site.Levels;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** What the CLIP and ViT workloads share: one vision tower on a batch of random normalised pixels. */
@@ -14,6 +20,7 @@ abstract class ImageWorkload implements Workload {
     protected final NDManager manager;
     protected final NDArray pixels;
     private final AutoCloseable model;
+    private final List<OrtPeer> sessions = new ArrayList<>();
 
     ImageWorkload(NDManager manager, AutoCloseable model, int batch, int imageSize) {
         this.manager = manager;
@@ -46,8 +53,67 @@ abstract class ImageWorkload implements Workload {
         return Levels.visionSchedule(level);
     }
 
+    /** Writes an ONNX graph to the file it is given. */
+    @FunctionalInterface
+    interface GraphWriter {
+        void write(Path file) throws IOException;
+    }
+
+    /**
+     * The graph {@code writer} exports (to a temporary file, checked against the eager model there) run
+     * by ONNX Runtime on the workload's pixels, held in memory until {@link #close}: its token counts from
+     * {@code tokens_per_layer}, its outputs from {@code output} (L2-normalised per row when
+     * {@code normalize}, as the eager outputs are), its FLOPs those of {@code eager} for the same counts.
+     */
+    Forward exportedForward(GraphWriter writer, String output, boolean normalize, Forward eager) {
+        byte[] onnx;
+        try {
+            Path tmp = Files.createTempFile("tokenreduce-bench-", ".onnx");
+            try {
+                writer.write(tmp);
+                onnx = Files.readAllBytes(tmp);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("export for ONNX Runtime: " + e.getMessage(), e);
+        }
+        OrtPeer ort = OrtPeer.open(onnx, "pixels", pixels);
+        sessions.add(ort);
+        return new Forward() {
+            @Override
+            public int[] run() {
+                return Arrays.stream((long[]) ort.run("tokens_per_layer")).mapToInt(Math::toIntExact).toArray();
+            }
+
+            @Override
+            public double flops(int[] tokensPerLayer) {
+                return eager.flops(tokensPerLayer);
+            }
+
+            @Override
+            public float[][] outputs() {
+                float[][] rows = (float[][]) ort.run(output);
+                if (normalize) {
+                    for (float[] r : rows) {
+                        double norm = 0;
+                        for (float v : r) {
+                            norm += (double) v * v;
+                        }
+                        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+                        for (int i = 0; i < r.length; i++) {
+                            r[i] *= inv;
+                        }
+                    }
+                }
+                return rows;
+            }
+        };
+    }
+
     @Override
     public void close() {
+        sessions.forEach(OrtPeer::close);
         try {
             model.close();
         } catch (Exception e) {

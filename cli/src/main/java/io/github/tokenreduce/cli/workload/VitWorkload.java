@@ -14,12 +14,7 @@ import io.github.tokenreduce.djl.vit.VitModel;
 import io.github.tokenreduce.djl.vit.VitOnnxExport;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -32,7 +27,6 @@ public final class VitWorkload extends ImageWorkload {
     private final PrecisionViews<VitModel> precisions;
     private final String name;
     private final Path path;
-    private final List<OrtPeer> sessions = new ArrayList<>();
 
     private VitWorkload(NDManager manager, VitModel model, String name, int batch, Path path) {
         super(manager, model, batch, model.config().imageSize());
@@ -87,46 +81,11 @@ public final class VitWorkload extends ImageWorkload {
         };
     }
 
-    /** The graph is exported to a temporary file (checked against the eager model there), then held in memory. */
+    /** The graph {@link VitOnnxExport} writes, run by ONNX Runtime ({@link ImageWorkload#exportedForward}). */
     @Override
     public Optional<Forward> exported(TokenReducer reducer, Precision precision) {
-        byte[] onnx;
-        try {
-            Path tmp = Files.createTempFile("tokenreduce-bench-", ".onnx");
-            try {
-                VitOnnxExport.export(path, VitLoader.Overrides.NONE,
-                        reducer == null ? null : TowerReduction.of(reducer), tmp, precision);
-                onnx = Files.readAllBytes(tmp);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("export of " + path + " for ONNX Runtime: " + e.getMessage(), e);
-        }
-        OrtPeer ort = OrtPeer.open(onnx, "pixels", pixels);
-        sessions.add(ort);
-        Forward eager = prepare(reducer);
-        return Optional.of(new Forward() {
-            @Override
-            public int[] run() {
-                return Arrays.stream((long[]) ort.run("tokens_per_layer")).mapToInt(Math::toIntExact).toArray();
-            }
-
-            @Override
-            public double flops(int[] tokensPerLayer) {
-                return eager.flops(tokensPerLayer);
-            }
-
-            @Override
-            public float[][] outputs() {
-                return (float[][]) ort.run("features");
-            }
-        });
-    }
-
-    @Override
-    public void close() {
-        sessions.forEach(OrtPeer::close);
-        super.close();
+        return Optional.of(exportedForward(file -> VitOnnxExport.export(path, VitLoader.Overrides.NONE,
+                reducer == null ? null : TowerReduction.of(reducer), file, precision), "features", false,
+                prepare(reducer)));
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.export.Tracer;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.weights.WeightFiles;
@@ -42,7 +43,18 @@ public final class ClipOnnxExport {
      * @throws IllegalStateException when ONNX Runtime's result differs from the eager one
      */
     public static OnnxExport.Result exportImage(Path model, TowerReduction reduction, Path out) throws IOException {
-        try (Tracer t = new Tracer(Device.cpu())) {
+        return exportImage(model, reduction, out, Precision.FP32);
+    }
+
+    /**
+     * As {@link #exportImage(Path, TowerReduction, Path)} with the products with weights in {@code precision}:
+     * float32, or int8 (dynamic quantization; checked by cosine, see {@link OnnxExport#INT8_MIN_COSINE}).
+     *
+     * @throws IllegalArgumentException for another precision, before anything is written
+     */
+    public static OnnxExport.Result exportImage(Path model, TowerReduction reduction, Path out, Precision precision)
+            throws IOException {
+        try (Tracer t = new Tracer(Device.cpu(), OnnxExport.int8(precision))) {
             ClipModel clip = traced(t, model, Site.VISION_BLOCKS, reduction);
             int s = clip.config().imageSize();
             NDArray example = OnnxExport.gaussian(t.witnessManager(), new Shape(OnnxExport.EXAMPLE_BATCH, 3, s, s));
