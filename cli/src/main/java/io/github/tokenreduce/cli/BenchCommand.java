@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
         description = {"Times a model unreduced and with each method at each reduction level, interleaved in one run "
                 + "with warm-up and randomised order; reports median and range, throughput, speed-up, FLOPs and the "
                 + "FLOPs-ideal speed-up, peak memory and page faults, with ONNX Runtime Java as a peer for the "
-                + "sentence encoders; with --engines pytorch,onnxruntime a ViT also runs each configuration as its "
+                + "sentence encoders; with --engines pytorch,onnxruntime a ViT or CLIP also runs each configuration as its "
                 + "exported ONNX graph in ONNX Runtime. Writes report.md, results.json and PNG charts."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -67,8 +67,9 @@ public final class BenchCommand implements Callable<Integer> {
     List<Precision> precisions;
 
     @Option(names = "--engines", split = ",", defaultValue = "pytorch",
-            description = "Engines to time: pytorch, and onnxruntime to run each float32 configuration also as the "
-                    + "exported ONNX graph in ONNX Runtime (ViT/DeiT models; see tokenreduce export); pytorch always "
+            description = "Engines to time: pytorch, and onnxruntime to run each float32 and int8 configuration also as "
+                    + "the exported ONNX graph in ONNX Runtime (ViT/DeiT and the CLIP image tower; see tokenreduce "
+                    + "export); pytorch always "
                     + "runs as the reference (default ${DEFAULT-VALUE}).")
     List<String> engines;
 
@@ -102,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
                     r = BenchRunner.run(w, ms, ls, ps, onnx, warmup, rounds, seed, p);
                 }
                 if (onnx && r.rows().stream().noneMatch(row -> row.engine().equals(BenchRunner.ONNXRUNTIME))) {
-                    System.err.println("tokenreduce bench: " + name + " has no ONNX export (ViT/DeiT only so far); "
+                    System.err.println("tokenreduce bench: " + name + " has no ONNX export (ViT/DeiT and CLIP only so far); "
                             + "only its PyTorch configurations" + (w.peer().isPresent() ? " and peer" : "") + " ran");
                 }
                 results.add(r);
