@@ -1,0 +1,127 @@
+package io.github.tokenreduce.djl.clip;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import io.github.tokenreduce.core.SiteInput;
+import io.github.tokenreduce.djl.family.EntryPoint;
+import io.github.tokenreduce.djl.family.FamilyModel;
+import io.github.tokenreduce.djl.family.LoadedModel;
+import io.github.tokenreduce.djl.family.ModelFamily;
+import io.github.tokenreduce.djl.family.Naming;
+import io.github.tokenreduce.djl.site.Tower;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * CLIP as a {@link ModelFamily}: OpenAI's, OpenCLIP's and Hugging Face's layouts; VISION and TEXT
+ * sites; image and text embeddings (the CLIP BPE tokenizer read from the model folder on first use)
+ * and zero-shot classification.
+ */
+public final class ClipFamily implements ModelFamily {
+
+    @Override
+    public String name() {
+        return "clip";
+    }
+
+    @Override
+    public String describe() {
+        return "CLIP dual encoder";
+    }
+
+    @Override
+    public List<String> modelTypes() {
+        return List.of("clip");
+    }
+
+    @Override
+    public List<String> markerFiles() {
+        return List.of("open_clip_config.json");
+    }
+
+    @Override
+    public List<Naming> namings() {
+        return List.of(new Naming("OpenAI", List.of("visual.transformer.resblocks.", "token_embedding.weight")),
+                new Naming("OpenCLIP", List.of("visual.class_embedding")),
+                new Naming("Hugging Face", List.of("vision_model.embeddings.class_embedding", "text_model.")));
+    }
+
+    @Override
+    public Set<Tower> sites() {
+        return Set.of(Tower.VISION, Tower.TEXT);
+    }
+
+    @Override
+    public Set<SiteInput> siteInputs(Tower site) {
+        return sites().contains(site) ? WITHOUT_CROSS_ATTENTION : Set.of();
+    }
+
+    @Override
+    public Set<EntryPoint> entryPoints() {
+        return Set.of(EntryPoint.IMAGE_EMBEDDING, EntryPoint.TEXT_EMBEDDING, EntryPoint.ZERO_SHOT);
+    }
+
+    @Override
+    public FamilyModel load(Path path, Device device) throws IOException {
+        ClipModel m = ClipModel.load(path, device);
+        Tokenizer tokenizer = new Tokenizer(path, m.config().context());
+        return new LoadedModel<>(this, m, () -> {
+            tokenizer.close();
+            m.close();
+        }, ops(tokenizer));
+    }
+
+    @Override
+    public FamilyModel wrap(Map<String, NDArray> tensors, JsonObject config, NDManager manager) {
+        return new LoadedModel<>(this, ClipModel.of(tensors, config, manager, null), null, ops(new Tokenizer(null, 0)));
+    }
+
+    private static LoadedModel.Ops<ClipModel> ops(Tokenizer tokenizer) {
+        return new LoadedModel.Ops<>(ClipModel::withPrecision, ClipModel::withReduction, ClipModel::embed,
+                (m, texts) -> m.embedTexts(tokenizer.get(), texts), null);
+    }
+
+    /** The tokenizer beside a loaded model, read on first use (image-only users need none). */
+    private static final class Tokenizer implements AutoCloseable {
+
+        private final Path path;
+        private final int context;
+        private ClipTokenizer loaded;
+
+        Tokenizer(Path path, int context) {
+            this.path = path;
+            this.context = context;
+        }
+
+        synchronized ClipTokenizer get() {
+            if (path == null) {
+                throw new IllegalArgumentException("texts: this CLIP was built on tensors without a folder, so it has "
+                        + "no tokenizer.json; load it from its folder, or tokenize with ClipTokenizer and call "
+                        + "ClipModel.embedTexts");
+            }
+            if (loaded == null) {
+                try {
+                    loaded = ClipTokenizer.load(path, context);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("tokenizer: cannot read the CLIP tokenizer at " + path + ": "
+                            + e.getMessage(), e);
+                }
+            }
+            return loaded;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (loaded != null) {
+                loaded.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.github.tokenreduce.djl.vit;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import io.github.tokenreduce.core.SiteInput;
+import io.github.tokenreduce.djl.family.EntryPoint;
+import io.github.tokenreduce.djl.family.FamilyModel;
+import io.github.tokenreduce.djl.family.LoadedModel;
+import io.github.tokenreduce.djl.family.ModelFamily;
+import io.github.tokenreduce.djl.family.Naming;
+import io.github.tokenreduce.djl.site.Tower;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ViT and DeiT image classifiers as a {@link ModelFamily}: timm's and Hugging Face's layouts; the
+ * VISION site; classification, and export as one ONNX graph ({@link VitOnnxExport}).
+ */
+public final class VitFamily implements ModelFamily {
+
+    private static final LoadedModel.Ops<VitModel> OPS =
+            new LoadedModel.Ops<>(VitModel::withPrecision, VitModel::withReduction, null, null, null);
+
+    @Override
+    public String name() {
+        return "vit";
+    }
+
+    @Override
+    public String describe() {
+        return "ViT/DeiT image classifier";
+    }
+
+    @Override
+    public List<String> modelTypes() {
+        return List.of("vit", "deit");
+    }
+
+    @Override
+    public List<Naming> namings() {
+        return List.of(new Naming("Hugging Face ViT", List.of("vit.embeddings.cls_token")),
+                new Naming("Hugging Face DeiT", List.of("deit.embeddings.cls_token")),
+                new Naming("timm", List.of("cls_token")));
+    }
+
+    @Override
+    public Set<Tower> sites() {
+        return Set.of(Tower.VISION);
+    }
+
+    @Override
+    public Set<SiteInput> siteInputs(Tower site) {
+        return site == Tower.VISION ? WITHOUT_CROSS_ATTENTION : Set.of();
+    }
+
+    @Override
+    public Set<EntryPoint> entryPoints() {
+        return Set.of(EntryPoint.CLASSIFICATION, EntryPoint.ONNX_EXPORT);
+    }
+
+    @Override
+    public FamilyModel load(Path path, Device device) throws IOException {
+        VitModel m = VitModel.load(path, device);
+        return new LoadedModel<>(this, m, m, OPS);
+    }
+
+    @Override
+    public FamilyModel wrap(Map<String, NDArray> tensors, JsonObject config, NDManager manager) {
+        return new LoadedModel<>(this, VitModel.of(tensors, config, manager, null), null, OPS);
+    }
+}
