@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -73,6 +74,11 @@ public interface ModelFamily {
      */
     default ReducerSpec spec(String model, Tower site, String method, Double level) {
         return Defaults.visionSpec(method, level, site == Tower.VISION);
+    }
+
+    /** The family's ONNX export, present exactly when {@link #entryPoints()} has {@link EntryPoint#ONNX_EXPORT}. */
+    default Optional<OnnxExporter> onnxExporter() {
+        return Optional.empty();
     }
 
     /** Loads the model at {@code path} (a folder or a weights file) onto {@code device}. */

@@ -10,12 +10,16 @@ import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.LoadedModel;
 import io.github.tokenreduce.djl.family.ModelFamily;
 import io.github.tokenreduce.djl.family.Naming;
+import io.github.tokenreduce.djl.family.OnnxExporter;
 import io.github.tokenreduce.djl.site.Tower;
+import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -62,6 +66,26 @@ public final class VitFamily implements ModelFamily {
     @Override
     public Set<EntryPoint> entryPoints() {
         return Set.of(EntryPoint.CLASSIFICATION, EntryPoint.ONNX_EXPORT);
+    }
+
+    @Override
+    public Optional<OnnxExporter> onnxExporter() {
+        return Optional.of(new OnnxExporter() {
+            @Override
+            public Geometry geometry(Path model) throws IOException {
+                try (VitModel vit = VitModel.load(model, Device.cpu())) {
+                    VitConfig c = vit.config();
+                    return new Geometry(String.format(Locale.ROOT, "ViT %s, %d px, %d layers x %d wide", model,
+                            c.imageSize(), c.layers(), c.width()), c.layers(), c.tokens());
+                }
+            }
+
+            @Override
+            public Result export(Path model, TowerReduction reduction, Path target) throws IOException {
+                VitOnnxExport.Result r = VitOnnxExport.export(model, VitLoader.Overrides.NONE, reduction, target);
+                return new Result(r.tokensPerLayer(), r.maxDifference());
+            }
+        });
     }
 
     @Override
