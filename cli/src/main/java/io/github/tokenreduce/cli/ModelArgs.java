@@ -4,10 +4,11 @@ import ai.djl.Device;
 import io.github.tokenreduce.cli.data.Cranfield;
 import io.github.tokenreduce.cli.workload.BlipWorkload;
 import io.github.tokenreduce.cli.workload.ClipWorkload;
+import io.github.tokenreduce.cli.workload.FamilyImageWorkload;
 import io.github.tokenreduce.cli.workload.TextWorkload;
-import io.github.tokenreduce.cli.workload.VitWorkload;
 import io.github.tokenreduce.cli.workload.Workload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.ModelFamilies;
 import io.github.tokenreduce.djl.family.ModelFamily;
 
@@ -34,13 +35,12 @@ final class ModelArgs {
             "random-blip", batch -> BlipWorkload.randomBase(batch == 0 ? 2 : batch));
 
     /**
-     * The bench workloads of the families that have one, by family name; a family without one is
-     * named in bench's and calibrate's error (docs/models.md, "Adding a model family").
+     * The bench workloads of their own, by family name, for families whose benchmark is not their
+     * image path ({@link EntryPoint#IMAGE_FORWARD}, which any family offering it gets as a
+     * {@link FamilyImageWorkload}): BLIP's image-text matching (docs/models.md, "Adding a model family").
      */
     private static final Map<String, WorkloadLoader> WORKLOADS = Map.of(
-            "clip", (p, d, b) -> ClipWorkload.load(p, d, b == null ? 8 : b),
-            "blip", (p, d, b) -> BlipWorkload.load(p, d, b == null ? 2 : b),
-            "vit", (p, d, b) -> VitWorkload.load(p, d, b == null ? 8 : b));
+            "blip", (p, d, b) -> BlipWorkload.load(p, d, b == null ? 2 : b));
 
     private ModelArgs() {}
 
@@ -84,12 +84,16 @@ final class ModelArgs {
         Path p = Path.of(arg);
         ModelFamily f = family(p);
         WorkloadLoader loader = WORKLOADS.get(f.name());
-        if (loader == null) {
-            throw new IllegalArgumentException("model: " + p + " is a " + f.describe() + "; bench and calibrate have "
-                    + "workloads for the families " + WORKLOADS.keySet().stream().sorted().toList()
-                    + " and the bundled sentence encoders");
+        if (loader != null) {
+            return loader.load(p, device, batch);
         }
-        return loader.load(p, device, batch);
+        if (f.entryPoints().contains(EntryPoint.IMAGE_FORWARD)) {
+            return FamilyImageWorkload.load(f, p, device, batch == null ? 8 : batch);
+        }
+        throw new IllegalArgumentException("model: " + p + " is a " + f.describe() + "; bench and calibrate run "
+                + "the families with an image path (" + ModelFamilies.all().stream()
+                        .filter(x -> x.entryPoints().contains(EntryPoint.IMAGE_FORWARD)).map(ModelFamily::name).toList()
+                + "), " + WORKLOADS.keySet().stream().sorted().toList() + " and the bundled sentence encoders");
     }
 
     /** The first {@code n} Cranfield abstracts from {@code data}, or built-in sentences when it is absent. */

@@ -80,7 +80,7 @@ public final class BertFamily implements ModelFamily {
         return new LoadedModel<>(this, e, e, new LoadedModel.Ops<>(SentenceEncoder::withPrecision,
                 SentenceEncoder::withReduction, null,
                 (m, texts) -> m.embed(texts.stream().map(t -> b.passagePrefix() + t).toList()),
-                SentenceEncoder::withBatchSize));
+                SentenceEncoder::withBatchSize, null));
     }
 
     @Override

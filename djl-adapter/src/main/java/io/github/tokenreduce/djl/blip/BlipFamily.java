@@ -26,7 +26,7 @@ import java.util.Set;
 public final class BlipFamily implements ModelFamily {
 
     private static final LoadedModel.Ops<BlipModel> OPS =
-            new LoadedModel.Ops<>(BlipModel::withPrecision, BlipModel::withReduction, null, null, null);
+            new LoadedModel.Ops<>(BlipModel::withPrecision, BlipModel::withReduction, null, null, null, null);
 
     @Override
     public String name() {

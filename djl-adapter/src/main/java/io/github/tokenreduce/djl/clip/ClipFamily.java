@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.FamilyModel;
+import io.github.tokenreduce.djl.family.ImageForward;
 import io.github.tokenreduce.djl.family.LoadedModel;
 import io.github.tokenreduce.djl.family.ModelFamily;
 import io.github.tokenreduce.djl.family.Naming;
@@ -65,7 +66,8 @@ public final class ClipFamily implements ModelFamily {
 
     @Override
     public Set<EntryPoint> entryPoints() {
-        return Set.of(EntryPoint.IMAGE_EMBEDDING, EntryPoint.TEXT_EMBEDDING, EntryPoint.ZERO_SHOT);
+        return Set.of(EntryPoint.IMAGE_EMBEDDING, EntryPoint.TEXT_EMBEDDING, EntryPoint.ZERO_SHOT,
+                EntryPoint.IMAGE_FORWARD);
     }
 
     @Override
@@ -85,7 +87,29 @@ public final class ClipFamily implements ModelFamily {
 
     private static LoadedModel.Ops<ClipModel> ops(Tokenizer tokenizer) {
         return new LoadedModel.Ops<>(ClipModel::withPrecision, ClipModel::withReduction, ClipModel::embed,
-                (m, texts) -> m.embedTexts(tokenizer.get(), texts), null);
+                (m, texts) -> m.embedTexts(tokenizer.get(), texts), null, ClipFamily::vision);
+    }
+
+    private static ImageForward vision(ClipModel m) {
+        ClipConfig c = m.config();
+        return new ImageForward() {
+            @Override
+            public Geometry geometry() {
+                return new Geometry(c.imageSize(), c.visionTokens(), c.visionLayers(), c.visionWidth(), c.visionMlp());
+            }
+
+            @Override
+            public int[] run(NDArray pixels) {
+                ClipModel.Encoded e = m.encodeImage(pixels);
+                e.embeddings().close();
+                return e.tokensPerLayer();
+            }
+
+            @Override
+            public NDArray outputs(NDArray pixels) {
+                return m.encodeImages(pixels);
+            }
+        };
     }
 
     /** The tokenizer beside a loaded model, read on first use (image-only users need none). */

@@ -12,6 +12,8 @@ public enum EntryPoint {
     IMAGE_TEXT_MATCH,
     /** Image classification by a trained head (ViT/DeiT's {@code classify}). */
     CLASSIFICATION,
+    /** The image path on preprocessed pixels, for benchmarks ({@link FamilyModel#imageForward}). */
+    IMAGE_FORWARD,
     /** One ONNX graph with the reduction inside ({@code tokenreduce export}). */
     ONNX_EXPORT
 }

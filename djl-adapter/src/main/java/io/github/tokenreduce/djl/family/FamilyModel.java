@@ -45,6 +45,11 @@ public interface FamilyModel extends AutoCloseable {
         throw unsupported(EntryPoint.TEXT_EMBEDDING);
     }
 
+    /** The image path with the VISION site as attached ({@link EntryPoint#IMAGE_FORWARD}). */
+    default ImageForward imageForward() {
+        throw unsupported(EntryPoint.IMAGE_FORWARD);
+    }
+
     /** The model as {@code type} ({@code ClipModel.class}, ...), or an error naming the family. */
     default <T> T as(Class<T> type) {
         if (!type.isInstance(model())) {

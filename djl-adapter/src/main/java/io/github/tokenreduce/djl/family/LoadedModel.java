@@ -7,6 +7,7 @@ import io.github.tokenreduce.djl.site.TowerReduction;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * A {@link FamilyModel} made of a family's own model {@code M} and the functions that give its views
@@ -30,11 +31,12 @@ public record LoadedModel<M extends AutoCloseable>(ModelFamily family, M model, 
      * @param images image embeddings, or null
      * @param texts text embeddings (texts as documents), or null
      * @param batch {@code withBatchSize}, or null where the model does not batch itself
+     * @param vision the image path, or null
      * @param <M> the family's model type
      */
     public record Ops<M>(BiFunction<M, Precision, M> precision, Reducing<M> reduction,
             BiFunction<M, List<BufferedImage>, float[][]> images, BiFunction<M, List<String>, float[][]> texts,
-            BiFunction<M, Integer, M> batch) {}
+            BiFunction<M, Integer, M> batch, Function<M, ImageForward> vision) {}
 
     /** A model's {@code withReduction}. */
     @FunctionalInterface
@@ -80,6 +82,14 @@ public record LoadedModel<M extends AutoCloseable>(ModelFamily family, M model, 
             throw unsupported(EntryPoint.TEXT_EMBEDDING);
         }
         return ops.texts().apply(model, texts);
+    }
+
+    @Override
+    public ImageForward imageForward() {
+        if (ops.vision() == null) {
+            throw unsupported(EntryPoint.IMAGE_FORWARD);
+        }
+        return ops.vision().apply(model);
     }
 
     @Override

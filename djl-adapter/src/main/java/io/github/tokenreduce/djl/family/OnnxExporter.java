@@ -8,7 +8,8 @@ import java.nio.file.Path;
 /**
  * A family's export as one ONNX graph with the reduction inside ({@link EntryPoint#ONNX_EXPORT}),
  * what {@code tokenreduce export} runs: the graph is checked in ONNX Runtime against the eager model
- * before {@link #export} returns.
+ * before {@link #export} returns. The graph takes {@code pixels} [B, 3, S, S] and gives {@code features}
+ * and {@code tokens_per_layer} (the tokens each block left), as {@code bench --engines} reads them.
  */
 public interface OnnxExporter {
 

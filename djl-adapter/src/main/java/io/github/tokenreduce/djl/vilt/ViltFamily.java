@@ -27,7 +27,7 @@ import java.util.Set;
 public final class ViltFamily implements ModelFamily {
 
     private static final LoadedModel.Ops<ViltModel> OPS =
-            new LoadedModel.Ops<>(ViltModel::withPrecision, ViltModel::withReduction, null, null, null);
+            new LoadedModel.Ops<>(ViltModel::withPrecision, ViltModel::withReduction, null, null, null, null);
 
     @Override
     public String name() {

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.FamilyModel;
+import io.github.tokenreduce.djl.family.ImageForward;
 import io.github.tokenreduce.djl.family.LoadedModel;
 import io.github.tokenreduce.djl.family.ModelFamily;
 import io.github.tokenreduce.djl.family.Naming;
@@ -29,7 +30,32 @@ import java.util.Set;
 public final class VitFamily implements ModelFamily {
 
     private static final LoadedModel.Ops<VitModel> OPS =
-            new LoadedModel.Ops<>(VitModel::withPrecision, VitModel::withReduction, null, null, null);
+            new LoadedModel.Ops<>(VitModel::withPrecision, VitModel::withReduction, null, null, null, VitFamily::vision);
+
+    private static ImageForward vision(VitModel m) {
+        VitConfig c = m.config();
+        return new ImageForward() {
+            @Override
+            public Geometry geometry() {
+                return new Geometry(c.imageSize(), c.tokens(), c.layers(), c.width(), c.mlp());
+            }
+
+            @Override
+            public int[] run(NDArray pixels) {
+                VitModel.Classification out = m.classify(pixels);
+                out.logits().close();
+                out.features().close();
+                return out.tokensPerLayer();
+            }
+
+            @Override
+            public NDArray outputs(NDArray pixels) {
+                VitModel.Classification out = m.classify(pixels);
+                out.logits().close();
+                return out.features();
+            }
+        };
+    }
 
     @Override
     public String name() {
@@ -65,7 +91,7 @@ public final class VitFamily implements ModelFamily {
 
     @Override
     public Set<EntryPoint> entryPoints() {
-        return Set.of(EntryPoint.CLASSIFICATION, EntryPoint.ONNX_EXPORT);
+        return Set.of(EntryPoint.CLASSIFICATION, EntryPoint.ONNX_EXPORT, EntryPoint.IMAGE_FORWARD);
     }
 
     @Override

@@ -28,7 +28,7 @@ import java.util.Set;
 public final class ToyFamily implements ModelFamily {
 
     private static final LoadedModel.Ops<ToyModel> OPS = new LoadedModel.Ops<>((m, p) -> m, (m, site, r) -> m,
-            null, ToyModel::embed, null);
+            null, ToyModel::embed, null, null);
 
     @Override
     public String name() {
