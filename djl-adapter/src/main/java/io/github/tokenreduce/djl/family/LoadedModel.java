@@ -1,18 +1,22 @@
 package io.github.tokenreduce.djl.family;
 
+import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.awt.image.BufferedImage;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * A {@link FamilyModel} made of a family's own model {@code M} and the functions that give its views
  * and entry points, so that a family implements the seam by naming its model's methods. Views share
- * {@code owner}, which the first {@link #close()} frees.
+ * {@code owner}, which the first {@link #close()} frees. A method is attached only at one of the
+ * family's sites and only when the site gives all it {@code requires()} ({@link ModelFamily#siteInputs}).
  *
  * @param family the family
  * @param model this view of the family's model
@@ -59,6 +63,13 @@ public record LoadedModel<M extends AutoCloseable>(ModelFamily family, M model, 
         if (!family.sites().contains(site)) {
             throw new IllegalArgumentException("site: a " + family.describe() + " has no " + site + " site; its sites are "
                     + family.sites());
+        }
+        Set<SiteInput> missing = new HashSet<>(reduction.reducer().requires());
+        missing.removeAll(family.siteInputs(site));
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("reduction: " + reduction.reducer().name() + " needs " + missing
+                    + ", which the " + site + " site of a " + family.describe() + " does not give; it gives "
+                    + family.siteInputs(site));
         }
         return view(ops.reduction().apply(model, site, reduction));
     }

@@ -9,6 +9,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.SiteInput;
+import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.site.Tower;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -54,6 +56,18 @@ class FamilySeamTest {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                         () -> model.withReduction(site, TowerReduction.of(ToMeReducer.builder().r(1).build())));
                 assertTrue(e.getMessage().contains("no " + site + " site"), e.getMessage());
+            }
+            // PuMer reads text-to-image attention: only the sites that give it take it
+            TowerReduction pumer = TowerReduction.of(PumerReducer.builder().layers(0).build());
+            for (Tower site : f.sites()) {
+                if (!f.siteInputs(site).contains(SiteInput.CROSS_ATTENTION)) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> model.withReduction(site, pumer));
+                    assertTrue(e.getMessage().contains("CROSS_ATTENTION") && e.getMessage().contains(site.toString()),
+                            e.getMessage());
+                } else {
+                    model.withReduction(site, pumer); // BLIP's CROSS, ViLT's single stream: taken
+                }
             }
             if (f.entryPoints().contains(EntryPoint.IMAGE_FORWARD)) {
                 imagePath(model);
