@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.FamilyModel;
@@ -56,11 +55,6 @@ public final class BertFamily implements ModelFamily {
     @Override
     public Set<Tower> sites() {
         return Set.of(Tower.TEXT);
-    }
-
-    @Override
-    public Set<SiteInput> siteInputs(Tower site) {
-        return site == Tower.TEXT ? WITHOUT_CROSS_ATTENTION : Set.of();
     }
 
     @Override

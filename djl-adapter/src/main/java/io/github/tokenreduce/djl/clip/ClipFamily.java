@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.ImageForward;
@@ -57,11 +56,6 @@ public final class ClipFamily implements ModelFamily {
     @Override
     public Set<Tower> sites() {
         return Set.of(Tower.VISION, Tower.TEXT);
-    }
-
-    @Override
-    public Set<SiteInput> siteInputs(Tower site) {
-        return sites().contains(site) ? WITHOUT_CROSS_ATTENTION : Set.of();
     }
 
     @Override

@@ -61,8 +61,13 @@ public interface ModelFamily {
     /** The sites a method can be attached to. */
     Set<Tower> sites();
 
-    /** What {@code site} gives a method ({@code TokenReducer.requires()} must be a subset); empty when not a site. */
-    Set<SiteInput> siteInputs(Tower site);
+    /**
+     * What {@code site} gives a method ({@code TokenReducer.requires()} must be a subset); empty when
+     * not a site. By default every site is one stream's blocks: everything but text-to-image attention.
+     */
+    default Set<SiteInput> siteInputs(Tower site) {
+        return sites().contains(site) ? WITHOUT_CROSS_ATTENTION : Set.of();
+    }
 
     /** What a loaded model of this family can be asked for. */
     Set<EntryPoint> entryPoints();

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.ImageForward;
@@ -82,11 +81,6 @@ public final class VitFamily implements ModelFamily {
     @Override
     public Set<Tower> sites() {
         return Set.of(Tower.VISION);
-    }
-
-    @Override
-    public Set<SiteInput> siteInputs(Tower site) {
-        return site == Tower.VISION ? WITHOUT_CROSS_ATTENTION : Set.of();
     }
 
     @Override
