@@ -240,12 +240,27 @@ class CliExportTest {
                 assertRefused(new String[] {vit, "--spec", spec.toString()}, Arrays.copyOfRange(c, 2, c.length));
             }));
         }
-        tests.add(DynamicTest.dynamicTest("clip", () -> assertRefused(
-                new String[] {Fixtures.shared().resolve("fixtures/clip/tiny-vit-b16/hf").toString(), "--method", "tome"},
-                "is a CLIP model", "export writes ViT/DeiT image classifiers")));
+        tests.add(DynamicTest.dynamicTest("blip", () -> assertRefused(
+                new String[] {Fixtures.shared().resolve("fixtures/blip/tiny-p16-96/hf").toString(), "--method", "tome"},
+                "is a BLIP model", "ViT/DeiT image classifiers", "CLIP dual encoders")));
         tests.add(DynamicTest.dynamicTest("sentence encoder", () -> assertRefused(
                 new String[] {"all-minilm-l6-v2"}, "all-minilm-l6-v2 is the bundled sentence encoder",
-                "export writes ViT/DeiT image classifiers")));
+                "ViT/DeiT image classifiers", "CLIP dual encoders")));
+        tests.add(DynamicTest.dynamicTest("clip image tower", () -> {
+            Path out = tmp.resolve("clip-tome.onnx");
+            Run r = run("export", Fixtures.shared().resolve("fixtures/clip/tiny-vit-b16/hf").toString(), "--method",
+                    "tome", "--level", "2", "-o", out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(Files.size(out) > 0 && r.out().contains("CLIP image tower"), r.out());
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray pixels = m.randomNormal(new ai.djl.ndarray.types.Shape(1, 3, 224, 224));
+                long[] tokens = OnnxRuntimeRun.run(out, "pixels", pixels, m).get("tokens_per_layer").toLongArray();
+                for (int l = 1; l < tokens.length; l++) {
+                    assertEquals(tokens[l - 1] - 2, tokens[l], "ToMe r=2 removes 2 tokens at every block: "
+                            + Arrays.toString(tokens));
+                }
+            }
+        }));
         tests.add(DynamicTest.dynamicTest("output is a folder", () -> {
             Run r = run("export", vit, "--method", "tome", "-o", folder.toString());
             assertEquals(1, r.code(), r.err());

@@ -4,7 +4,10 @@ import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
-import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.family.EntryPoint;
+import io.github.tokenreduce.djl.family.FamilyModel;
+import io.github.tokenreduce.djl.family.ModelFamilies;
+import io.github.tokenreduce.djl.family.ModelFamily;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -25,7 +28,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code tokenreduce embed}: embeddings of a folder of images (CLIP image tower) or of a text file,
+ * {@code tokenreduce embed}: embeddings of a folder of images (a family with image embeddings: CLIP) or of a text file,
  * one text per line (a bundled sentence encoder), with a reduced model; writes, batch by batch,
  * {@code embeddings.npy} (float32 [N, D], unit rows) and {@code ids.txt} (file names or line numbers,
  * one per row) through {@link EmbedOutput}. An input that cannot be read or decoded is skipped and
@@ -157,21 +160,24 @@ public final class EmbedCommand implements Callable<Integer> {
         if (!Files.exists(dir)) {
             throw new IllegalArgumentException("model: '" + model + "' is neither a bundled encoder nor an existing path");
         }
-        if (ModelArgs.kind(dir) != ModelArgs.Kind.CLIP) {
-            throw new IllegalArgumentException("model: embed supports CLIP image towers and the bundled sentence encoders; "
-                    + dir + " holds a " + ModelArgs.kind(dir) + " model");
+        ModelFamily family = ModelArgs.family(dir);
+        if (!family.entryPoints().contains(EntryPoint.IMAGE_EMBEDDING)) {
+            throw new IllegalArgumentException("model: embed supports the image embeddings of "
+                    + ModelFamilies.all().stream().filter(f -> f.entryPoints().contains(EntryPoint.IMAGE_EMBEDDING))
+                            .map(ModelFamily::describe).toList()
+                    + " and the bundled sentence encoders; " + dir + " holds a " + family.describe());
         }
         List<Path> files = Images.list(input);
         if (files.isEmpty()) {
             throw new IllegalArgumentException("--input: no PNG/JPEG/GIF/BMP images in " + input);
         }
         TokenReducer r = reducer(null);
-        try (ClipModel base = ClipModel.load(dir, common.device());
+        try (FamilyModel base = family.load(dir, common.device());
                 EmbedOutput out = EmbedOutput.open(common.out, resume)) {
             List<Path> todo = files.stream().filter(f -> !out.done(id(f))).toList();
             try (Progress p = new Progress("embed", todo.size(), common.quiet)) {
-                ClipModel precise = base.withPrecision(precision);
-                ClipModel c = r == null ? precise : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(r));
+                FamilyModel precise = base.withPrecision(precision);
+                FamilyModel c = r == null ? precise : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(r));
                 for (int i = 0; i < todo.size(); i += batch) {
                     List<BufferedImage> imgs = new ArrayList<>();
                     List<String> ids = new ArrayList<>();
@@ -189,7 +195,7 @@ public final class EmbedCommand implements Callable<Integer> {
                         }
                         p.step();
                     }
-                    out.add(ids, c.embed(imgs));
+                    out.add(ids, c.embedImages(imgs));
                 }
             }
             return out.summary();

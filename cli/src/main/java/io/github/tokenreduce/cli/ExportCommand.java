@@ -1,14 +1,10 @@
 package io.github.tokenreduce.cli;
 
-import ai.djl.Device;
 import io.github.tokenreduce.core.spec.ReducerSpec;
-import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.family.ModelFamilies;
+import io.github.tokenreduce.djl.family.ModelFamily;
+import io.github.tokenreduce.djl.family.OnnxExporter;
 import io.github.tokenreduce.djl.site.TowerReduction;
-import io.github.tokenreduce.djl.vit.VitConfig;
-import io.github.tokenreduce.djl.vit.VitLoader;
-import io.github.tokenreduce.djl.vit.VitModel;
-import io.github.tokenreduce.djl.export.OnnxExport;
-import io.github.tokenreduce.djl.vit.VitOnnxExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,12 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code tokenreduce export}: one self-contained ONNX graph of a ViT/DeiT classifier with its
- * reduction inside ({@link VitOnnxExport}). The model, method and schedule are checked first
+ * {@code tokenreduce export}: one self-contained ONNX graph of a model with its reduction inside,
+ * written by its family's {@link OnnxExporter} (the ViT/DeiT classifiers so far). The model, method and schedule are checked first
  * ({@link ExportableReduction}); the graph is written to a temporary file beside the output, run in
  * ONNX Runtime and compared with the eager path, and only then moved to its name — a failure leaves
  * no file.
@@ -60,57 +57,53 @@ public final class ExportCommand implements Callable<Integer> {
         if (Files.isDirectory(output)) {
             throw new IllegalArgumentException("-o: " + output + " is a folder; expected the .onnx file to write");
         }
-        Path weights = vitModel(model);
+        Path weights = Path.of(model);
+        OnnxExporter exporter = exporter(model);
         ReducerSpec s = reduction.spec(null);
-        VitConfig config;
-        try (VitModel vit = VitModel.load(weights, Device.cpu())) {
-            config = vit.config();
-        }
+        OnnxExporter.Geometry geometry = exporter.geometry(weights);
         if (s != null) {
-            ExportableReduction.check(s, config.layers());
+            ExportableReduction.check(s, geometry.layers());
         }
-        OnnxExport.Result r = write(weights, s == null ? null : TowerReduction.of(s.reducer()));
+        OnnxExporter.Result r = write(exporter, weights, s == null ? null : TowerReduction.of(s.reducer()));
         PrintWriter out = spec.commandLine().getOut();
         long bytes = Files.size(output);
         out.printf(Locale.ROOT, "wrote %s (%.1f MB, %d bytes)%n", output.toAbsolutePath(), bytes / 1e6, bytes);
-        out.printf(Locale.ROOT, "  model: ViT %s, %d px, %d layers x %d wide%n", weights, config.imageSize(),
-                config.layers(), config.width());
+        out.printf(Locale.ROOT, "  model: %s%n", geometry.description());
         out.printf(Locale.ROOT, "  reduction: %s%n", s == null ? "none" : s.toJson());
         out.printf(Locale.ROOT, "  tokens per layer: %s (of %d)%n", Arrays.toString(r.tokensPerLayer()),
-                config.tokens());
-        out.printf(Locale.ROOT, "  checked in ONNX Runtime: within %.1e of the eager logits and features%n",
+                geometry.tokens());
+        out.printf(Locale.ROOT, "  checked in ONNX Runtime: within %.1e of the eager outputs%n",
                 r.maxDifference());
         out.flush();
         return 0;
     }
 
-    /** The path of a ViT/DeiT model; any other model is refused, naming what it is. */
-    private static Path vitModel(String arg) throws IOException {
-        BundledEncoder b = ModelArgs.bundled(arg);
-        String lower = arg.toLowerCase(Locale.ROOT);
+    /** The exporter of the family of the model {@code arg}; a model whose family has none is refused, naming it. */
+    private static OnnxExporter exporter(String arg) throws IOException {
         String seen;
-        Path p = null;
-        if (b != null) {
-            seen = "the bundled sentence encoder " + b;
-        } else if (lower.equals("random-clip") || lower.equals("random-blip")) {
+        if (ModelFamilies.bundling(arg).isPresent()) {
+            seen = "the bundled sentence encoder " + ModelArgs.bundled(arg);
+        } else if (ModelArgs.isRandom(arg)) {
             seen = "a random-weight benchmark model";
         } else {
-            p = Path.of(arg);
-            ModelArgs.Kind k = ModelArgs.kind(p);
-            if (k == ModelArgs.Kind.VIT) {
-                return p;
+            ModelFamily f = ModelArgs.family(Path.of(arg));
+            if (f.onnxExporter().isPresent()) {
+                return f.onnxExporter().get();
             }
-            seen = "a " + k + " model";
+            seen = "a " + f.name().toUpperCase(Locale.ROOT) + " model (" + f.describe() + ")";
         }
-        throw new IllegalArgumentException("model: " + arg + " is " + seen + "; export writes ViT/DeiT image classifiers "
-                + "(timm or Hugging Face weights) so far, not CLIP, BLIP, ViLT or the sentence encoders");
+        List<String> exporting = ModelFamilies.all().stream().filter(f -> f.onnxExporter().isPresent())
+                .map(f -> f.describe() + "s").toList();
+        throw new IllegalArgumentException("model: " + arg + " is " + seen + "; export writes "
+                + String.join(", ", exporting) + " (timm or Hugging Face weights) so far, not "
+                + ModelFamilies.all().stream().filter(f -> f.onnxExporter().isEmpty()).map(ModelFamily::describe).toList());
     }
 
     /**
      * Exports to a temporary file beside {@link #output}, then moves it there; a failure leaves neither,
      * nor the folders made for it.
      */
-    private OnnxExport.Result write(Path weights, TowerReduction r) throws IOException {
+    private OnnxExporter.Result write(OnnxExporter exporter, Path weights, TowerReduction r) throws IOException {
         Path target = output.toAbsolutePath();
         Path made = target.getParent();
         while (made.getParent() != null && !Files.exists(made.getParent())) {
@@ -121,7 +114,7 @@ public final class ExportCommand implements Callable<Integer> {
         Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
         boolean done = false;
         try {
-            OnnxExport.Result result = VitOnnxExport.export(weights, VitLoader.Overrides.NONE, r, tmp);
+            OnnxExporter.Result result = exporter.export(weights, r, tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             done = true;
             return result;

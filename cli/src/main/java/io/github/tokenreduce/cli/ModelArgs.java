@@ -1,17 +1,16 @@
 package io.github.tokenreduce.cli;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonObject;
 import io.github.tokenreduce.cli.data.Cranfield;
 import io.github.tokenreduce.cli.workload.BlipWorkload;
 import io.github.tokenreduce.cli.workload.ClipWorkload;
+import io.github.tokenreduce.cli.workload.FamilyImageWorkload;
 import io.github.tokenreduce.cli.workload.TextWorkload;
-import io.github.tokenreduce.cli.workload.VitWorkload;
 import io.github.tokenreduce.cli.workload.Workload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
-import io.github.tokenreduce.djl.weights.ModelFiles;
-import io.github.tokenreduce.djl.weights.WeightFiles;
+import io.github.tokenreduce.djl.family.EntryPoint;
+import io.github.tokenreduce.djl.family.ModelFamilies;
+import io.github.tokenreduce.djl.family.ModelFamily;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,89 +18,82 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * What a model argument names: a bundled sentence encoder by name, {@code random-clip} /
- * {@code random-blip} (ViT-B/16 shapes with random weights), or a model folder or file whose kind
- * (CLIP, BLIP, ViT) is read from {@code config.json}'s {@code model_type}, else from its tensor
- * names.
+ * {@code random-blip} (ViT-B/16 shapes with random weights, for benchmarks), or a model folder or
+ * file whose family the registry finds ({@link ModelFamilies#resolve}: {@code config.json}'s
+ * {@code model_type}, a marker file, else its tensor names).
  */
 final class ModelArgs {
 
-    /** A model's kind. */
-    enum Kind { CLIP, BLIP, VIT }
+    /** The benchmark models with random weights, by name. */
+    private static final Map<String, IntFunction<Workload>> RANDOM = Map.of(
+            "random-clip", batch -> ClipWorkload.randomVitB16(batch == 0 ? 8 : batch),
+            "random-blip", batch -> BlipWorkload.randomBase(batch == 0 ? 2 : batch));
+
+    /**
+     * The bench workloads of their own, by family name, for families whose benchmark is not their
+     * image path ({@link EntryPoint#IMAGE_FORWARD}, which any family offering it gets as a
+     * {@link FamilyImageWorkload}): BLIP's image-text matching (docs/models.md, "Adding a model family").
+     */
+    private static final Map<String, WorkloadLoader> WORKLOADS = Map.of(
+            "blip", (p, d, b) -> BlipWorkload.load(p, d, b == null ? 2 : b));
 
     private ModelArgs() {}
+
+    /** Loads a family's bench workload. */
+    @FunctionalInterface
+    private interface WorkloadLoader {
+        Workload load(Path path, Device device, Integer batch) throws IOException;
+    }
 
     /** The bundled encoder named {@code arg} ({@code all-minilm-l6-v2}, {@code minilm}, ...), or null. */
     static BundledEncoder bundled(String arg) {
         return BundledEncoder.byName(arg).orElse(null);
     }
 
-    /** The kind of the model at {@code path}. */
-    static Kind kind(Path path) throws IOException {
+    /** Whether {@code arg} names a benchmark model with random weights. */
+    static boolean isRandom(String arg) {
+        return RANDOM.containsKey(arg.toLowerCase(Locale.ROOT));
+    }
+
+    /** The family of the model at {@code path}. */
+    static ModelFamily family(Path path) throws IOException {
         if (!Files.exists(path)) {
+            List<String> names = new ArrayList<>(ModelFamilies.bundledNames());
+            names.addAll(RANDOM.keySet().stream().sorted().toList());
             throw new IllegalArgumentException("model: " + path + " does not exist (and is not a bundled model name: "
-                    + "all-minilm-l6-v2, bge-small-en-v1.5, e5-small-v2, random-clip, random-blip)");
+                    + String.join(", ", names) + ")");
         }
-        JsonObject cfg = ModelFiles.config(path);
-        if (cfg != null && cfg.has("model_type")) {
-            String t = cfg.get("model_type").getAsString();
-            switch (t) {
-                case "clip":
-                    return Kind.CLIP;
-                case "blip":
-                    return Kind.BLIP;
-                case "vit":
-                case "deit":
-                    return Kind.VIT;
-                default:
-                    break;
-            }
-        }
-        if (ModelFiles.json(path, "open_clip_config.json") != null) {
-            return Kind.CLIP;
-        }
-        Set<String> names;
-        try (NDManager m = NDManager.newBaseManager()) {
-            names = Set.copyOf(WeightFiles.load(path, m, Device.cpu()).tensors().keySet());
-        }
-        if (names.contains("visual.class_embedding") || names.contains("vision_model.embeddings.class_embedding")
-                && names.stream().anyMatch(n -> n.startsWith("text_model."))) {
-            return Kind.CLIP;
-        }
-        if (names.contains("visual_encoder.cls_token") || names.stream().anyMatch(n -> n.startsWith("text_encoder."))) {
-            return Kind.BLIP;
-        }
-        if (names.contains("cls_token") || names.contains("vit.embeddings.cls_token")
-                || names.contains("deit.embeddings.cls_token")) {
-            return Kind.VIT;
-        }
-        throw new IllegalArgumentException("model: cannot tell what " + path + " holds: not a CLIP, BLIP or ViT checkpoint "
-                + "(first names: " + names.stream().sorted().limit(5).toList() + ")");
+        return ModelFamilies.resolve(path);
     }
 
     /** The benchmark workload for {@code arg}. */
     static Workload workload(String arg, Device device, Integer batch, Path data, int docs) throws IOException {
-        switch (arg.toLowerCase(Locale.ROOT)) {
-            case "random-clip":
-                return ClipWorkload.randomVitB16(batch == null ? 8 : batch);
-            case "random-blip":
-                return BlipWorkload.randomBase(batch == null ? 2 : batch);
-            default:
-                break;
+        IntFunction<Workload> random = RANDOM.get(arg.toLowerCase(Locale.ROOT));
+        if (random != null) {
+            return random.apply(batch == null ? 0 : batch);
         }
         BundledEncoder b = bundled(arg);
         if (b != null) {
             return TextWorkload.of(b, documents(data, docs), batch == null ? 16 : batch);
         }
         Path p = Path.of(arg);
-        return switch (kind(p)) {
-            case CLIP -> ClipWorkload.load(p, device, batch == null ? 8 : batch);
-            case BLIP -> BlipWorkload.load(p, device, batch == null ? 2 : batch);
-            case VIT -> VitWorkload.load(p, device, batch == null ? 8 : batch);
-        };
+        ModelFamily f = family(p);
+        WorkloadLoader loader = WORKLOADS.get(f.name());
+        if (loader != null) {
+            return loader.load(p, device, batch);
+        }
+        if (f.entryPoints().contains(EntryPoint.IMAGE_FORWARD)) {
+            return FamilyImageWorkload.load(f, p, device, batch == null ? 8 : batch);
+        }
+        throw new IllegalArgumentException("model: " + p + " is a " + f.describe() + "; bench and calibrate run "
+                + "the families with an image path (" + ModelFamilies.all().stream()
+                        .filter(x -> x.entryPoints().contains(EntryPoint.IMAGE_FORWARD)).map(ModelFamily::name).toList()
+                + "), " + WORKLOADS.keySet().stream().sorted().toList() + " and the bundled sentence encoders");
     }
 
     /** The first {@code n} Cranfield abstracts from {@code data}, or built-in sentences when it is absent. */

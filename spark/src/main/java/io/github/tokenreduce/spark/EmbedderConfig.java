@@ -1,5 +1,8 @@
 package io.github.tokenreduce.spark;
 
+import io.github.tokenreduce.djl.family.ModelFamilies;
+import io.github.tokenreduce.djl.site.Site;
+
 import java.io.Serializable;
 
 /**
@@ -7,15 +10,16 @@ import java.io.Serializable;
  * {@code Param}s (the schedule file is read there, so executors need no access to it) and shipped
  * with each task. Equal configurations share one model per executor JVM.
  *
- * @param model a CLIP folder or file, or a bundled sentence encoder's name
- * @param kind what embeds the input column
+ * @param model a model folder or file (a family with image or text embeddings: CLIP), or a bundled
+ *     model's name (the sentence encoders)
+ * @param images whether the model embeds images (at its VISION site), else texts (at its TEXT site)
  * @param specJson the {@code ReducerSpec} JSON of the method, or null for the unreduced model
  * @param batchSize rows per forward
  * @param device {@code cpu} or {@code gpu}
  * @param threads libtorch intra-op threads per executor JVM (0: libtorch's default)
  * @param precision the linear layers' precision: {@code fp32}, {@code bf16}, {@code int8} or {@code auto}
  */
-record EmbedderConfig(String model, Kind kind, String specJson, int batchSize, String device, int threads,
+record EmbedderConfig(String model, boolean images, String specJson, int batchSize, String device, int threads,
         String precision)
         implements Serializable {
 
@@ -23,24 +27,21 @@ record EmbedderConfig(String model, Kind kind, String specJson, int batchSize, S
     static final int BUCKET_WINDOW_BATCHES = 8;
 
     /**
-     * Rows handed to the model at once: one batch, or for a sentence encoder several, so that it can
-     * put texts of similar length in one batch instead of padding each arrival-order batch to its longest.
+     * Rows handed to the model at once: one batch, or for texts of a bundled sentence encoder several,
+     * so that it can put texts of similar length in one batch instead of padding each arrival-order
+     * batch to its longest.
      */
     int window() {
-        return kind == Kind.SENTENCE ? batchSize * BUCKET_WINDOW_BATCHES : batchSize;
+        return !images && ModelFamilies.bundling(model).isPresent() ? batchSize * BUCKET_WINDOW_BATCHES : batchSize;
     }
 
-    /** What embeds the input column. */
-    enum Kind {
-        /** CLIP's image tower: image bytes or image paths. */
-        CLIP_IMAGE,
-        /** CLIP's text tower: texts. */
-        CLIP_TEXT,
-        /** A bundled BERT sentence encoder: texts. */
-        SENTENCE;
+    /** The site the method is attached to: VISION for images, TEXT for texts. */
+    Site site() {
+        return images ? Site.VISION_BLOCKS : Site.TEXT_BLOCKS;
+    }
 
-        boolean images() {
-            return this == CLIP_IMAGE;
-        }
+    /** What the model embeds here, for messages. */
+    String what() {
+        return images ? "image embeddings" : "text embeddings";
     }
 }

@@ -3,12 +3,10 @@ package io.github.tokenreduce.spark;
 import ai.djl.Device;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.spec.ReducerSpec;
-import io.github.tokenreduce.djl.bert.BundledEncoder;
-import io.github.tokenreduce.djl.bert.SentenceEncoder;
-import io.github.tokenreduce.djl.clip.ClipModel;
-import io.github.tokenreduce.djl.clip.ClipTokenizer;
+import io.github.tokenreduce.djl.family.EntryPoint;
+import io.github.tokenreduce.djl.family.FamilyModel;
+import io.github.tokenreduce.djl.family.ModelFamilies;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.awt.image.BufferedImage;
@@ -23,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The models of this JVM (an executor, or the driver when it checks a model): one per
- * configuration, loaded on first use and shared by every task. The PyTorch native library comes from
+ * configuration, loaded through its family ({@link ModelFamilies}) on first use and shared by every task. The PyTorch native library comes from
  * the jar ({@code ai.djl.offline=true}); nothing is downloaded.
  */
 final class ExecutorModels {
@@ -51,72 +49,50 @@ final class ExecutorModels {
             default -> throw new IllegalArgumentException("device: expected cpu or gpu but got '" + c.device() + "'");
         };
         TokenReducer reducer = c.specJson() == null ? null : ReducerSpec.fromJson(c.specJson()).reducer();
+        if (ModelFamilies.bundling(c.model()).isEmpty() && !Files.exists(Path.of(c.model()))) {
+            throw new IllegalArgumentException("model: " + c.model() + " does not exist on this machine (and is not a "
+                    + "bundled model name: " + ModelFamilies.bundledNames() + ")");
+        }
+        FamilyModel base;
         try {
-            return switch (c.kind()) {
-                case SENTENCE -> sentence(c, device, reducer);
-                case CLIP_IMAGE, CLIP_TEXT -> clip(c, device, reducer);
-            };
+            base = ModelFamilies.load(c.model(), device);
         } catch (IOException e) {
             throw new UncheckedIOException("model: cannot load " + c.model() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static RowEmbedder sentence(EmbedderConfig c, Device device, TokenReducer reducer) throws IOException {
-        BundledEncoder b = BundledEncoder.byName(c.model()).orElseThrow(() -> new IllegalArgumentException(
-                "model: '" + c.model() + "' is not a bundled sentence encoder"));
-        SentenceEncoder base = b.load(device).withBatchSize(c.batchSize());
-        SentenceEncoder precise = base.withPrecision(Precision.parse(c.precision()));
-        SentenceEncoder e = reducer == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(reducer));
-        return new RowEmbedder() {
-            @Override
-            public float[][] embed(List<Object> inputs) {
-                List<String> texts = new ArrayList<>(inputs.size());
-                inputs.forEach(o -> texts.add(b.passagePrefix() + o));
-                return e.embed(texts);
-            }
-
-            @Override
-            public void close() {
-                base.close();
-            }
-        };
-    }
-
-    private static RowEmbedder clip(EmbedderConfig c, Device device, TokenReducer reducer) throws IOException {
-        Path path = Path.of(c.model());
-        if (!Files.exists(path)) {
-            throw new IllegalArgumentException("model: " + path + " does not exist on this machine (and is not a "
-                    + "bundled encoder name)");
-        }
-        ClipModel base = ClipModel.load(path, device);
-        Site site = c.kind() == EmbedderConfig.Kind.CLIP_IMAGE ? Site.VISION_BLOCKS : Site.TEXT_BLOCKS;
-        ClipModel precise = base.withPrecision(Precision.parse(c.precision()));
-        ClipModel m = reducer == null ? precise : precise.withReduction(site, TowerReduction.of(reducer));
-        ClipTokenizer tok;
         try {
-            tok = site == Site.TEXT_BLOCKS ? ClipTokenizer.load(path, base.config().context()) : null;
-        } catch (IOException | RuntimeException e) {
+            EntryPoint needed = c.images() ? EntryPoint.IMAGE_EMBEDDING : EntryPoint.TEXT_EMBEDDING;
+            if (!base.family().entryPoints().contains(needed)) {
+                throw new IllegalArgumentException("tower: " + c.model() + " is a " + base.family().describe()
+                        + ", which offers no " + c.what() + " (its entry points: " + base.family().entryPoints() + ")");
+            }
+            FamilyModel precise = base.withBatchSize(c.batchSize()).withPrecision(Precision.parse(c.precision()));
+            FamilyModel m = reducer == null ? precise : precise.withReduction(c.site(), TowerReduction.of(reducer));
+            if (!c.images()) {
+                m.embedTexts(List.of()); // reads a tokenizer beside the model now, so a missing one fails on the driver
+            }
+            return embedder(c, base, m);
+        } catch (RuntimeException e) {
             base.close();
             throw e;
         }
+    }
+
+    private static RowEmbedder embedder(EmbedderConfig c, FamilyModel base, FamilyModel m) {
         return new RowEmbedder() {
             @Override
             public float[][] embed(List<Object> inputs) {
-                if (tok == null) {
+                if (c.images()) {
                     List<BufferedImage> images = new ArrayList<>(inputs.size());
                     inputs.forEach(o -> images.add((BufferedImage) o));
-                    return m.embed(images);
+                    return m.embedImages(images);
                 }
                 List<String> texts = new ArrayList<>(inputs.size());
                 inputs.forEach(o -> texts.add((String) o));
-                return m.embedTexts(tok, texts);
+                return m.embedTexts(texts);
             }
 
             @Override
             public void close() {
-                if (tok != null) {
-                    tok.close();
-                }
                 base.close();
             }
         };

@@ -119,7 +119,7 @@ final class PartitionEmbedder implements MapPartitionsFunction<Row, Row> {
         if (value == null) {
             throw new IllegalArgumentException("input is null");
         }
-        if (!config.kind().images()) {
+        if (!config.images()) {
             String text = value.toString();
             if (text.isBlank()) {
                 throw new IllegalArgumentException("input text is empty");

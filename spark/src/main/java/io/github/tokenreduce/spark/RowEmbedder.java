@@ -8,7 +8,7 @@ import java.util.List;
  */
 interface RowEmbedder extends AutoCloseable {
 
-    /** Embeddings [N][D] of {@code inputs} (BufferedImage or String, as the kind takes). */
+    /** Embeddings [N][D] of {@code inputs} (BufferedImage or String, as the configuration takes). */
     float[][] embed(List<Object> inputs);
 
     @Override

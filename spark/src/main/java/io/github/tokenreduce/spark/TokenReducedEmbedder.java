@@ -1,8 +1,11 @@
 package io.github.tokenreduce.spark;
 
 import io.github.tokenreduce.core.spec.ReducerSpec;
-import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.family.EntryPoint;
+import io.github.tokenreduce.djl.family.ModelFamilies;
+import io.github.tokenreduce.djl.family.ModelFamily;
 import io.github.tokenreduce.djl.defaults.Defaults;
+import io.github.tokenreduce.djl.site.Site;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -29,6 +32,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A Spark ML {@link Transformer} that embeds an image column (binary content, e.g. the
@@ -226,17 +230,18 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
 
     @Override
     public StructType transformSchema(StructType schema) {
-        EmbedderConfig.Kind kind = kind();
+        boolean images = images();
         String in = required(inputCol);
         if (!Arrays.asList(schema.fieldNames()).contains(in)) {
             throw new IllegalArgumentException("inputCol: no column '" + in + "' in " + schema.simpleString());
         }
         DataType t = schema.apply(in).dataType();
-        List<DataType> accepted = kind.images() ? List.of(DataTypes.BinaryType, DataTypes.StringType)
+        List<DataType> accepted = images ? List.of(DataTypes.BinaryType, DataTypes.StringType)
                 : List.of(DataTypes.StringType);
         if (!accepted.contains(t)) {
-            throw new IllegalArgumentException("inputCol: '" + in + "' is " + t.simpleString() + " but " + kind
-                    + " takes " + (kind.images() ? "binary (image bytes) or string (image paths)" : "string (texts)"));
+            throw new IllegalArgumentException("inputCol: '" + in + "' is " + t.simpleString() + " but "
+                    + (images ? "image embeddings take binary (image bytes) or string (image paths)"
+                            : "text embeddings take string (texts)"));
         }
         for (String out : List.of(getOrDefault(outputCol), getOrDefault(errorCol))) {
             if (Arrays.asList(schema.fieldNames()).contains(out)) {
@@ -268,7 +273,9 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
 
     /** The executor-side configuration these Params resolve to (the schedule file read here). */
     EmbedderConfig config() {
-        EmbedderConfig.Kind kind = kind();
+        boolean images = images();
+        Site site = images ? Site.VISION_BLOCKS : Site.TEXT_BLOCKS;
+        String name = required(model);
         String spec = null;
         if (isSet(scheduleFile)) {
             Path f = Path.of(getOrDefault(scheduleFile));
@@ -282,25 +289,33 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
             }
         } else if (!getOrDefault(method).equals("none")) {
             Double l = isSet(level) ? (Double) getOrDefault(level) : null;
-            ReducerSpec s = kind == EmbedderConfig.Kind.SENTENCE
-                    ? Defaults.textSpec(BundledEncoder.byName(required(model)).orElseThrow(), getOrDefault(method), l)
-                    : Defaults.visionSpec(getOrDefault(method), l, kind == EmbedderConfig.Kind.CLIP_IMAGE);
+            String m = getOrDefault(method);
+            // a bundled model's family knows its documented defaults; a folder gets the image-tower rules
+            ReducerSpec s = ModelFamilies.bundling(name).map(fam -> fam.spec(name, site, m, l))
+                    .orElseGet(() -> Defaults.visionSpec(m, l, site == Site.VISION_BLOCKS));
             spec = s == null ? null : s.toJson().toString(); // null: the model's default is no reduction
         }
-        return new EmbedderConfig(required(model), kind, spec, (Integer) getOrDefault(batchSize),
+        return new EmbedderConfig(name, images, spec, (Integer) getOrDefault(batchSize),
                 getOrDefault(device).toLowerCase(Locale.ROOT), (Integer) getOrDefault(threads), getOrDefault(precision));
     }
 
-    private EmbedderConfig.Kind kind() {
-        boolean bundled = BundledEncoder.byName(required(model)).isPresent();
+    /**
+     * Whether the model embeds images: the {@code tower} parameter, or with {@code auto} whether a
+     * bundled model's family embeds images (a folder: yes, CLIP's image tower).
+     */
+    private boolean images() {
+        String name = required(model);
         String t = getOrDefault(tower);
-        if (bundled) {
-            if (t.equals("image")) {
-                throw new IllegalArgumentException("tower: " + required(model) + " is a sentence encoder; it embeds text");
-            }
-            return EmbedderConfig.Kind.SENTENCE;
+        Optional<ModelFamily> bundled = ModelFamilies.bundling(name);
+        if (bundled.isEmpty()) {
+            return !t.equals("text");
         }
-        return t.equals("text") ? EmbedderConfig.Kind.CLIP_TEXT : EmbedderConfig.Kind.CLIP_IMAGE;
+        boolean embedsImages = bundled.get().entryPoints().contains(EntryPoint.IMAGE_EMBEDDING);
+        if (t.equals("image") && !embedsImages) {
+            throw new IllegalArgumentException("tower: " + name + " is a " + bundled.get().describe()
+                    + "; it embeds text");
+        }
+        return t.equals("image") || t.equals("auto") && embedsImages;
     }
 
     private String required(Param<String> p) {

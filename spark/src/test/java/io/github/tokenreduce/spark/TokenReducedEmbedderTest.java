@@ -281,7 +281,7 @@ class TokenReducedEmbedderTest {
 
         IllegalArgumentException wrongColumn = assertThrows(IllegalArgumentException.class,
                 () -> new TokenReducedEmbedder().setModel("all-minilm-l6-v2").setInputCol("content").transform(in));
-        assertTrue(wrongColumn.getMessage().contains("'content' is binary but SENTENCE takes string"),
+        assertTrue(wrongColumn.getMessage().contains("'content' is binary but text embeddings take string"),
                 wrongColumn.getMessage());
         IllegalArgumentException noInput = assertThrows(IllegalArgumentException.class,
                 () -> new TokenReducedEmbedder().setModel(clip.toString()).transform(in));

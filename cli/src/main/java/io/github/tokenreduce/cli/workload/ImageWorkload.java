@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** What the CLIP and ViT workloads share: one vision tower on a batch of random normalised pixels. */
+/** One image path on a batch of random normalised pixels: the base of {@link FamilyImageWorkload}. */
 abstract class ImageWorkload implements Workload {
 
     protected final NDManager manager;

@@ -42,7 +42,7 @@ final class ServedModels {
         }
         if (!type.isInstance(w.model())) {
             throw new IllegalArgumentException(task + ": the model at " + model.getModelPath() + " was recognised as "
-                    + w.family() + ", but this factory serves " + type.getSimpleName() + " models");
+                    + w.family().name() + ", but this factory serves " + type.getSimpleName() + " models");
         }
         return type.cast(w.model());
     }

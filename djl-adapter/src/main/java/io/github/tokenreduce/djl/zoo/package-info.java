@@ -1,7 +1,7 @@
 /**
  * DJL-native entry points: wrapping a model the user already loaded ({@link
  * io.github.tokenreduce.djl.zoo.DjlModels}, the family recognised from parameter names by {@link
- * io.github.tokenreduce.djl.zoo.ModelFamily}) and serving every family through {@code Criteria} with
+ * io.github.tokenreduce.djl.family.ModelFamilies}) and serving every family through {@code Criteria} with
  * {@code TranslatorFactory}s whose {@code reduction} and {@code precision} arguments attach a method.
  *
  * <p>May use {@code core}, every model package of {@code djl}, {@code djl.defaults}, DJL (api and the
