@@ -298,8 +298,7 @@ class CriteriaServingTest {
             float[][] plain = served(criteria, "none", texts);
             float[][] cut = served(criteria, "crossget:0.5", texts);
             assertRows(e.embed(texts), plain, "unreduced");
-            assertRows(e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2,
-                    "crossget", 0.5).reducer())).embed(texts), cut, "crossget:0.5");
+            assertRows(e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("crossget", 0.5).reducer())).embed(texts), cut, "crossget:0.5");
             assertFalse(java.util.Arrays.equals(plain[0], cut[0]), "the reduction changed nothing on a long text");
         }
     }

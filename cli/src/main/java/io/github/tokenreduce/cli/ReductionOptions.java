@@ -57,7 +57,7 @@ final class ReductionOptions {
             }
             return ReducerSpec.read(source.spec);
         }
-        return text != null ? Defaults.textSpec(text, source.method, level)
+        return text != null ? text.reductionSpec(source.method, level)
                 : Defaults.visionSpec(source.method, level, true);
     }
 }

@@ -83,7 +83,7 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
      * where reduction was measured to save no time), on the CPU.
      */
     public static TokenReducedEmbeddingModel withDefaults(BundledEncoder model) {
-        ReducerSpec spec = Defaults.textSpec(model, Defaults.AUTO, null);
+        ReducerSpec spec = model.reductionSpec(Defaults.AUTO, null);
         return of(model, spec == null ? null : spec.reducer(), Device.cpu());
     }
 

@@ -10,7 +10,6 @@ import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.LoadedModel;
 import io.github.tokenreduce.djl.family.ModelFamily;
 import io.github.tokenreduce.djl.family.Naming;
-import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Site;
 
 import java.io.IOException;
@@ -23,7 +22,7 @@ import java.util.Set;
 /**
  * The BERT-style sentence encoders as a {@link ModelFamily}: the bundled encoders by name
  * ({@link BundledEncoder}); one TEXT site; text embeddings, texts as passages (with the encoder's
- * passage prefix); the documented default schedules ({@link Defaults#textSpec}).
+ * passage prefix); the documented default schedules ({@link BundledEncoder#reductionSpec}).
  */
 public final class BertFamily implements ModelFamily {
 
@@ -64,7 +63,7 @@ public final class BertFamily implements ModelFamily {
 
     @Override
     public ReducerSpec spec(String model, Site site, String method, Double level) {
-        return Defaults.textSpec(encoder(model), method, level);
+        return encoder(model).reductionSpec(method, level);
     }
 
     @Override

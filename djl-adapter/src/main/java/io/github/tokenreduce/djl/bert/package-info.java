@@ -5,8 +5,9 @@
  * {@link io.github.tokenreduce.djl.bert.TextChunker} cuts texts into chunks langchain4j's way and
  * {@link io.github.tokenreduce.djl.bert.ChunkBatches} groups them into batches by length.
  *
- * <p>May use {@code core}, {@code djl.family} (its family class implements the seam), the shared
- * layers in {@code djl.nn}, {@code djl.site}, {@code djl.text}, {@code djl.weights} and DJL. See
+ * <p>May use {@code core}, {@code djl.defaults} (each bundled encoder's documented default),
+ * {@code djl.family} (its family class implements the seam), the shared layers in {@code djl.nn},
+ * {@code djl.site}, {@code djl.text}, {@code djl.weights} and DJL. See
  * docs/models.md.
  */
 package io.github.tokenreduce.djl.bert;

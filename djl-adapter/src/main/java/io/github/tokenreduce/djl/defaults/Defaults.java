@@ -1,17 +1,14 @@
 package io.github.tokenreduce.djl.defaults;
 
 import io.github.tokenreduce.core.spec.ReducerSpec;
-import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.site.Levels;
 
-import java.util.EnumMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The documented default reduction of each model, in one place: {@code tokenreduce embed --method
  * auto}, the langchain4j module and the Spark transformer read it. Text defaults are per bundled
- * encoder (measured in docs/text-results.md); for anything else, or another accuracy budget, run
+ * encoder ({@code BundledEncoder#defaultReduction}, measured in docs/text-results.md); for anything else, or another accuracy budget, run
  * {@code tokenreduce calibrate --budget drop=1} on your own labelled data.
  */
 public final class Defaults {
@@ -24,18 +21,6 @@ public final class Defaults {
      */
     public record Choice(String method, double level, int fromLayer, boolean byDefault) {}
 
-    /**
-     * Per bundled encoder: the method, keep ratio and first reducing layer checked on every task —
-     * Austen and SOTU on 1000 passages, Cranfield (docs/text-results.md, "Defaults: what holds on
-     * every task"): within 1 point with the whole 95% interval on all-MiniLM-L6-v2 and
-     * bge-small-en-v1.5, touching it on e5-small-v2 (worst bound −1.00). On bge and e5 that level (3
-     * of 12 layers reducing) was measured no faster than unreduced, so their default is no reduction.
-     */
-    private static final Map<BundledEncoder, Choice> TEXT = new EnumMap<>(Map.of(
-            BundledEncoder.ALL_MINILM_L6_V2, new Choice("crossget", 0.9, 3, true),
-            BundledEncoder.BGE_SMALL_EN_V15, new Choice("crossget", 0.9, 9, false),
-            BundledEncoder.E5_SMALL_V2, new Choice("crossget", 0.9, 9, false)));
-
     /** Vision towers (CLIP image, ViT): ToMe with r = 16, the ToMe paper's setting. */
     public static final Choice VISION = new Choice("tome", 16, 0, true);
 
@@ -44,25 +29,15 @@ public final class Defaults {
 
     private Defaults() {}
 
-    /** The default for a bundled sentence encoder. */
-    public static Choice text(BundledEncoder model) {
-        Choice c = TEXT.get(model);
-        if (c == null) {
-            throw new IllegalArgumentException("model: no documented default for " + model);
-        }
-        return c;
-    }
-
     /**
-     * The spec for {@code method} ({@code auto}: the model's default) at {@code level} on a sentence
-     * encoder, with the 64-token floor: without a level, the model's documented keep ratio from its
+     * The spec for {@code method} ({@code auto}: the model's default {@code d}) at {@code level} on a
+     * sentence encoder ({@code BundledEncoder#reductionSpec} for the bundled ones), with the 64-token floor: without a level, the model's documented keep ratio from its
      * first reducing layer; with one, that keep ratio at every layer (as {@link Levels#textSchedule}).
      *
      * @return the spec, or null for {@code auto} without a level on a model whose default is no
      *     reduction ({@link Choice#byDefault()} false)
      */
-    public static ReducerSpec textSpec(BundledEncoder model, String method, Double level) {
-        Choice d = text(model);
+    public static ReducerSpec textSpec(Choice d, String method, Double level) {
         String m = method.toLowerCase(Locale.ROOT);
         if (m.equals(AUTO)) {
             if (level == null && !d.byDefault()) {

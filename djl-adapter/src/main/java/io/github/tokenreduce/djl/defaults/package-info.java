@@ -1,9 +1,10 @@
 /**
  * The documented default reduction of each model ({@link io.github.tokenreduce.djl.defaults.Defaults}):
- * per bundled sentence encoder and for vision towers, read by {@code tokenreduce embed --method auto},
- * the {@code auto} reduction argument, langchain4j and Spark.
+ * the spec of a default choice (each bundled sentence encoder holds its own) and the vision towers'
+ * default, read by {@code tokenreduce embed --method auto}, the {@code auto} reduction argument,
+ * langchain4j and Spark.
  *
- * <p>May use {@code core.spec} and {@code core}'s schedules, {@code djl.site} (levels) and
- * {@code djl.bert} (the bundled encoders); no other model. See docs/text-results.md ("Defaults").
+ * <p>May use {@code core.spec} and {@code core}'s schedules and {@code djl.site} (levels); no model
+ * package. See docs/text-results.md ("Defaults").
  */
 package io.github.tokenreduce.djl.defaults;

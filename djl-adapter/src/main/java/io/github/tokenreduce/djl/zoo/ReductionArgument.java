@@ -64,7 +64,7 @@ public record ReductionArgument(String method, Double level) {
             return null;
         }
         if (bundled != null) {
-            return Defaults.textSpec(bundled, method, level);
+            return bundled.reductionSpec(method, level);
         }
         if (method.equals(Defaults.AUTO) || level == null) {
             throw new IllegalArgumentException("reduction: '" + method + (level == null ? "" : ":" + level)

@@ -18,19 +18,19 @@ class DefaultsTest {
         // docs/text-results.md: CrossGET keep 0.9 from layer 3 (MiniLM); bge and e5 reduce nothing by
         // default (their level, keep 0.9 from layer 9, saved no measured time), but a named method gets it
         assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.9, 64, 3), false, 1f),
-                Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2, "AUTO", null));
+                BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("AUTO", null));
         for (BundledEncoder m : new BundledEncoder[] {BundledEncoder.BGE_SMALL_EN_V15, BundledEncoder.E5_SMALL_V2}) {
-            assertNull(Defaults.textSpec(m, "auto", null), m.modelName());
+            assertNull(m.reductionSpec("auto", null), m.modelName());
             assertEquals(new ReducerSpec("crossget", Schedule.keepRatio(0.9, 64, 9), false, 1f),
-                    Defaults.textSpec(m, "crossget", null), m.modelName());
+                    m.reductionSpec("crossget", null), m.modelName());
         }
     }
 
     @Test
     void aMethodWithoutALevelTakesItsDefaultLevelAndALevelWins() {
-        ReducerSpec tome = Defaults.textSpec(BundledEncoder.BGE_SMALL_EN_V15, "tome", null);
+        ReducerSpec tome = BundledEncoder.BGE_SMALL_EN_V15.reductionSpec("tome", null);
         assertEquals(new ReducerSpec("tome", Schedule.keepRatio(0.9, 64, 9), false, 1f), tome);
-        assertEquals(Schedule.keepRatio(0.7, 64), Defaults.textSpec(BundledEncoder.E5_SMALL_V2, "auto", 0.7).schedule(),
+        assertEquals(Schedule.keepRatio(0.7, 64), BundledEncoder.E5_SMALL_V2.reductionSpec("auto", 0.7).schedule(),
                 "a level given applies at every layer");
         assertEquals(new ReducerSpec("tome", Schedule.constant(16), true, 1f), Defaults.visionSpec("auto", null, true));
         assertEquals(Schedule.constant(8), Defaults.visionSpec("crossget", 8.0, true).schedule());
@@ -39,10 +39,10 @@ class DefaultsTest {
     @Test
     void unknownMethodsAndLevelsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2, "pumer", null));
+                () -> BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("pumer", null));
         assertTrue(e.getMessage().contains("'pumer'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2, "auto", 1.5));
+                () -> BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("auto", 1.5));
         assertTrue(e.getMessage().contains("1.5"), e.getMessage());
     }
 }

@@ -24,11 +24,11 @@ class ReductionArgumentTest {
     void methodAndLevelAsTheCommandLine() {
         assertEquals(Defaults.visionSpec("crossget", 16.0, true), ReductionArgument.parse("CrossGET:16").visionSpec());
         assertEquals(Defaults.visionSpec("tome", null, true), ReductionArgument.parse("auto").visionSpec());
-        assertEquals(Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2, "auto", null),
+        assertEquals(BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("auto", null),
                 ReductionArgument.parse("auto").textSpec(BundledEncoder.ALL_MINILM_L6_V2));
         ReducerSpec text = ReductionArgument.parse("tome:0.8").textSpec(null);
         assertEquals("tome", text.method());
-        assertEquals(Defaults.textSpec(BundledEncoder.ALL_MINILM_L6_V2, "tome", 0.8).schedule(), text.schedule());
+        assertEquals(BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("tome", 0.8).schedule(), text.schedule());
     }
 
     @Test
