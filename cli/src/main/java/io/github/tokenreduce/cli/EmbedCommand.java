@@ -71,6 +71,12 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = "Inputs per forward (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--engine", defaultValue = "pytorch",
+            description = "pytorch (the model block by block, default), or onnxruntime: CLIP images through the model "
+                    + "exported as one ONNX graph with its reduction inside (--precision fp32, "
+                    + "int8 or auto = int8). See docs/export.md.")
+    String engine;
+
     @Option(names = "--prefix", defaultValue = "passage",
             description = "Text role for encoders that prefix it (e5): passage, query or none (default ${DEFAULT-VALUE}).")
     String prefix;
@@ -89,7 +95,14 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch: must be >= 1 but was " + batch);
         }
         reduction.check();
+        if (!engine.equals("pytorch") && !engine.equals("onnxruntime")) {
+            throw new IllegalArgumentException("--engine: expected pytorch or onnxruntime but got '" + engine + "'");
+        }
         BundledEncoder text = ModelArgs.bundled(model);
+        if (text != null && engine.equals("onnxruntime")) {
+            throw new IllegalArgumentException("--engine onnxruntime: the sentence encoders have no export with a "
+                    + "reduction yet (docs/export.md); embed " + text.modelName() + " with --engine pytorch");
+        }
         EmbedOutput.Summary s = text != null ? embedText(text) : embedImages();
         if (!common.quiet) {
             System.out.printf(Locale.ROOT, "%d embeddings of dimension %d in %s (%d this run%s)%n", s.rows(),
@@ -172,12 +185,17 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--input: no PNG/JPEG/GIF/BMP images in " + input);
         }
         TokenReducer r = reducer(null);
-        try (FamilyModel base = family.load(dir, common.device());
+        boolean ort = engine.equals("onnxruntime");
+        try (FamilyModel base = ort ? null : family.load(dir, common.device());
+                OnnxRuntimeImages onOrt = ort ? OnnxRuntimeImages.open(family, dir, r, precision) : null;
                 EmbedOutput out = EmbedOutput.open(common.out, resume)) {
             List<Path> todo = files.stream().filter(f -> !out.done(id(f))).toList();
             try (Progress p = new Progress("embed", todo.size(), common.quiet)) {
-                FamilyModel precise = base.withPrecision(precision);
-                FamilyModel c = r == null ? precise : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(r));
+                FamilyModel c = null;
+                if (!ort) {
+                    FamilyModel precise = base.withPrecision(precision);
+                    c = r == null ? precise : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(r));
+                }
                 for (int i = 0; i < todo.size(); i += batch) {
                     List<BufferedImage> imgs = new ArrayList<>();
                     List<String> ids = new ArrayList<>();
@@ -195,7 +213,7 @@ public final class EmbedCommand implements Callable<Integer> {
                         }
                         p.step();
                     }
-                    out.add(ids, c.embedImages(imgs));
+                    out.add(ids, ort ? onOrt.embed(imgs) : c.embedImages(imgs));
                 }
             }
             return out.summary();

@@ -45,6 +45,10 @@ public final class FixedCount {
         return schedule;
     }
 
+    public RemovalCount removalCount() {
+        return removalCount;
+    }
+
     public TieBreak tieBreak() {
         return tie;
     }

@@ -134,7 +134,7 @@ public final class FamilyImageWorkload extends ImageWorkload {
         OnnxExporter e = exporter.get();
         Path files = files();
         return Optional.of(exportedForward(file -> e.export(files, reducer == null ? null : TowerReduction.of(reducer),
-                file, precision), e.output(), e.normalizedOutputs(), prepare(reducer)));
+                file, precision), e, prepare(reducer)));
     }
 
     /** The model's files for the export: its path, or its in-memory weights written once to a temporary file. */

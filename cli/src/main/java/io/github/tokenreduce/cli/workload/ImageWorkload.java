@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.Schedule;
+import io.github.tokenreduce.djl.family.OnnxExporter;
 import io.github.tokenreduce.djl.site.Levels;
 
 import java.io.IOException;
@@ -62,10 +63,10 @@ abstract class ImageWorkload implements Workload {
     /**
      * The graph {@code writer} exports (to a temporary file, checked against the eager model there) run
      * by ONNX Runtime on the workload's pixels, held in memory until {@link #close}: its token counts from
-     * {@code tokens_per_layer}, its outputs from {@code output} (L2-normalised per row when
-     * {@code normalize}, as the eager outputs are), its FLOPs those of {@code eager} for the same counts.
+     * {@code tokens_per_layer}, its outputs those {@code exporter} reads from its graph
+     * ({@link OnnxExporter#outputs}), its FLOPs those of {@code eager} for the same counts.
      */
-    Forward exportedForward(GraphWriter writer, String output, boolean normalize, Forward eager) {
+    Forward exportedForward(GraphWriter writer, OnnxExporter exporter, Forward eager) {
         byte[] onnx;
         try {
             Path tmp = Files.createTempFile("tokenreduce-bench-", ".onnx");
@@ -93,20 +94,7 @@ abstract class ImageWorkload implements Workload {
 
             @Override
             public float[][] outputs() {
-                float[][] rows = (float[][]) ort.run(output);
-                if (normalize) {
-                    for (float[] r : rows) {
-                        double norm = 0;
-                        for (float v : r) {
-                            norm += (double) v * v;
-                        }
-                        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
-                        for (int i = 0; i < r.length; i++) {
-                            r[i] *= inv;
-                        }
-                    }
-                }
-                return rows;
+                return exporter.outputs((float[][]) ort.run(exporter.output()));
             }
         };
     }

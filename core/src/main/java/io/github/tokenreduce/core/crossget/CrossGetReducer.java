@@ -124,7 +124,8 @@ public final class CrossGetReducer implements TokenReducer {
 
     @Override
     public String toString() {
-        return "CrossGET(" + counts + ", " + mode + ")";
+        return "CrossGET(" + counts.schedule() + ", " + mode + ", propAttn=" + counts.proportionalAttention() + ", "
+                + counts.removalCount() + ")";
     }
 
     /** Builder: ensemble mode (default AUTHORS) and the rest of {@link FixedCount.Builder} (schedule default off). */

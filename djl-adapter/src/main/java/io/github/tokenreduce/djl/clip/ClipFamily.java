@@ -16,6 +16,7 @@ import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -89,8 +90,14 @@ public final class ClipFamily implements ModelFamily {
                 try (ClipModel clip = ClipModel.load(model, Device.cpu())) {
                     ClipConfig c = clip.config();
                     return new Geometry(String.format(Locale.ROOT, "CLIP image tower %s, %d px, %d layers x %d wide",
-                            model, c.imageSize(), c.visionLayers(), c.visionWidth()), c.visionLayers(), c.visionTokens());
+                            model, c.imageSize(), c.visionLayers(), c.visionWidth()), c.visionLayers(), c.visionTokens(),
+                            c.imageSize());
                 }
+            }
+
+            @Override
+            public NDArray pixels(NDManager manager, List<BufferedImage> images, Geometry geometry) {
+                return new ClipImageProcessor(geometry.imageSize()).batch(manager, images);
             }
 
             @Override

@@ -18,25 +18,55 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Runs an ONNX file once in ONNX Runtime (CPU) on one float32 or int64 input and returns every output as
- * an array on a DJL manager: how an export is checked against the eager path it was traced from.
- * A missing, truncated or foreign file, or one whose input does not fit, is refused by {@link OnnxFile}.
+ * An ONNX file in an ONNX Runtime session (CPU) that takes one float32 or int64 input and gives every
+ * output as an array on a DJL manager: how an export is checked against the eager path it was traced
+ * from ({@link #run(Path, String, NDArray, NDManager)}, one run) and how a reduced model runs on ONNX
+ * Runtime ({@link #open}, then {@link #run(String, NDArray, NDManager)} per batch). A missing,
+ * truncated or foreign file, or one whose input does not fit, is refused by {@link OnnxFile}. A
+ * session may be run from several threads (ONNX Runtime's sessions are).
  */
-public final class OnnxRuntimeRun {
+public final class OnnxRuntimeRun implements AutoCloseable {
 
-    private OnnxRuntimeRun() {}
+    private final Path file;
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+
+    private OnnxRuntimeRun(Path file, OrtSession.SessionOptions options, OrtSession session) {
+        this.file = file;
+        this.options = options;
+        this.session = session;
+    }
+
+    /**
+     * Opens {@code file}, checking that it takes one input {@code inputName} of {@code type} (int64 or
+     * float32) that an array of {@code shape} fits.
+     */
+    public static OnnxRuntimeRun open(Path file, String inputName, long[] shape, DataType type) {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try {
+            return new OnnxRuntimeRun(file, options, OnnxFile.open(file, options, inputName, shape,
+                    type == DataType.INT64 ? OnnxJavaType.INT64 : OnnxJavaType.FLOAT));
+        } catch (RuntimeException e) {
+            options.close();
+            throw e;
+        }
+    }
 
     /**
      * The outputs of {@code file} for {@code input} fed as {@code inputName} (int64 when
      * {@code input} is, else float32); float outputs become float32 arrays, integer outputs int64.
      */
     public static Map<String, NDArray> run(Path file, String inputName, NDArray input, NDManager manager) {
+        try (OnnxRuntimeRun r = open(file, inputName, input.getShape().getShape(), input.getDataType())) {
+            return r.run(inputName, input, manager);
+        }
+    }
+
+    /** This session's outputs for {@code input} fed as {@code inputName}, as {@link #run(Path, String, NDArray, NDManager)}. */
+    public Map<String, NDArray> run(String inputName, NDArray input, NDManager manager) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         long[] dims = input.getShape().getShape();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                OrtSession session = OnnxFile.open(file, options, inputName, dims,
-                        input.getDataType() == DataType.INT64 ? OnnxJavaType.INT64 : OnnxJavaType.FLOAT);
-                OnnxTensor in = input.getDataType() == DataType.INT64
+        try (OnnxTensor in = input.getDataType() == DataType.INT64
                         ? OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(input.toLongArray()), dims)
                         : OnnxTensor.createTensor(env,
                                 FloatBuffer.wrap(input.toType(DataType.FLOAT32, false).toFloatArray()), dims);
@@ -64,6 +94,17 @@ public final class OnnxRuntimeRun {
             return out;
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not run " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime: cannot close the session of " + file + ": " + e.getMessage(), e);
+        } finally {
+            options.close();
         }
     }
 }

@@ -1,10 +1,14 @@
 package io.github.tokenreduce.djl.family;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A family's export as one ONNX graph with the reduction inside ({@link EntryPoint#ONNX_EXPORT}),
@@ -21,8 +25,9 @@ public interface OnnxExporter {
      * @param description one line ("ViT, 224 px, 12 layers x 768 wide")
      * @param layers the blocks of the reduced site
      * @param tokens the tokens entering the first block
+     * @param imageSize the side S of the pixels [B, 3, S, S] the graph takes
      */
-    record Geometry(String description, int layers, int tokens) {}
+    record Geometry(String description, int layers, int tokens, int imageSize) {}
 
     /**
      * An export's outcome.
@@ -41,6 +46,34 @@ public interface OnnxExporter {
     /** Whether {@code ImageForward.outputs} are {@link #output}'s rows L2-normalised (CLIP's unit embeddings). */
     default boolean normalizedOutputs() {
         return false;
+    }
+
+    /** The graph's rows of {@link #output} as the family's outputs: L2-normalised in place when {@link #normalizedOutputs}. */
+    default float[][] outputs(float[][] rows) {
+        if (normalizedOutputs()) {
+            for (float[] r : rows) {
+                double norm = 0;
+                for (float v : r) {
+                    norm += (double) v * v;
+                }
+                float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+                for (int i = 0; i < r.length; i++) {
+                    r[i] *= inv;
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * The pixels [N, 3, S, S] the graph takes for decoded images, preprocessed as the family's eager
+     * model does ({@link EntryPoint#IMAGE_EMBEDDING}).
+     *
+     * @throws UnsupportedOperationException where the family has no image preprocessing of its own
+     */
+    default NDArray pixels(NDManager manager, List<BufferedImage> images, Geometry geometry) {
+        throw new UnsupportedOperationException("images: this family's graph has no image preprocessing of its own; "
+                + "pass normalised pixels [N, 3, " + geometry.imageSize() + ", " + geometry.imageSize() + "]");
     }
 
     /** The geometry of the model at {@code model}. */

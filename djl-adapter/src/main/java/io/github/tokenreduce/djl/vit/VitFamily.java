@@ -98,7 +98,7 @@ public final class VitFamily implements ModelFamily {
                 try (VitModel vit = VitModel.load(model, Device.cpu())) {
                     VitConfig c = vit.config();
                     return new Geometry(String.format(Locale.ROOT, "ViT %s, %d px, %d layers x %d wide", model,
-                            c.imageSize(), c.layers(), c.width()), c.layers(), c.tokens());
+                            c.imageSize(), c.layers(), c.width()), c.layers(), c.tokens(), c.imageSize());
                 }
             }
 

@@ -1,0 +1,93 @@
+package io.github.tokenreduce.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
+import io.github.tokenreduce.djl.family.ModelFamily;
+import io.github.tokenreduce.djl.family.OnnxExporter;
+import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.site.TowerReduction;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Image embeddings on ONNX Runtime ({@code embed --engine onnxruntime}): the model exported once, with
+ * its reduction inside and its products in float32 or int8, to a temporary graph (checked against the
+ * eager model there, removed on {@link #close}), then one ONNX Runtime session for every batch. Inputs
+ * are preprocessed as the family's eager model does; outputs are what its eager embedding gives (unit
+ * length for CLIP).
+ */
+final class OnnxRuntimeImages implements AutoCloseable {
+
+    private final OnnxExporter exporter;
+    private final OnnxExporter.Geometry geometry;
+    private final Path graph;
+    private final OnnxRuntimeRun session;
+
+    private OnnxRuntimeImages(OnnxExporter exporter, OnnxExporter.Geometry geometry, Path graph, OnnxRuntimeRun session) {
+        this.exporter = exporter;
+        this.geometry = geometry;
+        this.graph = graph;
+        this.session = session;
+    }
+
+    /**
+     * The model at {@code model} of {@code family} with {@code reducer} (null: none) on ONNX Runtime in
+     * {@code precision}: fp32, int8, or auto (int8: ONNX Runtime's fastest CPU products).
+     *
+     * @throws IllegalArgumentException for bf16, or a family without an export, before anything is written
+     */
+    static OnnxRuntimeImages open(ModelFamily family, Path model, TokenReducer reducer, Precision precision)
+            throws IOException {
+        Precision p = precision == Precision.AUTO ? Precision.INT8 : precision;
+        if (p != Precision.FP32 && p != Precision.INT8) {
+            throw new IllegalArgumentException("--precision: --engine onnxruntime runs fp32, int8 or auto (int8), got "
+                    + precision.label() + " (ONNX Runtime's CPU provider has no bfloat16 products; bf16 runs with "
+                    + "--engine pytorch)");
+        }
+        OnnxExporter exporter = family.onnxExporter().orElseThrow(() -> new IllegalArgumentException(
+                "--engine onnxruntime: a " + family.describe() + " has no ONNX export yet (docs/export.md); use "
+                        + "--engine pytorch"));
+        OnnxExporter.Geometry geometry = exporter.geometry(model);
+        Path graph = Files.createTempFile("tokenreduce-embed-", ".onnx");
+        try {
+            exporter.export(model, reducer == null ? null : TowerReduction.of(reducer), graph, p);
+            return new OnnxRuntimeImages(exporter, geometry, graph, OnnxRuntimeRun.open(graph, "pixels",
+                    new long[] {1, 3, geometry.imageSize(), geometry.imageSize()}, DataType.FLOAT32));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(graph);
+            throw e;
+        }
+    }
+
+    /** Embeddings [N][E] of decoded images. */
+    float[][] embed(List<BufferedImage> images) {
+        if (images.isEmpty()) {
+            return new float[0][];
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            return exporter.outputs(Tensors.rows(session.run("pixels", exporter.pixels(m, images, geometry), m)
+                    .get(exporter.output())));
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } finally {
+            try {
+                Files.deleteIfExists(graph);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + graph + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}
