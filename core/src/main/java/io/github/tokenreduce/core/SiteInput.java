@@ -9,6 +9,5 @@ public enum SiteInput {
     /** {@link AttentionSummary} for query row {@link TokenReducer#attentionSummaryRow()}. */
     ATTENTION_SUMMARY,
     HEAD_OUTPUT_NORMS,
-    DICTIONARY,
     CROSS_ATTENTION
 }

@@ -19,12 +19,11 @@ import ai.djl.ndarray.NDArray;
  *       computes without holding all probabilities; used in place of {@code attention};
  *   <li>{@code headOutputNorms} [B, H, N]: per-head attention-output norms for MADTP's head
  *       weights; absent means equal head weights;
- *   <li>{@code dictionary} [M, C]: MADTP's learned alignment dictionary (a model parameter);
  *   <li>{@code crossAttention} [B, H, Lt, Li]: text-to-image attention (PuMer).
  * </ul>
  */
 public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDArray importance, NDArray attention,
-        AttentionSummary attentionSummary, NDArray headOutputNorms, NDArray dictionary, NDArray crossAttention) {
+        AttentionSummary attentionSummary, NDArray headOutputNorms, NDArray crossAttention) {
 
     /** Inputs with only a metric. */
     public static SiteInputs ofMetric(NDArray metric) {
@@ -44,7 +43,6 @@ public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDAr
         private NDArray attention;
         private AttentionSummary attentionSummary;
         private NDArray headOutputNorms;
-        private NDArray dictionary;
         private NDArray crossAttention;
 
         public Builder metric(NDArray v) {
@@ -82,11 +80,6 @@ public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDAr
             return this;
         }
 
-        public Builder dictionary(NDArray v) {
-            dictionary = v;
-            return this;
-        }
-
         public Builder crossAttention(NDArray v) {
             crossAttention = v;
             return this;
@@ -94,7 +87,7 @@ public record SiteInputs(NDArray metric, NDArray blockInput, NDArray guide, NDAr
 
         public SiteInputs build() {
             return new SiteInputs(metric, blockInput, guide, importance, attention, attentionSummary, headOutputNorms,
-                    dictionary, crossAttention);
+                    crossAttention);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.github.tokenreduce.core;
 
+import ai.djl.ndarray.NDArray;
+
 import java.util.Set;
 
 /**
@@ -38,6 +40,28 @@ public interface TokenReducer {
      */
     default boolean usesCrossToken() {
         return false;
+    }
+
+    /**
+     * Learned per-layer offsets [L, C] the model adds to this method's cross token before each block
+     * (CrossGET), or null for none.
+     */
+    default NDArray crossTokenOffsets() {
+        return null;
+    }
+
+    /** The alignment dictionary [M, C] the method scores tokens against (MADTP), or null. */
+    default NDArray dictionary() {
+        return null;
+    }
+
+    /**
+     * This method with the model's values filled in where it holds none of its own (its own values
+     * win): cross-token offsets when it uses a cross token, a dictionary when it needs one. A method
+     * with no learned values returns itself.
+     */
+    default TokenReducer withModelValues(ModelValues values) {
+        return this;
     }
 
     /** The query row an {@link SiteInput#ATTENTION_SUMMARY} must keep (the class token's, 0, by default). */

@@ -100,13 +100,14 @@ class BadInputTest {
                 "guide", "[B, c]", "(2, 5)");
         rejects(() -> cg.reduce(tokens, SiteInputs.ofMetric(metric), 0), "guide", "missing");
 
-        MadtpReducer madtp = MadtpReducer.builder().build();
-        SiteInputs wrongAtt = SiteInputs.builder().attention(m.ones(new Shape(2, 2, 10, 9)))
-                .dictionary(m.ones(new Shape(3, 4))).build();
+        MadtpReducer madtp = MadtpReducer.builder().dictionary(m.ones(new Shape(3, 4))).build();
+        SiteInputs wrongAtt = SiteInputs.builder().attention(m.ones(new Shape(2, 2, 10, 9))).build();
         rejects(() -> madtp.reduce(tokens, wrongAtt, 0), "attention", "[B, H, N, N]", "(2, 2, 10, 9)");
-        SiteInputs wrongDict = SiteInputs.builder().attention(m.ones(new Shape(2, 2, 10, 10)))
-                .dictionary(m.ones(new Shape(3, 5))).build();
-        rejects(() -> madtp.reduce(tokens, wrongDict, 0), "dictionary", "[M, C]", "(3, 5)");
+        SiteInputs att = SiteInputs.builder().attention(m.ones(new Shape(2, 2, 10, 10))).build();
+        rejects(() -> MadtpReducer.builder().dictionary(m.ones(new Shape(3, 5))).build().reduce(tokens, att, 0),
+                "dictionary", "[M, C]", "(3, 5)");
+        rejects(() -> MadtpReducer.builder().build().reduce(tokens, att, 0), "dictionary", "[M, C]", "withModelValues");
+        rejects(() -> MadtpReducer.builder().dictionary(m.ones(new Shape(3))), "dictionary", "[M, C]", "(3)");
         rejects(() -> MadtpReducer.builder().temperature(-1f), "temperature");
 
         PumerReducer pumer = PumerReducer.builder().layers(0).build();

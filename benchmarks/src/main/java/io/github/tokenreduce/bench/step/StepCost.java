@@ -42,15 +42,15 @@ public final class StepCost implements AutoCloseable {
         NDArray keys = manager.randomNormal(new Shape(batch, n, 768));
         NDArray att = manager.randomNormal(new Shape(batch, 12, n, n)).softmax(3);
         TokenSet.Builder t = TokenSet.builder(hidden).protect(0);
-        SiteInputs.Builder in = SiteInputs.builder().guide(keys.get(":, -1, :")).attention(att)
-                .dictionary(manager.randomNormal(new Shape(100, 768)));
+        SiteInputs.Builder in = SiteInputs.builder().guide(keys.get(":, -1, :")).attention(att);
         switch (method) {
             case "tome" -> reducer = ToMeReducer.builder().r(16).build();
             case "crossget" -> {
                 reducer = CrossGetReducer.builder().r(16).build();
                 t.protect(0, -1);
             }
-            case "madtp" -> reducer = MadtpReducer.builder().temperature(2f).build();
+            case "madtp" -> reducer = MadtpReducer.builder().temperature(2f)
+                    .dictionary(manager.randomNormal(new Shape(100, 768))).build();
             case "pumer" -> {
                 reducer = PumerReducer.builder().layers(0).build();
                 t.spans(ModalitySpans.textThenImage(40, n - 40));

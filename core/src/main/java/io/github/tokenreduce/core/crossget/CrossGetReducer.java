@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.core.KeyMetric;
 import io.github.tokenreduce.core.FixedCount;
 import io.github.tokenreduce.core.MergePlan;
+import io.github.tokenreduce.core.ModelValues;
 import io.github.tokenreduce.core.Reduction;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.SiteInputs;
@@ -27,10 +28,13 @@ public final class CrossGetReducer implements TokenReducer {
 
     private final FixedCount counts;
     private final EnsembleMode mode;
+    /** Learned per-layer cross-token offsets [L, C], or null. */
+    private final NDArray crossOffsets;
 
-    private CrossGetReducer(FixedCount counts, EnsembleMode mode) {
+    private CrossGetReducer(FixedCount counts, EnsembleMode mode, NDArray crossOffsets) {
         this.counts = counts;
         this.mode = mode;
+        this.crossOffsets = crossOffsets;
     }
 
     public static Builder builder() {
@@ -118,6 +122,19 @@ public final class CrossGetReducer implements TokenReducer {
         return true;
     }
 
+    /** The learned per-layer cross-token offsets [L, C] this method was given or filled in, or null (zero). */
+    @Override
+    public NDArray crossTokenOffsets() {
+        return crossOffsets;
+    }
+
+    /** This method with the model's cross-token offsets when it was given none. */
+    @Override
+    public CrossGetReducer withModelValues(ModelValues values) {
+        return crossOffsets != null || values.crossTokenOffsets() == null ? this
+                : new CrossGetReducer(counts, mode, values.crossTokenOffsets());
+    }
+
     public EnsembleMode mode() {
         return mode;
     }
@@ -128,9 +145,13 @@ public final class CrossGetReducer implements TokenReducer {
                 + counts.removalCount() + ")";
     }
 
-    /** Builder: ensemble mode (default AUTHORS) and the rest of {@link FixedCount.Builder} (schedule default off). */
+    /**
+     * Builder: ensemble mode (default AUTHORS), learned cross-token offsets (default none: the model's,
+     * if it has them) and the rest of {@link FixedCount.Builder} (schedule default off).
+     */
     public static final class Builder extends FixedCount.Builder<Builder> {
         private EnsembleMode mode = EnsembleMode.AUTHORS;
+        private NDArray crossOffsets;
 
         private Builder() {
             super("CrossGET");
@@ -146,8 +167,18 @@ public final class CrossGetReducer implements TokenReducer {
             return this;
         }
 
+        /**
+         * Learned per-layer offsets [L, C] added to the cross token before each block (a CrossGET
+         * checkpoint's {@code cross_image} / {@code cross_text}); the site checks L and C.
+         */
+        public Builder crossTokenOffsets(NDArray offsets) {
+            Checks.rank("crossTokenOffsets", offsets, 2, "[L, C]");
+            crossOffsets = offsets;
+            return this;
+        }
+
         public CrossGetReducer build() {
-            return new CrossGetReducer(fixedCount(), mode);
+            return new CrossGetReducer(fixedCount(), mode, crossOffsets);
         }
     }
 }

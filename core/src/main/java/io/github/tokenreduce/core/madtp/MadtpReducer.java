@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.github.tokenreduce.core.AttentionSummary;
 import io.github.tokenreduce.core.MergePlan;
+import io.github.tokenreduce.core.ModelValues;
 import io.github.tokenreduce.core.OrderPolicy;
 import io.github.tokenreduce.core.Reduction;
 import io.github.tokenreduce.core.RemovalCount;
@@ -38,7 +39,8 @@ import java.util.Set;
  * {@code N_out = max_b (#protected + K_b + fused_b)}, samples keep their own counts, padded with a
  * key mask of 0; with {@link KeepCount#BATCH_MAX} every sample keeps the batch's largest K, as the
  * reference code does. The true counts are {@link MergePlan#counts()}. Needs attention
- * [B, H, N, N] and the alignment dictionary [M, C]; head-output norms are optional.
+ * [B, H, N, N] and its alignment dictionary [M, C], a value of the method ({@link Builder#dictionary},
+ * or the model's through {@link #withModelValues}); head-output norms are optional.
  */
 public final class MadtpReducer implements TokenReducer {
 
@@ -48,6 +50,8 @@ public final class MadtpReducer implements TokenReducer {
     private final OrderPolicy order;
     private final TieBreak tie;
     private final KeepCount keepCount;
+    /** The alignment dictionary [M, C], or null until given or filled in by a model. */
+    private final NDArray dictionary;
 
     private MadtpReducer(Builder b) {
         this.schedule = b.schedule;
@@ -56,6 +60,17 @@ public final class MadtpReducer implements TokenReducer {
         this.order = b.order;
         this.tie = b.tie;
         this.keepCount = b.keepCount;
+        this.dictionary = b.dictionary;
+    }
+
+    private MadtpReducer(MadtpReducer o, NDArray dictionary) {
+        this.schedule = o.schedule;
+        this.temperature = o.temperature;
+        this.clsIndex = o.clsIndex;
+        this.order = o.order;
+        this.tie = o.tie;
+        this.keepCount = o.keepCount;
+        this.dictionary = dictionary;
     }
 
     public static Builder builder() {
@@ -85,7 +100,11 @@ public final class MadtpReducer implements TokenReducer {
             Checks.shape("attention", full, new long[] {b, -1, n, n}, "[B, H, N, N]");
             attention = AttentionSummary.of(full, clsIndex);
         }
-        NDArray dictionary = Checks.present("dictionary", inputs.dictionary(), "[M, C]");
+        if (dictionary == null) {
+            throw new IllegalArgumentException("dictionary: MADTP has no alignment dictionary; expected [M, C]: give "
+                    + "it with MadtpReducer.builder().dictionary(d), or attach the method to a model, which fills in "
+                    + "its own (TokenReducer.withModelValues)");
+        }
         TokenImportanceScore.check(attention, clsIndex, inputs.headOutputNorms(), b, n);
         Checks.shape("dictionary", dictionary, new long[] {-1, tokens.width()}, "[M, C]");
         Checks.finite("dictionary", dictionary);
@@ -176,8 +195,7 @@ public final class MadtpReducer implements TokenReducer {
 
     @Override
     public Set<SiteInput> requires() {
-        return EnumSet.of(SiteInput.ATTENTION_SUMMARY, SiteInput.DICTIONARY, SiteInput.HEAD_OUTPUT_NORMS,
-                SiteInput.BLOCK_INPUT);
+        return EnumSet.of(SiteInput.ATTENTION_SUMMARY, SiteInput.HEAD_OUTPUT_NORMS, SiteInput.BLOCK_INPUT);
     }
 
     @Override
@@ -204,6 +222,18 @@ public final class MadtpReducer implements TokenReducer {
         return temperature;
     }
 
+    /** The alignment dictionary [M, C] this method was given or filled in, or null. */
+    @Override
+    public NDArray dictionary() {
+        return dictionary;
+    }
+
+    /** This method with the model's dictionary when it was given none. */
+    @Override
+    public MadtpReducer withModelValues(ModelValues values) {
+        return dictionary != null || values.dictionary() == null ? this : new MadtpReducer(this, values.dictionary().get());
+    }
+
     @Override
     public String toString() {
         return "MADTP(" + schedule + ", T=" + temperature + ", order=" + order + ", " + keepCount + ")";
@@ -217,6 +247,7 @@ public final class MadtpReducer implements TokenReducer {
         private OrderPolicy order = OrderPolicy.ORIGINAL;
         private TieBreak tie = TieBreak.INDEX;
         private KeepCount keepCount = KeepCount.PER_SAMPLE;
+        private NDArray dictionary;
 
         /** Per-sample keep counts (default) or the authors' batch-wide maximum. */
         public Builder keepCount(KeepCount k) {
@@ -251,6 +282,13 @@ public final class MadtpReducer implements TokenReducer {
 
         public Builder tieBreak(TieBreak t) {
             tie = Checks.notNull("tieBreak", t);
+            return this;
+        }
+
+        /** MADTP's learned alignment dictionary [M, C] (default none: the model's, once attached to one). */
+        public Builder dictionary(NDArray d) {
+            Checks.rank("dictionary", d, 2, "[M, C]");
+            dictionary = d;
             return this;
         }
 

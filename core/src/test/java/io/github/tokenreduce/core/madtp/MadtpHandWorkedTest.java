@@ -29,7 +29,7 @@ class MadtpHandWorkedTest {
             float[][] x = {{0, 0}, {1, 10}, {2, 20}, {3, 30}, {4, 40}, {5, 50}};
             TokenSet t = TokenSet.builder(tokens(m, x)).protect(0).build();
             // remove r = 2: keep K = 5 - 2 - 1 = 2 candidates (4 and 2) plus one fused token
-            Reduction out = MadtpReducer.builder().schedule(Schedule.constant(2)).build()
+            Reduction out = MadtpReducer.builder().dictionary(m.zeros(new Shape(3, 2))).schedule(Schedule.constant(2)).build()
                     .reduce(t, inputs(m, 1, 6, 2), 0);
             assertArrayEquals(new int[] {4}, out.plan().counts());
             assertArrayEquals(new long[] {0, 2, 4, 5}, out.plan().keep().toLongArray(),
@@ -52,7 +52,7 @@ class MadtpHandWorkedTest {
         try (NDManager m = NDManager.newBaseManager()) {
             float[][] x = {{0, 0}, {1, 10}, {2, 20}, {3, 30}, {4, 40}, {5, 50}};
             TokenSet t = TokenSet.builder(tokens(m, x)).protect(0).build();
-            Reduction out = MadtpReducer.builder().schedule(Schedule.constant(2))
+            Reduction out = MadtpReducer.builder().dictionary(m.zeros(new Shape(3, 2))).schedule(Schedule.constant(2))
                     .order(OrderPolicy.SCORE).build().reduce(t, inputs(m, 1, 6, 2), 0);
             assertArrayEquals(new long[] {0, 4, 2, 5}, out.plan().keep().toLongArray());
         }
@@ -66,7 +66,7 @@ class MadtpHandWorkedTest {
             // sample 1: tokens 4 and 5 are padding
             NDArray mask = m.create(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, new Shape(2, 6));
             TokenSet t = TokenSet.builder(two).keyMask(mask).protect(0).build();
-            Reduction out = MadtpReducer.builder().schedule(Schedule.constant(1)).build()
+            Reduction out = MadtpReducer.builder().dictionary(m.zeros(new Shape(3, 2))).schedule(Schedule.constant(1)).build()
                     .reduce(t, inputs(m, 2, 6, 2), 0);
             // sample 0: 5 candidates, keep 3 + fused = 5 tokens; sample 1: 3 candidates, keep 1 + fused
             assertArrayEquals(new int[] {5, 3}, out.plan().counts());
@@ -77,14 +77,13 @@ class MadtpHandWorkedTest {
         }
     }
 
-    /** Attention where every query row is W, over batch b; zero dictionary of width c. */
+    /** Attention where every query row is W, over batch b (the methods get a zero dictionary of width c). */
     static SiteInputs inputs(NDManager m, int b, int n, int c) {
         float[] a = new float[n * n];
         for (int i = 0; i < n; i++) {
             System.arraycopy(W, 0, a, i * n, n);
         }
         NDArray att = m.create(a, new Shape(1, 1, n, n));
-        return SiteInputs.builder().attention(att.repeat(0, b))
-                .dictionary(m.zeros(new Shape(3, c))).build();
+        return SiteInputs.builder().attention(att.repeat(0, b)).build();
     }
 }

@@ -71,9 +71,9 @@ class MadtpStepFixtureTest {
                     .asLongStream().toArray(), "K_b");
 
             SiteInputs in = SiteInputs.builder().attention(f.get("attention"))
-                    .headOutputNorms(f.get("head_output_norms")).dictionary(dict).blockInput(xIn).build();
-            MadtpReducer.Builder madtp = MadtpReducer.builder().schedule(Schedule.dynamic()).temperature(t)
-                    .order(OrderPolicy.ORIGINAL);
+                    .headOutputNorms(f.get("head_output_norms")).blockInput(xIn).build();
+            MadtpReducer.Builder madtp = MadtpReducer.builder().dictionary(dict).schedule(Schedule.dynamic())
+                    .temperature(t).order(OrderPolicy.ORIGINAL);
 
             Reduction batch = madtp.keepCount(KeepCount.BATCH_MAX).build().reduce(tokens, in, 0);
             assertClose(f.get("x_out_index_order"), batch.tokens().hidden(), 1e-5, "x_out (index order)");
@@ -91,7 +91,7 @@ class MadtpStepFixtureTest {
             // G from the pruned states instead of the block input moves the keep counts
             Reduction post = madtp.keepCount(KeepCount.PER_SAMPLE).build().reduce(tokens,
                     SiteInputs.builder().attention(f.get("attention")).headOutputNorms(f.get("head_output_norms"))
-                            .dictionary(dict).build(), 0);
+                            .build(), 0);
             assertFalse(Arrays.equals(single.plan().counts(), post.plan().counts()),
                     "the block input decides the keep counts");
         }

@@ -208,9 +208,8 @@ class ReferenceComparisonTest {
             }
             float[][][] blockInput = k.gauss(k.b, k.n, k.c);
             SiteInputs in = SiteInputs.builder()
-                    .attention(m.create(attFlat, new Shape(k.b, h, k.n, k.n))).blockInput(k.nd(m, blockInput))
-                    .dictionary(k.nd(m, new float[][][] {dict}).squeeze(0)).build();
-            MadtpReducer red = MadtpReducer.builder()
+                    .attention(m.create(attFlat, new Shape(k.b, h, k.n, k.n))).blockInput(k.nd(m, blockInput)).build();
+            MadtpReducer red = MadtpReducer.builder().dictionary(k.nd(m, new float[][][] {dict}).squeeze(0))
                     .schedule(dynamic ? Schedule.dynamic() : Schedule.constant(fixedR))
                     .temperature(temperature).build();
             Reduction out = red.reduce(t, in, 0);

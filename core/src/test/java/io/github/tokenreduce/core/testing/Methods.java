@@ -38,7 +38,6 @@ public final class Methods {
         SiteInputs full = SiteInputs.builder().metric(metric)
                 .guide(metric.get(":, 0, :"))
                 .attention(att)
-                .dictionary(m.randomNormal(new Shape(5, c)))
                 .crossAttention(att.get(":, :, :" + (n / 3) + ", " + (n / 3) + ":"))
                 .build();
         TokenSet spans = plain.toBuilder().spans(ModalitySpans.textThenImage(n / 3, n - n / 3)).build();
@@ -46,7 +45,8 @@ public final class Methods {
                 new Run("tome", ToMeReducer.builder().r(n / 4).build(), plain, full),
                 new Run("crossget", CrossGetReducer.builder().r(n / 4).build(),
                         plain.toBuilder().protect(0, -1).build(), full),
-                new Run("madtp", MadtpReducer.builder().schedule(Schedule.dynamic()).temperature(2f).build(),
+                new Run("madtp", MadtpReducer.builder().dictionary(m.randomNormal(new Shape(5, c)))
+                        .schedule(Schedule.dynamic()).temperature(2f).build(),
                         plain, full),
                 new Run("pumer", PumerReducer.builder().layers(0).pruneRatio(0.2).mergeRatio(0.2)
                         .textMergeRatio(0.2).build(), spans, full));

@@ -95,7 +95,7 @@ public final class FusionEncoder {
         BertLayerWeights w = layers.get(l);
         NDArray x = text.hidden();
         if (crossTokens && tr != null && tr.usesCrossToken()) {
-            x = ReducingEncoder.refreshCross(x, text, textSite.crossOffsets(), l, false);
+            x = ReducingEncoder.refreshCross(x, text, tr.crossTokenOffsets(), l, false);
             text = text.withHidden(x);
         }
         NDArray layerInput = x;

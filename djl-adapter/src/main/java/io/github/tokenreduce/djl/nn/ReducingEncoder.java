@@ -115,7 +115,7 @@ public final class ReducingEncoder {
         BlockWeights w = blocks.get(l);
         NDArray x = tokens.hidden();
         if (reducer != null && reducer.usesCrossToken()) {
-            x = refreshCross(x, tokens, reduction.crossOffsets(), l, crossFromGuide);
+            x = refreshCross(x, tokens, reducer.crossTokenOffsets(), l, crossFromGuide);
         }
         NDArray blockInput = x;
         NDArray bias = bias(tokens, reducer, causal);
@@ -192,7 +192,6 @@ public final class ReducingEncoder {
                 .attention(att.probs())
                 .attentionSummary(att.summary())
                 .headOutputNorms(att.headNorms())
-                .dictionary(reduction.dictionary())
                 .blockInput(reducer.requires().contains(SiteInput.BLOCK_INPUT) ? blockInput : null);
     }
 

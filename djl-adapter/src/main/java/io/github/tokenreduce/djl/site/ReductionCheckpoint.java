@@ -2,6 +2,7 @@ package io.github.tokenreduce.djl.site;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.github.tokenreduce.core.ModelValues;
 import io.github.tokenreduce.djl.weights.Safetensors;
 import io.github.tokenreduce.djl.weights.torch.TorchCheckpoint;
 
@@ -54,6 +55,16 @@ public final class ReductionCheckpoint {
     public Optional<NDArray> crossOffsets(Site site) {
         return find(site == Site.VISION_BLOCKS ? "cross_image" : "cross_text")
                 .map(t -> t.getShape().dimension() == 3 ? t.squeeze(0) : t);
+    }
+
+    /**
+     * What this checkpoint holds for a method at {@code site}, to fill in with
+     * {@link io.github.tokenreduce.core.TokenReducer#withModelValues}: its cross-token offsets and its
+     * MADTP dictionary, where present.
+     */
+    public ModelValues modelValues(Site site) {
+        Optional<NDArray> dictionary = madtpDictionary();
+        return new ModelValues(crossOffsets(site).orElse(null), dictionary.isPresent() ? dictionary::get : null);
     }
 
     /** MADTP's dictionary [M, C]. */

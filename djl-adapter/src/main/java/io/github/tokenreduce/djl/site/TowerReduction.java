@@ -2,19 +2,18 @@ package io.github.tokenreduce.djl.site;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.ModelValues;
 import io.github.tokenreduce.core.SiteInput;
 import io.github.tokenreduce.core.TokenReducer;
 
 import java.util.function.Supplier;
 
 /**
- * A method attached to one site, with what the model supplies there: CrossGET's per-layer
- * cross-token offsets [L, C] (zero when absent), MADTP's alignment dictionary [M, C]
- * (a training-free default when absent, see the model's documentation) and the guide provider
- * (null: the model's default).
+ * A method attached to one site, with the guide provider the site uses (null: the model's default).
+ * What the method learned (CrossGET's cross-token offsets, MADTP's dictionary and temperature) is the
+ * method's own value; {@link #resolve} fills in what the model holds for it where it has none.
  */
-public record TowerReduction(TokenReducer reducer, NDArray crossOffsets, NDArray dictionary,
-        GuideProvider guide) {
+public record TowerReduction(TokenReducer reducer, GuideProvider guide) {
 
     public TowerReduction {
         if (reducer == null) {
@@ -22,48 +21,34 @@ public record TowerReduction(TokenReducer reducer, NDArray crossOffsets, NDArray
         }
     }
 
-    /** A method with learned offsets and dictionary, default guide. */
-    public TowerReduction(TokenReducer reducer, NDArray crossOffsets, NDArray dictionary) {
-        this(reducer, crossOffsets, dictionary, null);
-    }
-
-    /** The method with no learned parameters. */
+    /** The method with the model's default guide. */
     public static TowerReduction of(TokenReducer reducer) {
-        return new TowerReduction(reducer, null, null, null);
-    }
-
-    /** This reduction with another dictionary. */
-    public TowerReduction withDictionary(NDArray d) {
-        return new TowerReduction(reducer, crossOffsets, d, guide);
+        return new TowerReduction(reducer, null);
     }
 
     /**
-     * This reduction checked against a site of {@code layers} layers of width {@code width}, with
-     * the model's defaults filled in: the checkpoint's learned cross-token offsets
-     * ({@code modelOffsets} [L, C], may be null) when the method uses a cross token and none were
-     * given, and {@code defaultDictionary} when the method needs a dictionary and none was given.
+     * This reduction attached to a site of {@code layers} layers of width {@code width}: the method with
+     * what the model holds filled in where it has none of its own ({@link TokenReducer#withModelValues}:
+     * the checkpoint's cross-token offsets {@code modelOffsets} [L, C], may be null, and
+     * {@code defaultDictionary}, asked only by a method that needs a dictionary), then its cross-token
+     * offsets and dictionary checked against the site.
      *
      * @param site the site's name for messages ("VISION_BLOCKS site", ...)
      */
     public TowerReduction resolve(String site, int layers, int width, NDArray modelOffsets,
             Supplier<NDArray> defaultDictionary) {
-        NDArray offsets = crossOffsets;
-        if (offsets == null && reducer.usesCrossToken()) {
-            offsets = modelOffsets;
-        }
+        TokenReducer r = reducer.withModelValues(new ModelValues(modelOffsets, defaultDictionary));
+        NDArray offsets = r.crossTokenOffsets();
         if (offsets != null && !offsets.getShape().equals(new Shape(layers, width))) {
             throw new IllegalArgumentException("crossOffsets: expected shape [layers, width] = (" + layers + ", "
                     + width + ") for the " + site + " but got " + offsets.getShape());
         }
-        NDArray dict = dictionary;
+        NDArray dict = r.dictionary();
         if (dict != null && (dict.getShape().dimension() != 2 || dict.getShape().get(1) != width)) {
             throw new IllegalArgumentException("dictionary: expected shape [M, " + width + "] for the " + site
                     + " but got " + dict.getShape());
         }
-        if (dict == null && reducer.requires().contains(SiteInput.DICTIONARY)) {
-            dict = defaultDictionary.get();
-        }
-        return new TowerReduction(reducer, offsets, dict, guide);
+        return new TowerReduction(r, guide);
     }
 
     /** Rejects a method that needs text-to-image attention, which {@code model} does not have. */
@@ -77,6 +62,6 @@ public record TowerReduction(TokenReducer reducer, NDArray crossOffsets, NDArray
 
     /** This reduction with another guide provider. */
     public TowerReduction withGuide(GuideProvider g) {
-        return new TowerReduction(reducer, crossOffsets, dictionary, g);
+        return new TowerReduction(reducer, g);
     }
 }

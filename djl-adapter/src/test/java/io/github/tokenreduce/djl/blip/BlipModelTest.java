@@ -177,7 +177,7 @@ class BlipModelTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.withReduction(Site.VISION_BLOCKS,
                 TowerReduction.of(PumerReducer.builder().build()))).getMessage().contains("FUSION site"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.withReduction(Site.TEXT_BLOCKS,
-                new TowerReduction(MadtpReducer.builder().build(), null, m.ones(new Shape(5, 3)))))
+                TowerReduction.of(MadtpReducer.builder().dictionary(m.ones(new Shape(5, 3))).build())))
                 .getMessage().contains("[M, 64]"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> blip.itmScores(pixels,
                 RandomBlip.texts(1, 2, 12))).getMessage().contains("equal batches"));

@@ -86,12 +86,15 @@ class ClipReductionTest {
         NDArray zero = m.zeros(new Shape(RandomClip.LAYERS, RandomClip.WIDTH));
         NDArray some = m.randomNormal(new Shape(RandomClip.LAYERS, RandomClip.WIDTH));
         NDArray base = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(cg)).encodeImages(pixels);
-        NDArray withZero = clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(cg, zero, null)).encodeImages(pixels);
-        NDArray withSome = clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(cg, some, null)).encodeImages(pixels);
+        NDArray withZero = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(
+                CrossGetReducer.builder().r(16).crossTokenOffsets(zero).build())).encodeImages(pixels);
+        NDArray withSome = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(
+                CrossGetReducer.builder().r(16).crossTokenOffsets(some).build())).encodeImages(pixels);
         assertTrue(Shared.maxDiff(base, withZero) < 1e-6, "zero offsets are the training-free default");
         assertTrue(Shared.maxDiff(base, withSome) > 1e-4, "learned offsets reach the result");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-                clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(cg, m.zeros(new Shape(3, 64)), null)));
+                clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(
+                        CrossGetReducer.builder().r(16).crossTokenOffsets(m.zeros(new Shape(3, 64))).build())));
         assertTrue(e.getMessage().contains("crossOffsets") && e.getMessage().contains("(2, 64)"), e.getMessage());
     }
 
@@ -108,10 +111,12 @@ class ClipReductionTest {
         assertTrue(txt.tokensPerLayer()[0] < 77, "padding after the end-of-text token is dropped");
         assertFinite(txt.embeddings());
         NDArray dict = m.randomNormal(new Shape(10, RandomClip.WIDTH));
-        ClipModel learned = clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(madtp, null, dict));
+        ClipModel learned = clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(
+                MadtpReducer.builder().temperature(0.5f).dictionary(dict).build()));
         assertFinite(learned.encodeImages(pixels));
         assertThrows(IllegalArgumentException.class, () ->
-                clip.withReduction(Site.VISION_BLOCKS, new TowerReduction(madtp, null, m.ones(new Shape(10, 3)))));
+                clip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(
+                        MadtpReducer.builder().temperature(0.5f).dictionary(m.ones(new Shape(10, 3))).build())));
     }
 
     @Test

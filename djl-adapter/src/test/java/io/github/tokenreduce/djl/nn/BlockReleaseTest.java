@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.KeyMetric;
+import io.github.tokenreduce.core.ModelValues;
 import io.github.tokenreduce.core.Reduction;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.SiteInput;
@@ -73,6 +74,11 @@ class BlockReleaseTest {
         public int attentionSummaryRow() {
             return inner.attentionSummaryRow();
         }
+
+        @Override
+        public TokenReducer withModelValues(ModelValues values) {
+            return new Counting(inner.withModelValues(values), live, seen);
+        }
     }
 
     @Test
@@ -92,7 +98,8 @@ class BlockReleaseTest {
             int before = live.get();
             List<Integer> seen = new ArrayList<>();
             VitModel reduced = vit.withReduction(Site.VISION_BLOCKS,
-                    TowerReduction.of(new Counting(method, live, seen)).withDictionary(dictionary));
+                    TowerReduction.of(new Counting(method, live, seen).withModelValues(
+                            new ModelValues(null, () -> dictionary))));
             VitModel.Classification out = reduced.classify(pixels);
 
             assertEquals(LAYERS, seen.size(), method.name() + ": one site per block");

@@ -82,8 +82,8 @@ class ReleasedCheckpointsTest {
             NDArray px = m.randomNormal(new Shape(2, 3, 224, 224));
             // the same model built from the in-memory state dict with the offsets passed by hand
             ClipModel byHand = ClipModel.of(RandomClip.openAi(m, 3), m, Activation.QUICK_GELU)
-                    .withReduction(Site.VISION_BLOCKS, new TowerReduction(CrossGetReducer.builder().r(4).build(),
-                            crossImage.squeeze(0), null));
+                    .withReduction(Site.VISION_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(4)
+                            .crossTokenOffsets(crossImage.squeeze(0)).build()));
             assertTrue(Shared.maxDiff(byHand.imageFeatures(px), fast.imageFeatures(px)) < 1e-5);
         }
         ReductionCheckpoint rc = ReductionCheckpoint.load(pth, m);
@@ -113,9 +113,11 @@ class ReleasedCheckpointsTest {
             MadtpReducer madtp = MadtpReducer.builder().temperature(rc.madtpTemperature().get()).build();
             // the checkpoint's space_dict is the default dictionary: same as passing it by hand
             NDArray withDefault = blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(madtp)).itmScores(px, texts);
-            NDArray byHand = blip.withReduction(Site.VISION_BLOCKS, new TowerReduction(madtp, null, spaceDict))
-                    .itmScores(px, texts);
+            NDArray byHand = blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(
+                    madtp.withModelValues(rc.modelValues(Site.VISION_BLOCKS)))).itmScores(px, texts);
             assertTrue(Shared.maxDiff(withDefault, byHand) == 0);
+            assertTrue(Shared.maxDiff(spaceDict, madtp.withModelValues(rc.modelValues(Site.VISION_BLOCKS)).dictionary())
+                    == 0, "the checkpoint's dictionary, filled in");
         }
     }
 
