@@ -91,9 +91,11 @@ class CalibrateTextTest {
         assertEquals(chosen.group(1), spec.method(), md);
     }
 
-    /** The report row of {@code method} whose schedule mentions {@code level}, split on '|'. */
+    /** The report row of {@code method} whose schedule has {@code level} as its keep ratio or r, split on '|'. */
     private static String[] row(String md, String method, String level) {
-        List<String> rows = md.lines().filter(l -> l.startsWith("| " + method + " |") && l.contains(level)).toList();
+        Pattern value = Pattern.compile(":" + Pattern.quote(level) + "[,}]");
+        List<String> rows = md.lines().filter(l -> l.startsWith("| " + method + " |")
+                && value.matcher(l.split("\\|")[2]).find()).toList();
         assertEquals(1, rows.size(), "one row for " + method + " " + level + " in\n" + md);
         return rows.get(0).split("\\|");
     }
