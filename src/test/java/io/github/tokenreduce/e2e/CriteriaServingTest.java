@@ -28,6 +28,8 @@ import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.BertTokenizer;
+import io.github.tokenreduce.djl.vit.VitModel;
+import io.github.tokenreduce.djl.zoo.ImageClassificationFactory;
 import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
 import io.github.tokenreduce.djl.zoo.ImageTextMatchFactory;
 import io.github.tokenreduce.djl.zoo.ReducibleBlock;
@@ -301,6 +303,151 @@ class CriteriaServingTest {
             assertRows(e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("crossget", 0.5).reducer())).embed(texts), cut, "crossget:0.5");
             assertFalse(java.util.Arrays.equals(plain[0], cut[0]), "the reduction changed nothing on a long text");
         }
+    }
+
+    @TestFactory
+    List<DynamicTest> servesVitImageClassification(@TempDir Path tmp) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vit-tome")) {
+            for (Path weights : Fixtures.weights(dir)) {
+                String name = Fixtures.name(dir) + "/" + weights.getFileName();
+                tests.add(DynamicTest.dynamicTest("classify " + name,
+                        () -> imageClassification(weights, weights, HALF, HALF)));
+                tests.add(DynamicTest.dynamicTest("classify with preprocessor_config.json " + name, () -> {
+                    Path copy = java.nio.file.Files.createDirectories(tmp.resolve(Fixtures.name(dir).replace(':', '-')
+                            + "-" + weights.getFileName()));
+                    for (Path f : List.of(weights.resolve("model.safetensors"), weights.resolve("config.json"))) {
+                        if (java.nio.file.Files.isRegularFile(f)) {
+                            java.nio.file.Files.copy(f, copy.resolve(f.getFileName()));
+                        }
+                    }
+                    java.nio.file.Files.writeString(copy.resolve("preprocessor_config.json"),
+                            "{\"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225]}");
+                    imageClassification(copy, weights, new float[] {0.485f, 0.456f, 0.406f},
+                            new float[] {0.229f, 0.224f, 0.225f});
+                }));
+            }
+        }
+        return tests;
+    }
+
+    private static final float[] HALF = {0.5f, 0.5f, 0.5f};
+
+    /**
+     * The served classifier at {@code served} against {@link VitModel#classify} of the weights at
+     * {@code weights} on the same pictures preprocessed with {@code mean} and {@code std}: the same
+     * probabilities (softmax of the logits), classes best first in the logits' order, names from
+     * {@code id2label} or the index; tome:8 equals the reduced model and differs from the plain one.
+     */
+    private static void imageClassification(Path served, Path weights, float[] mean, float[] std) throws Exception {
+        Criteria.Builder<Image, Classifications> criteria = pending(Criteria.builder()
+                .setTypes(Image.class, Classifications.class)).optEngine("PyTorch").optModelPath(served)
+                .optArgument("topK", "3").optTranslatorFactory(new ImageClassificationFactory());
+        try (VitModel vit = VitModel.load(weights, Device.cpu()); NDManager m = NDManager.newBaseManager()) {
+            int size = vit.config().imageSize();
+            int classes = vit.config().classes();
+            List<Image> images = new ArrayList<>();
+            NDList pixels = new NDList();
+            for (int i = 0; i < 3; i++) {
+                BufferedImage b = picture(size + 11 * i, size, 30 + i);
+                images.add(ImageFactory.getInstance().fromImage(b));
+                pixels.add(new ClipImageProcessor(size, mean, std).toTensor(m, b));
+            }
+            NDArray batch = ai.djl.ndarray.NDArrays.stack(pixels);
+            boolean hf = java.nio.file.Files.isRegularFile(weights.resolve("config.json"));
+            List<Double> first = null;
+            for (String reduction : List.of("none", "tome:8")) {
+                VitModel model = reduction.equals("none") ? vit : vit.withReduction(Site.VISION_BLOCKS,
+                        TowerReduction.of(Defaults.visionSpec("tome", 8.0, true).reducer()));
+                VitModel.Classification expected = model.classify(batch);
+                assertEquals(reduction.equals("none") ? 197 : 165,
+                        expected.tokensPerLayer()[expected.tokensPerLayer().length - 1], "tokens after the last block");
+                float[][] logits = Tensors.rows(expected.logits());
+                try (ZooModel<Image, Classifications> zoo = criteria.optArgument("reduction", reduction).build()
+                        .loadModel(); Predictor<Image, Classifications> p = zoo.newPredictor()) {
+                    List<Classifications> out = p.batchPredict(images);
+                    for (int i = 0; i < images.size(); i++) {
+                        Classifications c = out.get(i);
+                        double[] softmax = softmax(logits[i]);
+                        assertEquals(classes, c.getClassNames().size(), reduction + " image " + i + ": classes");
+                        for (int k = 0; k < classes; k++) {
+                            assertEquals(hf ? "LABEL_" + k : Integer.toString(k), c.getClassNames().get(k),
+                                    reduction + ": class " + k + "'s name");
+                            assertEquals(softmax[k], c.getProbabilities().get(k), 1e-4, reduction + " image " + i
+                                    + " class " + k);
+                        }
+                        List<Classifications.Classification> top = c.topK(classes);
+                        for (int k = 1; k < classes; k++) {
+                            int a = Integer.parseInt(top.get(k - 1).getClassName().replace("LABEL_", ""));
+                            int b = Integer.parseInt(top.get(k).getClassName().replace("LABEL_", ""));
+                            assertTrue(logits[i][a] >= logits[i][b], reduction + " image " + i + ": rank " + k
+                                    + " is class " + b + " after class " + a + ", but its logit is larger");
+                        }
+                        assertEquals(3, c.topK().size(), "topK argument");
+                    }
+                    List<Double> one = p.predict(images.get(0)).getProbabilities();
+                    for (int k = 0; k < classes; k++) {
+                        assertEquals(out.get(0).getProbabilities().get(k), one.get(k), 1e-5,
+                                reduction + ": predict vs batchPredict, class " + k);
+                    }
+                    if (first == null) {
+                        first = out.get(0).getProbabilities();
+                    } else {
+                        assertFalse(first.equals(out.get(0).getProbabilities()), "tome:8 changed nothing");
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float x : logits) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        double[] out = new double[logits.length];
+        for (int k = 0; k < logits.length; k++) {
+            out[k] = Math.exp(logits[k] - max);
+            sum += out[k];
+        }
+        for (int k = 0; k < logits.length; k++) {
+            out[k] /= sum;
+        }
+        return out;
+    }
+
+    @TestFactory
+    List<DynamicTest> refusesBadClassifierArguments(@TempDir Path tmp) throws java.io.IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vit-tome")) {
+            Path hf = dir.resolve("hf");
+            java.util.function.Supplier<Criteria.Builder<Image, Classifications>> vit = () -> pending(Criteria.builder()
+                    .setTypes(Image.class, Classifications.class)).optEngine("PyTorch").optModelPath(hf)
+                    .optTranslatorFactory(new ImageClassificationFactory());
+            String n = Fixtures.name(dir);
+            tests.add(bad("classifier unknown method " + n, vit.get().optArgument("reduction", "merge:8"),
+                    "unknown method 'merge'"));
+            tests.add(bad("classifier fractional r " + n, vit.get().optArgument("reduction", "tome:0.5"),
+                    "whole number r"));
+            tests.add(bad("classifier precision " + n, vit.get().optArgument("precision", "fp8"),
+                    "expected fp32, bf16, int8 or auto, got 'fp8'"));
+            tests.add(bad("classifier topK " + n, vit.get().optArgument("topK", "0"),
+                    "topK: expected a whole number >= 1, got '0'"));
+            Path broken = java.nio.file.Files.createDirectories(tmp.resolve(n.replace(':', '-')));
+            java.nio.file.Files.copy(hf.resolve("model.safetensors"), broken.resolve("model.safetensors"));
+            java.nio.file.Files.copy(hf.resolve("config.json"), broken.resolve("config.json"));
+            java.nio.file.Files.writeString(broken.resolve("preprocessor_config.json"), "{\"image_mean\": [0.5, 0.5]}");
+            tests.add(bad("classifier preprocessor_config " + n, vit.get().optModelPath(broken),
+                    "image_mean must be three numbers (RGB), got [0.5,0.5]"));
+        }
+        for (Path dir : Fixtures.cases("torchscript")) {
+            tests.add(bad("CLIP archive for the classifier " + Fixtures.name(dir), Criteria.builder()
+                    .setTypes(Image.class, Classifications.class).optEngine("PyTorch")
+                    .optModelPath(dir.resolve("model.pt")).optTranslatorFactory(new ImageClassificationFactory()),
+                    "was recognised as clip, but this factory serves VitModel models"));
+        }
+        return tests;
     }
 
     @TestFactory

@@ -105,6 +105,23 @@ final class ServedModels {
         return Boolean.parseBoolean(s);
     }
 
+    /** A whole-number argument of at least {@code min}, {@code dflt} when absent; anything else is an error naming it. */
+    static int count(Map<String, ?> arguments, String name, int min, int dflt) {
+        Object v = arguments.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.toString().trim());
+            if (n >= min) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + ": expected a whole number >= " + min + ", got '" + v + "'");
+    }
+
     /** Rows of [B, E] scaled to unit length when {@code normalize}. */
     static NDArray unit(NDArray rows, boolean normalize) {
         return normalize ? rows.div(rows.norm(new int[] {1}, true).maximum(1e-12f)) : rows;
