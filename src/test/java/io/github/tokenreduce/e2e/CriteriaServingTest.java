@@ -28,12 +28,17 @@ import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.BertTokenizer;
+import io.github.tokenreduce.core.pumer.PumerReducer;
+import io.github.tokenreduce.djl.vilt.ViltBatch;
+import io.github.tokenreduce.djl.vilt.ViltImageProcessor;
+import io.github.tokenreduce.djl.vilt.ViltModel;
 import io.github.tokenreduce.djl.vit.VitModel;
 import io.github.tokenreduce.djl.zoo.ImageClassificationFactory;
 import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
 import io.github.tokenreduce.djl.zoo.ImageTextMatchFactory;
 import io.github.tokenreduce.djl.zoo.ReducibleBlock;
 import io.github.tokenreduce.djl.zoo.TextEmbeddingFactory;
+import io.github.tokenreduce.djl.zoo.VisualQuestionAnsweringFactory;
 import io.github.tokenreduce.djl.zoo.ZeroShotClassificationFactory;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -446,6 +451,131 @@ class CriteriaServingTest {
                     .setTypes(Image.class, Classifications.class).optEngine("PyTorch")
                     .optModelPath(dir.resolve("model.pt")).optTranslatorFactory(new ImageClassificationFactory()),
                     "was recognised as clip, but this factory serves VitModel models"));
+        }
+        return tests;
+    }
+
+    /**
+     * ViLT VQA through Criteria on the vilt fixture (unreduced and ToMe) and on every vilt-pumer case
+     * (PuMer at the case's layers and ratios): the served answers equal the sigmoid of
+     * {@link ViltModel#vqaLogits} on the same preprocessed, padded batch, named by {@code id2label}.
+     */
+    @TestFactory
+    List<DynamicTest> servesViltQuestionAnswering(@TempDir Path tmp) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vilt")) {
+            for (Path weights : Fixtures.weights(dir)) {
+                tests.add(DynamicTest.dynamicTest("vqa " + Fixtures.name(dir) + "/" + weights.getFileName(),
+                        () -> questionAnswering(weights, tmp, List.of("none", "tome:48"), null, null)));
+            }
+        }
+        for (Path dir : Fixtures.cases("vilt-pumer")) {
+            com.google.gson.JsonObject cases = Fixtures.json(dir.resolve("fixture.json")).getAsJsonObject("cases");
+            for (Path weights : Fixtures.weights(dir)) {
+                for (String name : cases.keySet()) {
+                    com.google.gson.JsonObject spec = cases.getAsJsonObject(name).getAsJsonObject("spec");
+                    StringBuilder layers = new StringBuilder();
+                    spec.getAsJsonArray("reduce_layers").forEach(l -> layers.append(layers.length() == 0 ? "" : ",")
+                            .append(l.getAsInt()));
+                    String ratios = spec.get("prune_r").getAsDouble() + "," + spec.get("merge_r").getAsDouble() + ","
+                            + spec.get("merge_text").getAsDouble();
+                    tests.add(DynamicTest.dynamicTest("vqa pumer " + name + " " + Fixtures.name(dir) + "/"
+                            + weights.getFileName(), () -> questionAnswering(weights, tmp, List.of("none", "pumer"),
+                                    layers.toString(), ratios)));
+                }
+            }
+        }
+        return tests;
+    }
+
+    private static void questionAnswering(Path weights, Path tmp, List<String> reductions, String layers, String ratios)
+            throws Exception {
+        Path tokenizer = bertTokenizer(tmp.resolve("vilt-tokenizer.json"));
+        List<String> questions = List.of("a cat on the mat", "the red car", "a dog");
+        Criteria.Builder<VisionLanguageInput, Classifications> criteria = pending(Criteria.builder()
+                .setTypes(VisionLanguageInput.class, Classifications.class)).optEngine("PyTorch").optModelPath(weights)
+                .optArgument("tokenizer", tokenizer.toString()).optTranslatorFactory(new VisualQuestionAnsweringFactory());
+        if (layers != null) {
+            criteria = criteria.optArgument("pumerLayers", layers).optArgument("pumerRatios", ratios);
+        }
+        com.google.gson.JsonObject id2label = Fixtures.json(weights.resolve("config.json")).getAsJsonObject("id2label");
+        try (ViltModel vilt = ViltModel.load(weights, Device.cpu()); BertTokenizer tok = BertTokenizer.load(tokenizer,
+                vilt.config().maxText()); NDManager m = NDManager.newBaseManager()) {
+            List<VisionLanguageInput> inputs = new ArrayList<>();
+            List<BufferedImage> images = new ArrayList<>();
+            for (int i = 0; i < questions.size(); i++) {
+                BufferedImage b = picture(96 + 32 * i, 96, 40 + i); // different sizes: the batch is padded
+                images.add(b);
+                inputs.add(new VisionLanguageInput(ImageFactory.getInstance().fromImage(b), questions.get(i)));
+            }
+            ViltImageProcessor.Padded padded = new ViltImageProcessor(vilt.config().grid() * vilt.config().patch())
+                    .batch(m, images);
+            ViltBatch batch = new ViltBatch(tok.encode(questions), padded.pixels(), padded.pixelMask());
+            float[] plain = null;
+            for (String reduction : reductions) {
+                ViltModel model = vilt;
+                if (reduction.startsWith("tome:")) {
+                    model = vilt.withReduction(Site.FUSION, TowerReduction.of(Defaults.visionSpec("tome",
+                            Double.valueOf(reduction.substring(5)), true).reducer()));
+                } else if (reduction.equals("pumer")) {
+                    String[] r = ratios.split(",");
+                    model = vilt.withReduction(Site.FUSION, TowerReduction.of(PumerReducer.builder()
+                            .layers(java.util.Arrays.stream(layers.split(",")).mapToInt(Integer::parseInt).toArray())
+                            .pruneRatio(Double.parseDouble(r[0])).mergeRatio(Double.parseDouble(r[1]))
+                            .textMergeRatio(Double.parseDouble(r[2])).build()));
+                }
+                float[][] logits = Tensors.rows(model.vqaLogits(batch));
+                try (ZooModel<VisionLanguageInput, Classifications> zoo = criteria.optArgument("reduction", reduction)
+                        .build().loadModel(); Predictor<VisionLanguageInput, Classifications> p = zoo.newPredictor()) {
+                    List<Classifications> out = p.batchPredict(inputs);
+                    for (int i = 0; i < questions.size(); i++) {
+                        List<Double> probs = out.get(i).getProbabilities();
+                        assertEquals(logits[i].length, probs.size(), reduction + " question " + i + ": answers");
+                        for (int k = 0; k < logits[i].length; k++) {
+                            assertEquals(1 / (1 + Math.exp(-logits[i][k])), probs.get(k), 1e-4, reduction
+                                    + " question " + i + " answer " + k);
+                            assertEquals(id2label.get(Integer.toString(k)).getAsString(),
+                                    out.get(i).getClassNames().get(k), "answer " + k + "'s name");
+                        }
+                    }
+                    float[] first = new float[logits[0].length];
+                    for (int k = 0; k < first.length; k++) {
+                        first[k] = out.get(0).getProbabilities().get(k).floatValue();
+                    }
+                    if (plain == null) {
+                        plain = first;
+                    } else {
+                        assertFalse(java.util.Arrays.equals(plain, first), reduction + " changed nothing");
+                    }
+                }
+            }
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> refusesBadQuestionAnsweringArguments() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vilt")) {
+            Path hf = dir.resolve("hf");
+            java.util.function.Supplier<Criteria.Builder<VisionLanguageInput, Classifications>> vqa = () -> pending(
+                    Criteria.builder().setTypes(VisionLanguageInput.class, Classifications.class)).optEngine("PyTorch")
+                    .optModelPath(hf).optTranslatorFactory(new VisualQuestionAnsweringFactory());
+            String n = Fixtures.name(dir);
+            tests.add(bad("vqa pumer default layers on a shallow model " + n, vqa.get().optArgument("reduction", "pumer"),
+                    "got '2,5,8' (PuMer's default); give pumerLayers"));
+            tests.add(bad("vqa pumer layer out of range " + n, vqa.get().optArgument("reduction", "pumer")
+                    .optArgument("pumerLayers", "0,9"), "pumerLayers: expected increasing layer indices in [0, "));
+            tests.add(bad("vqa pumer ratios " + n, vqa.get().optArgument("reduction", "pumer")
+                    .optArgument("pumerLayers", "0").optArgument("pumerRatios", "0.1,0.3"),
+                    "pumerRatios: expected three numbers"));
+            tests.add(bad("vqa unknown method " + n, vqa.get().optArgument("reduction", "fastv:8"),
+                    "unknown method 'fastv'"));
+        }
+        for (Path dir : Fixtures.cases("vit-tome")) {
+            tests.add(bad("ViT weights for VQA " + Fixtures.name(dir), pending(Criteria.builder()
+                    .setTypes(VisionLanguageInput.class, Classifications.class)).optEngine("PyTorch")
+                    .optModelPath(dir.resolve("hf")).optTranslatorFactory(new VisualQuestionAnsweringFactory()),
+                    "was recognised as vit, but this factory serves ViltModel models"));
         }
         return tests;
     }

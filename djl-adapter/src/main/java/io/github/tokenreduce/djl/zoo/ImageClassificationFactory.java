@@ -3,7 +3,6 @@ package io.github.tokenreduce.djl.zoo;
 import ai.djl.Model;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
@@ -21,7 +20,6 @@ import io.github.tokenreduce.djl.weights.ModelFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -60,17 +58,7 @@ public final class ImageClassificationFactory extends ServingFactory<Image, Clas
         VitModel served = spec == null ? vit : vit.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer()));
         model.setBlock(ReducibleBlock.of(in -> new NDList(served.logits(in.get(0)).softmax(1)),
                 "ViT image classification, reduction " + (spec == null ? "none" : spec.toJson())));
-        return new ClassifyTranslator(processor, names(vit.labels(), vit.config().classes()), topK);
-    }
-
-    /** {@code id2label}'s names where given, else the class index. */
-    private static List<String> names(List<String> labels, int classes) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < classes; i++) {
-            String l = i < labels.size() ? labels.get(i) : null;
-            out.add(l == null ? Integer.toString(i) : l);
-        }
-        return out;
+        return new ClassifyTranslator(processor, vit.labels(), topK);
     }
 
     /** The preprocessing, with the mean and std of the model folder's {@code preprocessor_config.json} if any. */
@@ -113,29 +101,18 @@ public final class ImageClassificationFactory extends ServingFactory<Image, Clas
     /** Images to pixels [B, 3, S, S]; probabilities [B, K] to classifications. */
     private static final class ClassifyTranslator extends ImageBatchTranslator<Classifications> {
 
-        private final List<String> names;
+        private final List<String> labels;
         private final int topK;
 
-        ClassifyTranslator(ClipImageProcessor processor, List<String> names, int topK) {
+        ClassifyTranslator(ClipImageProcessor processor, List<String> labels, int topK) {
             super(processor);
-            this.names = names;
+            this.labels = labels;
             this.topK = topK;
         }
 
         @Override
         public List<Classifications> batchProcessOutput(TranslatorContext ctx, NDList list) {
-            NDArray probs = list.singletonOrThrow();
-            List<Classifications> out = new ArrayList<>();
-            for (int i = 0; i < probs.getShape().get(0); i++) {
-                List<Double> p = new ArrayList<>();
-                for (float x : probs.get(i).toFloatArray()) {
-                    p.add((double) x);
-                }
-                Classifications c = new Classifications(names, p);
-                c.setTopK(topK);
-                out.add(c);
-            }
-            return out;
+            return ServedModels.classifications(list.singletonOrThrow(), labels, topK);
         }
     }
 }
