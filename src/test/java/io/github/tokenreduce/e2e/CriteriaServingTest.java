@@ -28,10 +28,17 @@ import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.BertTokenizer;
+import io.github.tokenreduce.core.pumer.PumerReducer;
+import io.github.tokenreduce.djl.vilt.ViltBatch;
+import io.github.tokenreduce.djl.vilt.ViltImageProcessor;
+import io.github.tokenreduce.djl.vilt.ViltModel;
+import io.github.tokenreduce.djl.vit.VitModel;
+import io.github.tokenreduce.djl.zoo.ImageClassificationFactory;
 import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
 import io.github.tokenreduce.djl.zoo.ImageTextMatchFactory;
 import io.github.tokenreduce.djl.zoo.ReducibleBlock;
 import io.github.tokenreduce.djl.zoo.TextEmbeddingFactory;
+import io.github.tokenreduce.djl.zoo.VisualQuestionAnsweringFactory;
 import io.github.tokenreduce.djl.zoo.ZeroShotClassificationFactory;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -301,6 +308,276 @@ class CriteriaServingTest {
             assertRows(e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("crossget", 0.5).reducer())).embed(texts), cut, "crossget:0.5");
             assertFalse(java.util.Arrays.equals(plain[0], cut[0]), "the reduction changed nothing on a long text");
         }
+    }
+
+    @TestFactory
+    List<DynamicTest> servesVitImageClassification(@TempDir Path tmp) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vit-tome")) {
+            for (Path weights : Fixtures.weights(dir)) {
+                String name = Fixtures.name(dir) + "/" + weights.getFileName();
+                tests.add(DynamicTest.dynamicTest("classify " + name,
+                        () -> imageClassification(weights, weights, HALF, HALF)));
+                tests.add(DynamicTest.dynamicTest("classify with preprocessor_config.json " + name, () -> {
+                    Path copy = java.nio.file.Files.createDirectories(tmp.resolve(Fixtures.name(dir).replace(':', '-')
+                            + "-" + weights.getFileName()));
+                    for (Path f : List.of(weights.resolve("model.safetensors"), weights.resolve("config.json"))) {
+                        if (java.nio.file.Files.isRegularFile(f)) {
+                            java.nio.file.Files.copy(f, copy.resolve(f.getFileName()));
+                        }
+                    }
+                    java.nio.file.Files.writeString(copy.resolve("preprocessor_config.json"),
+                            "{\"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225]}");
+                    imageClassification(copy, weights, new float[] {0.485f, 0.456f, 0.406f},
+                            new float[] {0.229f, 0.224f, 0.225f});
+                }));
+            }
+        }
+        return tests;
+    }
+
+    private static final float[] HALF = {0.5f, 0.5f, 0.5f};
+
+    /**
+     * The served classifier at {@code served} against {@link VitModel#classify} of the weights at
+     * {@code weights} on the same pictures preprocessed with {@code mean} and {@code std}: the same
+     * probabilities (softmax of the logits), classes best first in the logits' order, names from
+     * {@code id2label} or the index; tome:8 equals the reduced model and differs from the plain one.
+     */
+    private static void imageClassification(Path served, Path weights, float[] mean, float[] std) throws Exception {
+        Criteria.Builder<Image, Classifications> criteria = pending(Criteria.builder()
+                .setTypes(Image.class, Classifications.class)).optEngine("PyTorch").optModelPath(served)
+                .optArgument("topK", "3").optTranslatorFactory(new ImageClassificationFactory());
+        try (VitModel vit = VitModel.load(weights, Device.cpu()); NDManager m = NDManager.newBaseManager()) {
+            int size = vit.config().imageSize();
+            int classes = vit.config().classes();
+            List<Image> images = new ArrayList<>();
+            NDList pixels = new NDList();
+            for (int i = 0; i < 3; i++) {
+                BufferedImage b = picture(size + 11 * i, size, 30 + i);
+                images.add(ImageFactory.getInstance().fromImage(b));
+                pixels.add(new ClipImageProcessor(size, mean, std).toTensor(m, b));
+            }
+            NDArray batch = ai.djl.ndarray.NDArrays.stack(pixels);
+            boolean hf = java.nio.file.Files.isRegularFile(weights.resolve("config.json"));
+            List<Double> first = null;
+            for (String reduction : List.of("none", "tome:8")) {
+                VitModel model = reduction.equals("none") ? vit : vit.withReduction(Site.VISION_BLOCKS,
+                        TowerReduction.of(Defaults.visionSpec("tome", 8.0, true).reducer()));
+                VitModel.Classification expected = model.classify(batch);
+                assertEquals(reduction.equals("none") ? 197 : 165,
+                        expected.tokensPerLayer()[expected.tokensPerLayer().length - 1], "tokens after the last block");
+                float[][] logits = Tensors.rows(expected.logits());
+                try (ZooModel<Image, Classifications> zoo = criteria.optArgument("reduction", reduction).build()
+                        .loadModel(); Predictor<Image, Classifications> p = zoo.newPredictor()) {
+                    List<Classifications> out = p.batchPredict(images);
+                    for (int i = 0; i < images.size(); i++) {
+                        Classifications c = out.get(i);
+                        double[] softmax = softmax(logits[i]);
+                        assertEquals(classes, c.getClassNames().size(), reduction + " image " + i + ": classes");
+                        for (int k = 0; k < classes; k++) {
+                            assertEquals(hf ? "LABEL_" + k : Integer.toString(k), c.getClassNames().get(k),
+                                    reduction + ": class " + k + "'s name");
+                            assertEquals(softmax[k], c.getProbabilities().get(k), 1e-4, reduction + " image " + i
+                                    + " class " + k);
+                        }
+                        List<Classifications.Classification> top = c.topK(classes);
+                        for (int k = 1; k < classes; k++) {
+                            int a = Integer.parseInt(top.get(k - 1).getClassName().replace("LABEL_", ""));
+                            int b = Integer.parseInt(top.get(k).getClassName().replace("LABEL_", ""));
+                            assertTrue(logits[i][a] >= logits[i][b], reduction + " image " + i + ": rank " + k
+                                    + " is class " + b + " after class " + a + ", but its logit is larger");
+                        }
+                        assertEquals(3, c.topK().size(), "topK argument");
+                    }
+                    List<Double> one = p.predict(images.get(0)).getProbabilities();
+                    for (int k = 0; k < classes; k++) {
+                        assertEquals(out.get(0).getProbabilities().get(k), one.get(k), 1e-5,
+                                reduction + ": predict vs batchPredict, class " + k);
+                    }
+                    if (first == null) {
+                        first = out.get(0).getProbabilities();
+                    } else {
+                        assertFalse(first.equals(out.get(0).getProbabilities()), "tome:8 changed nothing");
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float x : logits) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        double[] out = new double[logits.length];
+        for (int k = 0; k < logits.length; k++) {
+            out[k] = Math.exp(logits[k] - max);
+            sum += out[k];
+        }
+        for (int k = 0; k < logits.length; k++) {
+            out[k] /= sum;
+        }
+        return out;
+    }
+
+    @TestFactory
+    List<DynamicTest> refusesBadClassifierArguments(@TempDir Path tmp) throws java.io.IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vit-tome")) {
+            Path hf = dir.resolve("hf");
+            java.util.function.Supplier<Criteria.Builder<Image, Classifications>> vit = () -> pending(Criteria.builder()
+                    .setTypes(Image.class, Classifications.class)).optEngine("PyTorch").optModelPath(hf)
+                    .optTranslatorFactory(new ImageClassificationFactory());
+            String n = Fixtures.name(dir);
+            tests.add(bad("classifier unknown method " + n, vit.get().optArgument("reduction", "merge:8"),
+                    "unknown method 'merge'"));
+            tests.add(bad("classifier fractional r " + n, vit.get().optArgument("reduction", "tome:0.5"),
+                    "whole number r"));
+            tests.add(bad("classifier precision " + n, vit.get().optArgument("precision", "fp8"),
+                    "expected fp32, bf16, int8 or auto, got 'fp8'"));
+            tests.add(bad("classifier topK " + n, vit.get().optArgument("topK", "0"),
+                    "topK: expected a whole number >= 1, got '0'"));
+            Path broken = java.nio.file.Files.createDirectories(tmp.resolve(n.replace(':', '-')));
+            java.nio.file.Files.copy(hf.resolve("model.safetensors"), broken.resolve("model.safetensors"));
+            java.nio.file.Files.copy(hf.resolve("config.json"), broken.resolve("config.json"));
+            java.nio.file.Files.writeString(broken.resolve("preprocessor_config.json"), "{\"image_mean\": [0.5, 0.5]}");
+            tests.add(bad("classifier preprocessor_config " + n, vit.get().optModelPath(broken),
+                    "image_mean must be three numbers (RGB), got [0.5,0.5]"));
+        }
+        for (Path dir : Fixtures.cases("torchscript")) {
+            tests.add(bad("CLIP archive for the classifier " + Fixtures.name(dir), Criteria.builder()
+                    .setTypes(Image.class, Classifications.class).optEngine("PyTorch")
+                    .optModelPath(dir.resolve("model.pt")).optTranslatorFactory(new ImageClassificationFactory()),
+                    "was recognised as clip, but this factory serves VitModel models"));
+        }
+        return tests;
+    }
+
+    /**
+     * ViLT VQA through Criteria on the vilt fixture (unreduced and ToMe) and on every vilt-pumer case
+     * (PuMer at the case's layers and ratios): the served answers equal the sigmoid of
+     * {@link ViltModel#vqaLogits} on the same preprocessed, padded batch, named by {@code id2label}.
+     */
+    @TestFactory
+    List<DynamicTest> servesViltQuestionAnswering(@TempDir Path tmp) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vilt")) {
+            for (Path weights : Fixtures.weights(dir)) {
+                tests.add(DynamicTest.dynamicTest("vqa " + Fixtures.name(dir) + "/" + weights.getFileName(),
+                        () -> questionAnswering(weights, tmp, List.of("none", "tome:48"), null, null)));
+            }
+        }
+        for (Path dir : Fixtures.cases("vilt-pumer")) {
+            com.google.gson.JsonObject cases = Fixtures.json(dir.resolve("fixture.json")).getAsJsonObject("cases");
+            for (Path weights : Fixtures.weights(dir)) {
+                for (String name : cases.keySet()) {
+                    com.google.gson.JsonObject spec = cases.getAsJsonObject(name).getAsJsonObject("spec");
+                    StringBuilder layers = new StringBuilder();
+                    spec.getAsJsonArray("reduce_layers").forEach(l -> layers.append(layers.length() == 0 ? "" : ",")
+                            .append(l.getAsInt()));
+                    String ratios = spec.get("prune_r").getAsDouble() + "," + spec.get("merge_r").getAsDouble() + ","
+                            + spec.get("merge_text").getAsDouble();
+                    tests.add(DynamicTest.dynamicTest("vqa pumer " + name + " " + Fixtures.name(dir) + "/"
+                            + weights.getFileName(), () -> questionAnswering(weights, tmp, List.of("none", "pumer"),
+                                    layers.toString(), ratios)));
+                }
+            }
+        }
+        return tests;
+    }
+
+    private static void questionAnswering(Path weights, Path tmp, List<String> reductions, String layers, String ratios)
+            throws Exception {
+        Path tokenizer = bertTokenizer(tmp.resolve("vilt-tokenizer.json"));
+        List<String> questions = List.of("a cat on the mat", "the red car", "a dog");
+        Criteria.Builder<VisionLanguageInput, Classifications> criteria = pending(Criteria.builder()
+                .setTypes(VisionLanguageInput.class, Classifications.class)).optEngine("PyTorch").optModelPath(weights)
+                .optArgument("tokenizer", tokenizer.toString()).optTranslatorFactory(new VisualQuestionAnsweringFactory());
+        if (layers != null) {
+            criteria = criteria.optArgument("pumerLayers", layers).optArgument("pumerRatios", ratios);
+        }
+        com.google.gson.JsonObject id2label = Fixtures.json(weights.resolve("config.json")).getAsJsonObject("id2label");
+        try (ViltModel vilt = ViltModel.load(weights, Device.cpu()); BertTokenizer tok = BertTokenizer.load(tokenizer,
+                vilt.config().maxText()); NDManager m = NDManager.newBaseManager()) {
+            List<VisionLanguageInput> inputs = new ArrayList<>();
+            List<BufferedImage> images = new ArrayList<>();
+            for (int i = 0; i < questions.size(); i++) {
+                BufferedImage b = picture(96 + 32 * i, 96, 40 + i); // different sizes: the batch is padded
+                images.add(b);
+                inputs.add(new VisionLanguageInput(ImageFactory.getInstance().fromImage(b), questions.get(i)));
+            }
+            ViltImageProcessor.Padded padded = new ViltImageProcessor(vilt.config().grid() * vilt.config().patch())
+                    .batch(m, images);
+            ViltBatch batch = new ViltBatch(tok.encode(questions), padded.pixels(), padded.pixelMask());
+            float[] plain = null;
+            for (String reduction : reductions) {
+                ViltModel model = vilt;
+                if (reduction.startsWith("tome:")) {
+                    model = vilt.withReduction(Site.FUSION, TowerReduction.of(Defaults.visionSpec("tome",
+                            Double.valueOf(reduction.substring(5)), true).reducer()));
+                } else if (reduction.equals("pumer")) {
+                    String[] r = ratios.split(",");
+                    model = vilt.withReduction(Site.FUSION, TowerReduction.of(PumerReducer.builder()
+                            .layers(java.util.Arrays.stream(layers.split(",")).mapToInt(Integer::parseInt).toArray())
+                            .pruneRatio(Double.parseDouble(r[0])).mergeRatio(Double.parseDouble(r[1]))
+                            .textMergeRatio(Double.parseDouble(r[2])).build()));
+                }
+                float[][] logits = Tensors.rows(model.vqaLogits(batch));
+                try (ZooModel<VisionLanguageInput, Classifications> zoo = criteria.optArgument("reduction", reduction)
+                        .build().loadModel(); Predictor<VisionLanguageInput, Classifications> p = zoo.newPredictor()) {
+                    List<Classifications> out = p.batchPredict(inputs);
+                    for (int i = 0; i < questions.size(); i++) {
+                        List<Double> probs = out.get(i).getProbabilities();
+                        assertEquals(logits[i].length, probs.size(), reduction + " question " + i + ": answers");
+                        for (int k = 0; k < logits[i].length; k++) {
+                            assertEquals(1 / (1 + Math.exp(-logits[i][k])), probs.get(k), 1e-4, reduction
+                                    + " question " + i + " answer " + k);
+                            assertEquals(id2label.get(Integer.toString(k)).getAsString(),
+                                    out.get(i).getClassNames().get(k), "answer " + k + "'s name");
+                        }
+                    }
+                    float[] first = new float[logits[0].length];
+                    for (int k = 0; k < first.length; k++) {
+                        first[k] = out.get(0).getProbabilities().get(k).floatValue();
+                    }
+                    if (plain == null) {
+                        plain = first;
+                    } else {
+                        assertFalse(java.util.Arrays.equals(plain, first), reduction + " changed nothing");
+                    }
+                }
+            }
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> refusesBadQuestionAnsweringArguments() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path dir : Fixtures.cases("vilt")) {
+            Path hf = dir.resolve("hf");
+            java.util.function.Supplier<Criteria.Builder<VisionLanguageInput, Classifications>> vqa = () -> pending(
+                    Criteria.builder().setTypes(VisionLanguageInput.class, Classifications.class)).optEngine("PyTorch")
+                    .optModelPath(hf).optTranslatorFactory(new VisualQuestionAnsweringFactory());
+            String n = Fixtures.name(dir);
+            tests.add(bad("vqa pumer default layers on a shallow model " + n, vqa.get().optArgument("reduction", "pumer"),
+                    "got '2,5,8' (PuMer's default); give pumerLayers"));
+            tests.add(bad("vqa pumer layer out of range " + n, vqa.get().optArgument("reduction", "pumer")
+                    .optArgument("pumerLayers", "0,9"), "pumerLayers: expected increasing layer indices in [0, "));
+            tests.add(bad("vqa pumer ratios " + n, vqa.get().optArgument("reduction", "pumer")
+                    .optArgument("pumerLayers", "0").optArgument("pumerRatios", "0.1,0.3"),
+                    "pumerRatios: expected three numbers"));
+            tests.add(bad("vqa unknown method " + n, vqa.get().optArgument("reduction", "fastv:8"),
+                    "unknown method 'fastv'"));
+        }
+        for (Path dir : Fixtures.cases("vit-tome")) {
+            tests.add(bad("ViT weights for VQA " + Fixtures.name(dir), pending(Criteria.builder()
+                    .setTypes(VisionLanguageInput.class, Classifications.class)).optEngine("PyTorch")
+                    .optModelPath(dir.resolve("hf")).optTranslatorFactory(new VisualQuestionAnsweringFactory()),
+                    "was recognised as vit, but this factory serves ViltModel models"));
+        }
+        return tests;
     }
 
     @TestFactory

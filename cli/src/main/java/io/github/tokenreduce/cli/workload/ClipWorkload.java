@@ -3,6 +3,7 @@ package io.github.tokenreduce.cli.workload;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.clip.RandomClipWeights;
 import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.ModelFamilies;
 

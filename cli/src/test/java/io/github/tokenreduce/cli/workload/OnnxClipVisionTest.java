@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.clip.RandomClipWeights;
 import io.github.tokenreduce.djl.nn.Activation;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,8 @@ class OnnxClipVisionTest {
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(7);
             // width 128 (2 heads of 64), 2 layers, 64 px at patch 16: 17 tokens
-            Map<String, NDArray> w = RandomClipWeights.make(m, 128, 2, 16, 64, 64, 1, 8, 100, 32);
+            Map<String, NDArray> w = RandomClipWeights.generate(m, new RandomClipWeights.Geometry(128, 2, 16, 64, 64, 1, 8,
+                    100, 32, 4), RandomClipWeights.Values.TRAINED_SCALE);
             for (Map.Entry<String, NDArray> e : w.entrySet()) { // every bias and norm non-trivial
                 Shape s = e.getValue().getShape();
                 NDArray r = m.randomNormal(0f, 0.05f, s, DataType.FLOAT32);

@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * CLIP's image preprocessing: resize the short side to {@code size} with bicubic resampling
  * (antialiased, as PIL does when shrinking), centre crop to {@code size × size}, scale to [0, 1] and
- * normalise with CLIP's mean and std. Output [3, size, size] or [B, 3, size, size], RGB.
+ * normalise with CLIP's mean and std (or the given ones: the same steps serve ViT and BLIP). Output
+ * [3, size, size] or [B, 3, size, size], RGB.
  */
 public final class ClipImageProcessor {
 
@@ -27,12 +28,36 @@ public final class ClipImageProcessor {
     public static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
 
     private final int size;
+    private final float[] mean;
+    private final float[] std;
 
     public ClipImageProcessor(int size) {
+        this(size, MEAN, STD);
+    }
+
+    /** As {@link #ClipImageProcessor(int)}, normalising with per-channel {@code mean} and {@code std} (RGB). */
+    public ClipImageProcessor(int size, float[] mean, float[] std) {
         if (size < 1) {
             throw new IllegalArgumentException("size: must be >= 1 but was " + size);
         }
+        if (mean.length != 3 || std.length != 3) {
+            throw new IllegalArgumentException("mean, std: expected 3 values each (RGB), got " + mean.length + " and "
+                    + std.length);
+        }
+        for (float s : std) {
+            if (!(s > 0f) || Float.isInfinite(s)) {
+                throw new IllegalArgumentException("std: expected positive finite values, got "
+                        + java.util.Arrays.toString(std));
+            }
+        }
+        for (float m : mean) {
+            if (!Float.isFinite(m)) {
+                throw new IllegalArgumentException("mean: expected finite values, got " + java.util.Arrays.toString(mean));
+            }
+        }
         this.size = size;
+        this.mean = mean.clone();
+        this.std = std.clone();
     }
 
     /** Pixels [B, 3, size, size] of several images. */
@@ -74,7 +99,7 @@ public final class ClipImageProcessor {
             for (int y = 0; y < size; y++) {
                 for (int x = 0; x < size; x++) {
                     float v = Math.max(0f, Math.min(255f, resized[(y + top) * nw + x + left])) / 255f;
-                    out[(c * size + y) * size + x] = (v - MEAN[c]) / STD[c];
+                    out[(c * size + y) * size + x] = (v - mean[c]) / std[c];
                 }
             }
         }

@@ -2,7 +2,6 @@ package io.github.tokenreduce.djl.zoo;
 
 import ai.djl.Model;
 import ai.djl.modality.cv.Image;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
@@ -49,21 +48,10 @@ public final class ImageEmbeddingFactory extends ServingFactory<Image, float[]> 
     }
 
     /** Images to pixels [B, 3, S, S]; embeddings [B, E] to rows. */
-    private static final class ImageTranslator extends BatchingTranslator<Image, float[]> {
-
-        private final ClipImageProcessor processor;
+    private static final class ImageTranslator extends ImageBatchTranslator<float[]> {
 
         ImageTranslator(ClipImageProcessor processor) {
-            this.processor = processor;
-        }
-
-        @Override
-        public NDList batchProcessInput(TranslatorContext ctx, List<Image> inputs) {
-            NDList pixels = new NDList();
-            for (Image image : inputs) {
-                pixels.add(processor.toTensor(ctx.getNDManager(), image));
-            }
-            return new NDList(NDArrays.stack(pixels));
+            super(processor);
         }
 
         @Override

@@ -44,7 +44,7 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
     @Override
     Translator<VisionLanguageInput, Float> build(Model model, Map<String, ?> arguments) throws TranslateException {
         ReductionArgument reduction = ReductionArgument.parse(arguments.get("reduction"));
-        int maxLength = maxLength(arguments.get("maxLength"));
+        int maxLength = ServedModels.count(arguments, "maxLength", 2, 35);
         Path dir = Files.isDirectory(model.getModelPath()) ? model.getModelPath() : model.getModelPath().getParent();
         Path tokenizerPath = arguments.get("tokenizer") != null ? Paths.get(arguments.get("tokenizer").toString()) : dir;
         BlipModel blip = ServedModels.stateDict(model, BlipModel.class, task())
@@ -62,21 +62,6 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
                 new TextBatch(ServedModels.longRows(in.get(1)), ServedModels.longRows(in.get(2))))),
                 "BLIP image-text matching, reduction " + (spec == null ? "none" : spec.toJson())));
         return new MatchTranslator(new ClipImageProcessor(blip.config().imageSize()), tokenizer);
-    }
-
-    private static int maxLength(Object value) {
-        if (value == null) {
-            return 35;
-        }
-        try {
-            int n = Integer.parseInt(value.toString().trim());
-            if (n >= 2) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException("maxLength: expected a whole number >= 2, got '" + value + "'");
     }
 
     /** Pairs to pixels [B, 3, S, S], ids and mask [B, L]; scores [B] to one float each. */

@@ -1,6 +1,7 @@
 package io.github.tokenreduce.djl.zoo;
 
 import ai.djl.Model;
+import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -12,6 +13,8 @@ import io.github.tokenreduce.djl.weights.WeightFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -103,6 +106,45 @@ final class ServedModels {
             throw new IllegalArgumentException(name + ": expected true or false, got '" + v + "'");
         }
         return Boolean.parseBoolean(s);
+    }
+
+    /** A whole-number argument of at least {@code min}, {@code dflt} when absent; anything else is an error naming it. */
+    static int count(Map<String, ?> arguments, String name, int min, int dflt) {
+        Object v = arguments.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.toString().trim());
+            if (n >= min) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + ": expected a whole number >= " + min + ", got '" + v + "'");
+    }
+
+    /**
+     * Probabilities [B, K] as one {@link Classifications} per row, class k named {@code labels.get(k)}
+     * where given, else k; {@code topK} of them shown by {@code toString}/{@code toJson}.
+     */
+    static List<Classifications> classifications(NDArray probs, List<String> labels, int topK) {
+        List<Classifications> out = new ArrayList<>();
+        for (int i = 0; i < probs.getShape().get(0); i++) {
+            float[] row = probs.get(i).toFloatArray();
+            List<String> names = new ArrayList<>();
+            List<Double> p = new ArrayList<>();
+            for (int k = 0; k < row.length; k++) {
+                String l = k < labels.size() ? labels.get(k) : null;
+                names.add(l == null ? Integer.toString(k) : l);
+                p.add((double) row[k]);
+            }
+            Classifications c = new Classifications(names, p);
+            c.setTopK(topK);
+            out.add(c);
+        }
+        return out;
     }
 
     /** Rows of [B, E] scaled to unit length when {@code normalize}. */

@@ -3,7 +3,7 @@ package io.github.tokenreduce.djl.testing;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.djl.clip.RandomClipWeights;
 import io.github.tokenreduce.djl.weights.SafetensorsWriter;
 
 import java.io.IOException;
@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * A small random CLIP written in both namings with identical parameters: Hugging Face (separate
  * q/k/v, projections as [E, W] Linear weights, config.json) and OpenAI (fused in_proj, [W, E]
- * projections). Width 64, 1 head, 2 layers per tower, patch 16, 224 px, context 77.
+ * projections), drawn by {@link RandomClipWeights}. Width 64, 1 head, 2 layers per tower, patch 16,
+ * 224 px, context 77.
  */
 public final class RandomClip {
 
@@ -34,25 +35,11 @@ public final class RandomClip {
         return openAi(m, seed, 16, 224);
     }
 
-    /** Random parameters in OpenAI naming with another patch size and resolution. */
+    /** Random parameters in OpenAI naming with another patch size and resolution (all random). */
     public static Map<String, NDArray> openAi(NDManager m, long seed, int patch, int image) {
         m.getEngine().setRandomSeed((int) seed);
-        int tokens = (image / patch) * (image / patch) + 1;
-        Map<String, NDArray> w = new LinkedHashMap<>();
-        w.put("visual.class_embedding", r(m, WIDTH));
-        w.put("visual.conv1.weight", r(m, WIDTH, 3, patch, patch).mul(0.1f));
-        w.put("visual.positional_embedding", r(m, tokens, WIDTH));
-        ln(m, w, "visual.ln_pre");
-        blocks(m, w, "visual.transformer.resblocks.");
-        ln(m, w, "visual.ln_post");
-        w.put("visual.proj", r(m, WIDTH, EMBED).mul(0.2f));
-        w.put("token_embedding.weight", r(m, VOCAB, WIDTH));
-        w.put("positional_embedding", r(m, CONTEXT, WIDTH));
-        blocks(m, w, "transformer.resblocks.");
-        ln(m, w, "ln_final");
-        w.put("text_projection", r(m, WIDTH, EMBED).mul(0.2f));
-        w.put("logit_scale", m.create(2.6592f));
-        return w;
+        return RandomClipWeights.generate(m, new RandomClipWeights.Geometry(WIDTH, LAYERS, patch, image, WIDTH, LAYERS,
+                CONTEXT, VOCAB, EMBED, MLP / WIDTH), RandomClipWeights.Values.ALL_RANDOM);
     }
 
     /** The same parameters in Hugging Face naming. */
@@ -105,22 +92,6 @@ public final class RandomClip {
         return ids;
     }
 
-    private static void blocks(NDManager m, Map<String, NDArray> w, String prefix) {
-        for (int i = 0; i < LAYERS; i++) {
-            String p = prefix + i + ".";
-            ln(m, w, p + "ln_1");
-            w.put(p + "attn.in_proj_weight", r(m, 3 * WIDTH, WIDTH).mul(0.15f));
-            w.put(p + "attn.in_proj_bias", r(m, 3 * WIDTH).mul(0.1f));
-            w.put(p + "attn.out_proj.weight", r(m, WIDTH, WIDTH).mul(0.15f));
-            w.put(p + "attn.out_proj.bias", r(m, WIDTH).mul(0.1f));
-            ln(m, w, p + "ln_2");
-            w.put(p + "mlp.c_fc.weight", r(m, MLP, WIDTH).mul(0.15f));
-            w.put(p + "mlp.c_fc.bias", r(m, MLP).mul(0.1f));
-            w.put(p + "mlp.c_proj.weight", r(m, WIDTH, MLP).mul(0.1f));
-            w.put(p + "mlp.c_proj.bias", r(m, WIDTH).mul(0.1f));
-        }
-    }
-
     private static void hfBlocks(Map<String, NDArray> oa, Map<String, NDArray> w, String from, String to) {
         for (int i = 0; i < LAYERS; i++) {
             String p = from + i + ".";
@@ -143,18 +114,8 @@ public final class RandomClip {
         }
     }
 
-    private static void ln(NDManager m, Map<String, NDArray> w, String p) {
-        w.put(p + ".weight", r(m, WIDTH).mul(0.1f).add(1f));
-        w.put(p + ".bias", r(m, WIDTH).mul(0.1f));
-    }
-
     private static void copyLn(Map<String, NDArray> from, Map<String, NDArray> to, String a, String b) {
         to.put(b + ".weight", from.get(a + ".weight"));
         to.put(b + ".bias", from.get(a + ".bias"));
     }
-
-    private static NDArray r(NDManager m, long... dims) {
-        return m.randomNormal(new Shape(dims));
-    }
-
 }
