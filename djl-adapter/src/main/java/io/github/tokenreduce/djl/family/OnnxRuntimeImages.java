@@ -1,12 +1,10 @@
-package io.github.tokenreduce.cli;
+package io.github.tokenreduce.djl.family;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
-import io.github.tokenreduce.djl.family.ModelFamily;
-import io.github.tokenreduce.djl.family.OnnxExporter;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
@@ -18,13 +16,21 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Image embeddings on ONNX Runtime ({@code embed --engine onnxruntime}): the model exported once, with
- * its reduction inside and its products in float32 or int8, to a temporary graph (checked against the
- * eager model there, removed on {@link #close}), then one ONNX Runtime session for every batch. Inputs
- * are preprocessed as the family's eager model does; outputs are what its eager embedding gives (unit
- * length for CLIP).
+ * Image embeddings on the ONNX Runtime engine (what {@code tokenreduce embed --engine onnxruntime} runs):
+ * the model exported once through its family's {@link OnnxExporter}, with its reduction inside and its
+ * products in float32 or int8, to a temporary graph (checked against the eager model there, removed on
+ * {@link #close}), then one ONNX Runtime session for every batch. Images are preprocessed as the
+ * family's eager model does; the embeddings [N][E] are what its eager embedding gives (unit length for
+ * CLIP). Thread-safe (the session is).
+ *
+ * <pre>{@code
+ * try (OnnxRuntimeImages clip = OnnxRuntimeImages.open(Path.of("clip-vit-base-patch16"),
+ *         ToMeReducer.builder().r(16).build(), Precision.INT8)) {
+ *     float[][] vectors = clip.embed(images);
+ * }
+ * }</pre>
  */
-final class OnnxRuntimeImages implements AutoCloseable {
+public final class OnnxRuntimeImages implements AutoCloseable {
 
     private final OnnxExporter exporter;
     private final OnnxExporter.Geometry geometry;
@@ -38,23 +44,28 @@ final class OnnxRuntimeImages implements AutoCloseable {
         this.session = session;
     }
 
+    /** As {@link #open(ModelFamily, Path, TokenReducer, Precision)}, the family recognised from the files. */
+    public static OnnxRuntimeImages open(Path model, TokenReducer reducer, Precision precision) throws IOException {
+        return open(ModelFamilies.resolve(model), model, reducer, precision);
+    }
+
     /**
      * The model at {@code model} of {@code family} with {@code reducer} (null: none) on ONNX Runtime in
      * {@code precision}: fp32, int8, or auto (int8: ONNX Runtime's fastest CPU products).
      *
      * @throws IllegalArgumentException for bf16, or a family without an export, before anything is written
      */
-    static OnnxRuntimeImages open(ModelFamily family, Path model, TokenReducer reducer, Precision precision)
+    public static OnnxRuntimeImages open(ModelFamily family, Path model, TokenReducer reducer, Precision precision)
             throws IOException {
         Precision p = precision == Precision.AUTO ? Precision.INT8 : precision;
         if (p != Precision.FP32 && p != Precision.INT8) {
-            throw new IllegalArgumentException("--precision: --engine onnxruntime runs fp32, int8 or auto (int8), got "
-                    + precision.label() + " (ONNX Runtime's CPU provider has no bfloat16 products; bf16 runs with "
-                    + "--engine pytorch)");
+            throw new IllegalArgumentException("precision: ONNX Runtime runs fp32, int8 or auto (int8), got "
+                    + precision.label() + " (its CPU provider has no bfloat16 products; bf16 runs on the PyTorch "
+                    + "engine, FamilyModel.withPrecision)");
         }
         OnnxExporter exporter = family.onnxExporter().orElseThrow(() -> new IllegalArgumentException(
-                "--engine onnxruntime: a " + family.describe() + " has no ONNX export yet (docs/export.md); use "
-                        + "--engine pytorch"));
+                "model: a " + family.describe() + " has no ONNX export yet (docs/export.md); run it on the PyTorch "
+                        + "engine"));
         OnnxExporter.Geometry geometry = exporter.geometry(model);
         Path graph = Files.createTempFile("tokenreduce-embed-", ".onnx");
         try {
@@ -68,7 +79,7 @@ final class OnnxRuntimeImages implements AutoCloseable {
     }
 
     /** Embeddings [N][E] of decoded images. */
-    float[][] embed(List<BufferedImage> images) {
+    public float[][] embed(List<BufferedImage> images) {
         if (images.isEmpty()) {
             return new float[0][];
         }
