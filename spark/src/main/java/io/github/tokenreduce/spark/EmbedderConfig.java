@@ -18,9 +18,11 @@ import java.io.Serializable;
  * @param device {@code cpu} or {@code gpu}
  * @param threads libtorch intra-op threads per executor JVM (0: libtorch's default)
  * @param precision the linear layers' precision: {@code fp32}, {@code bf16}, {@code int8} or {@code auto}
+ * @param engine {@code pytorch} (the model block by block) or {@code onnxruntime} (images through the model
+ *     exported as one ONNX graph with its reduction inside, {@code OnnxRuntimeImages})
  */
 record EmbedderConfig(String model, boolean images, String specJson, int batchSize, String device, int threads,
-        String precision)
+        String precision, String engine)
         implements Serializable {
 
     /** Batches a sentence encoder sorts by length together (it cuts them into length-bucketed batches). */

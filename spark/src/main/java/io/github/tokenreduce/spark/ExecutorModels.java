@@ -6,6 +6,7 @@ import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.ModelFamilies;
+import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
@@ -53,6 +54,9 @@ final class ExecutorModels {
             throw new IllegalArgumentException("model: " + c.model() + " does not exist on this machine (and is not a "
                     + "bundled model name: " + ModelFamilies.bundledNames() + ")");
         }
+        if (c.engine().equals("onnxruntime")) {
+            return onOnnxRuntime(c, reducer);
+        }
         FamilyModel base;
         try {
             base = ModelFamilies.load(c.model(), device);
@@ -75,6 +79,33 @@ final class ExecutorModels {
             base.close();
             throw e;
         }
+    }
+
+    /** Images through the model exported with its reduction inside, in one ONNX Runtime session per executor JVM. */
+    private static RowEmbedder onOnnxRuntime(EmbedderConfig c, TokenReducer reducer) {
+        if (!c.images()) {
+            throw new IllegalArgumentException("engine: onnxruntime embeds images (CLIP); " + c.model()
+                    + " embeds texts here, which have no export with a reduction yet: use engine pytorch");
+        }
+        OnnxRuntimeImages ort;
+        try {
+            ort = OnnxRuntimeImages.open(Path.of(c.model()), reducer, Precision.parse(c.precision()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("model: cannot export " + c.model() + ": " + e.getMessage(), e);
+        }
+        return new RowEmbedder() {
+            @Override
+            public float[][] embed(List<Object> inputs) {
+                List<BufferedImage> images = new ArrayList<>(inputs.size());
+                inputs.forEach(o -> images.add((BufferedImage) o));
+                return ort.embed(images);
+            }
+
+            @Override
+            public void close() {
+                ort.close();
+            }
+        };
     }
 
     private static RowEmbedder embedder(EmbedderConfig c, FamilyModel base, FamilyModel m) {

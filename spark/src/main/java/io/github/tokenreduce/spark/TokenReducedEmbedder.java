@@ -71,6 +71,7 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
     private final Param<String> device;
     private final IntParam threads;
     private final Param<String> precision;
+    private final Param<String> engine;
 
     public TokenReducedEmbedder() {
         this(Identifiable$.MODULE$.randomUID("tokenReducedEmbedder"));
@@ -109,8 +110,12 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
         this.precision = new Param<>(uid, "precision", "linear layers in fp32, bf16, int8 or auto (bf16 where the CPU "
                 + "has bfloat16 instructions; a precision the CPU lacks runs float32)",
                 ParamValidators.inArray(new String[] {"fp32", "bf16", "int8", "auto"}));
+        this.engine = new Param<>(uid, "engine", "pytorch (the model block by block) or onnxruntime (images through "
+                + "the model exported as one ONNX graph with its reduction inside; precision fp32, int8 or auto = int8)",
+                ParamValidators.inArray(new String[] {"pytorch", "onnxruntime"}));
         setDefault(threads, 0);
         setDefault(precision, "fp32");
+        setDefault(engine, "pytorch");
     }
 
     @Override
@@ -168,6 +173,10 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
         return precision;
     }
 
+    public Param<String> engine() {
+        return engine;
+    }
+
     public TokenReducedEmbedder setModel(String v) {
         set(model, v);
         return this;
@@ -210,6 +219,11 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
 
     public TokenReducedEmbedder setPrecision(String v) {
         set(precision, v.toLowerCase(Locale.ROOT));
+        return this;
+    }
+
+    public TokenReducedEmbedder setEngine(String v) {
+        set(engine, v.toLowerCase(Locale.ROOT));
         return this;
     }
 
@@ -296,7 +310,8 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
             spec = s == null ? null : s.toJson().toString(); // null: the model's default is no reduction
         }
         return new EmbedderConfig(name, images, spec, (Integer) getOrDefault(batchSize),
-                getOrDefault(device).toLowerCase(Locale.ROOT), (Integer) getOrDefault(threads), getOrDefault(precision));
+                getOrDefault(device).toLowerCase(Locale.ROOT), (Integer) getOrDefault(threads), getOrDefault(precision),
+                getOrDefault(engine));
     }
 
     /**

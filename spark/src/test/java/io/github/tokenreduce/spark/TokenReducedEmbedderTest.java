@@ -169,6 +169,34 @@ class TokenReducedEmbedderTest {
         assertEquals("input is null", rows.get("missing").getAs("embedding_error"));
     }
 
+    /**
+     * {@code engine=onnxruntime} embeds the images through the exported graph with the reduction inside:
+     * the library's embeddings within 1e-4 in fp32 (not bit for bit: other kernels ran); a text model is
+     * refused on the driver.
+     */
+    @Test
+    void imagesOnOnnxRuntimeEqualTheLibrary() throws IOException {
+        Dataset<Row> out = new TokenReducedEmbedder().setModel(clip.toString()).setInputCol("content")
+                .setMethod("tome").setLevel(8).setBatchSize(2).setEngine("onnxruntime").transform(imageBytes());
+        Map<String, Row> rows = byId(out, "id");
+        Map<String, float[]> want = direct(Levels.reducer("tome", Levels.visionSchedule(8), true));
+        double differs = 0;
+        for (String id : want.keySet()) {
+            float[] got = vector(rows.get(id), "embedding");
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(want.get(id)[i], got[i], 1e-4, id + "[" + i + "]");
+                differs = Math.max(differs, Math.abs(want.get(id)[i] - got[i]));
+            }
+        }
+        assertTrue(differs > 0, "computed by ONNX Runtime's kernels, not the eager model's (last bits differ)");
+        assertEquals("input is null", rows.get("missing").getAs("embedding_error"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TokenReducedEmbedder()
+                .setModel("all-minilm-l6-v2").setInputCol("text").setEngine("onnxruntime")
+                .transform(spark.createDataFrame(List.of(RowFactory.create("a text")), new StructType()
+                        .add("text", DataTypes.StringType))));
+        assertTrue(e.getMessage().contains("engine pytorch"), e.getMessage());
+    }
+
     @Test
     void imagePathsFromTheBinaryFileSourceAndTheScheduleFileIsHonoured() throws IOException {
         Path spec = tmp.resolve("schedule.json");
