@@ -282,17 +282,7 @@ final class OnnxOps {
 
     /** Whether {@code a} is the int64 column {@code [[0], [1], ..., [batch - 1]]}. */
     private static boolean isBatchColumn(Object a, long batch) {
-        if (!(a instanceof NDArray arr) || !arr.getShape().equals(new Shape(batch, 1))
-                || arr.getDataType() != DataType.INT64) {
-            return false;
-        }
-        long[] v = arr.toLongArray();
-        for (int i = 0; i < v.length; i++) {
-            if (v[i] != i) {
-                return false;
-            }
-        }
-        return true;
+        return a instanceof NDArray arr && arr.getShape().equals(new Shape(batch, 1)) && Tracer.isBatchIndex(arr);
     }
 
     /** Slices, steps and fixed indices; the batch axis may only be taken whole. */

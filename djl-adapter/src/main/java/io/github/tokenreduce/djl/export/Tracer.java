@@ -360,7 +360,7 @@ public final class Tracer implements AutoCloseable {
     }
 
     /** Whether {@code w} (batch-sized first axis) holds each row's batch index, as an integer. */
-    private static boolean isBatchIndex(NDArray w) {
+    static boolean isBatchIndex(NDArray w) {
         if (w.getDataType() != DataType.INT64) {
             return false;
         }
