@@ -105,7 +105,7 @@ public final class ClipOnnxExport {
         for (int eot : new int[] {1, 2, ctx / 2, ctx / 2 + 1}) {
             NDArray ids = exampleIds(m, eager.config(), eot);
             ClipModel.Encoded e = eager.encodeText(m, new long[][] {ids.toLongArray()});
-            out.add(new OnnxExport.Probe(ids, Map.of("text_embeds", e.embeddings()), e.tokensPerLayer()));
+            out.add(new OnnxExport.Probe(Map.of("input_ids", ids), Map.of("text_embeds", e.embeddings()), e.tokensPerLayer()));
         }
         return out;
     }

@@ -55,9 +55,16 @@ public final class OnnxExport {
      */
     public record Traced(Map<String, NDArray> outputs, int[] tokensPerLayer) {}
 
-    /** A model's forward pass over the traced input. */
+    /** A model's forward pass over its traced inputs (by name, as the example gave them). */
     @FunctionalInterface
     public interface Forward {
+        /** As {@link InputForward#run}, for a graph with several inputs. */
+        Traced run(Map<String, NDArray> inputs, Consumer<NDArray> afterBlock);
+    }
+
+    /** A model's forward pass over the traced input. */
+    @FunctionalInterface
+    public interface InputForward {
         /**
          * Runs the model on {@code input}, calling {@code afterBlock} with each block's hidden
          * states [B, N, C] (N is what {@code tokens_per_layer} reports).
@@ -70,20 +77,28 @@ public final class OnnxExport {
      * inputs whose values steer a decision the trace fixed (a count clamped by where a protected token
      * lies), so a graph that only holds for the example is caught.
      *
+     * @param inputs the graph inputs by name
      * @param tokensPerLayer the eager token count after each block, or null not to compare them
      */
-    public record Probe(NDArray input, Map<String, NDArray> outputs, int[] tokensPerLayer) {}
+    public record Probe(Map<String, NDArray> inputs, Map<String, NDArray> outputs, int[] tokensPerLayer) {}
 
-    /** As {@link #export(Tracer, String, String, String, NDArray, Forward, List, Path)} without probes. */
+    /** As {@link #export(Tracer, String, String, String, NDArray, InputForward, List, Path)} without probes. */
     public static Result export(Tracer t, String graphName, String what, String inputName, NDArray example,
-            Forward forward, Path out) throws IOException {
+            InputForward forward, Path out) throws IOException {
         return export(t, graphName, what, inputName, example, forward, List.of(), out);
     }
 
+    /** As {@link #export(Tracer, String, String, Map, Forward, List, Path)} for a graph with one input. */
+    public static Result export(Tracer t, String graphName, String what, String inputName, NDArray example,
+            InputForward forward, List<Probe> probes, Path out) throws IOException {
+        return export(t, graphName, what, Map.of(inputName, example),
+                (in, afterBlock) -> forward.run(in.get(inputName), afterBlock), probes, out);
+    }
+
     /**
-     * Traces {@code forward} on {@code example} (fed as the graph input {@code inputName}), writes
-     * the graph to {@code out} and checks it in ONNX Runtime on the example, on its first sample alone
-     * and on every probe.
+     * Traces {@code forward} on {@code example} (graph inputs by name, same batch), writes the graph to
+     * {@code out} and checks it in ONNX Runtime on the example, on its first sample alone and on every
+     * probe.
      *
      * @param graphName the graph's name in the file
      * @param what the model and method, for messages
@@ -92,12 +107,14 @@ public final class OnnxExport {
      * @throws IllegalStateException when ONNX Runtime's result differs from the eager one; the file is
      *     removed then
      */
-    public static Result export(Tracer t, String graphName, String what, String inputName, NDArray example,
+    public static Result export(Tracer t, String graphName, String what, Map<String, NDArray> example,
             Forward forward, List<Probe> probes, Path out) throws IOException {
         List<String> sizes = new ArrayList<>();
         Traced traced;
         try {
-            traced = forward.run(t.input(inputName, example), hidden -> sizes.add(t.size(hidden, 1)));
+            Map<String, NDArray> in = new LinkedHashMap<>();
+            example.forEach((name, values) -> in.put(name, t.input(name, values)));
+            traced = forward.run(in, hidden -> sizes.add(t.size(hidden, 1)));
         } catch (UnsupportedOperationException e) {
             throw new UnsupportedOperationException("ONNX export of " + what + " refused (nothing written to " + out
                     + "): " + e.getMessage(), e);
@@ -118,12 +135,14 @@ public final class OnnxExport {
         List<Probe> checks = new ArrayList<>();
         checks.add(new Probe(example, eager, traced.tokensPerLayer()));
         // the first sample alone: the graph must follow the batch, not keep the example's
-        checks.add(new Probe(example.get("0:1"), first, null));
+        Map<String, NDArray> firstIn = new LinkedHashMap<>();
+        example.forEach((name, values) -> firstIn.put(name, values.get("0:1")));
+        checks.add(new Probe(firstIn, first, null));
         checks.addAll(probes);
         try {
             double diff = 0;
             for (int i = 0; i < checks.size(); i++) {
-                diff = Math.max(diff, check(out, what, inputName, checks.get(i), t.int8Weights(),
+                diff = Math.max(diff, check(out, what, checks.get(i), t.int8Weights(),
                         i == 0 ? "the example" : i == 1 ? "the example's first sample" : "probe " + (i - 1)));
             }
             return new Result(out, traced.tokensPerLayer(), diff, t.reads());
@@ -159,9 +178,9 @@ public final class OnnxExport {
     }
 
     /** Runs the file on one input and compares with the eager values; returns the largest difference. */
-    private static double check(Path file, String what, String inputName, Probe probe, boolean int8, String label) {
+    private static double check(Path file, String what, Probe probe, boolean int8, String label) {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, inputName, probe.input(), m);
+            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, probe.inputs(), m);
             int[] tokens = probe.tokensPerLayer();
             long[] counts = ort.get(TOKENS_PER_LAYER).toLongArray();
             if (tokens != null && !Arrays.equals(counts, Arrays.stream(tokens).asLongStream().toArray())) {

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,12 +36,23 @@ public final class OnnxFile {
 
     private OnnxFile() {}
 
+    /** A graph input: its name, the shape of an array fed to it and its element type. */
+    public record Input(String name, long[] shape, OnnxJavaType type) {}
+
     /**
      * Checks {@code file} ({@link #check}), opens it in ONNX Runtime with {@code options} and checks that
-     * it takes one input {@code inputName} of {@code type} that an array of {@code shape} fits ({@link #checkInput}).
+     * it takes one input {@code inputName} of {@code type} that an array of {@code shape} fits ({@link #checkInputs}).
      */
     public static OrtSession open(Path file, OrtSession.SessionOptions options, String inputName, long[] shape,
             OnnxJavaType type) {
+        return open(file, options, List.of(new Input(inputName, shape, type)));
+    }
+
+    /**
+     * Checks {@code file} ({@link #check}), opens it in ONNX Runtime with {@code options} and checks that
+     * it takes exactly {@code inputs} ({@link #checkInputs}).
+     */
+    public static OrtSession open(Path file, OrtSession.SessionOptions options, List<Input> inputs) {
         long size = check(file);
         OrtSession session;
         try {
@@ -50,7 +62,7 @@ public final class OnnxFile {
                     + "a complete ModelProto): " + e.getMessage(), e);
         }
         try {
-            checkInput(session, file, inputName, shape, type);
+            checkInputs(session, file, inputs);
             return session;
         } catch (RuntimeException e) {
             try {
@@ -125,28 +137,34 @@ public final class OnnxFile {
     }
 
     /**
-     * Checks that {@code session} (opened from {@code file}) takes exactly one input, a tensor of {@code type}
-     * named {@code name} whose rank and fixed dimensions fit {@code shape}.
+     * Checks that {@code session} (opened from {@code file}) takes exactly the inputs {@code expected}: by
+     * name, each a tensor of its type whose rank and fixed dimensions fit its shape.
      */
-    public static void checkInput(OrtSession session, Path file, String name, long[] shape, OnnxJavaType type) {
+    public static void checkInputs(OrtSession session, Path file, List<Input> expected) {
         try {
             Map<String, NodeInfo> inputs = session.getInputInfo();
-            if (!inputs.containsKey(name) || inputs.size() != 1) {
+            List<String> names = expected.stream().map(Input::name).toList();
+            if (!inputs.keySet().containsAll(names) || inputs.size() != expected.size()) {
                 throw new IllegalArgumentException("ONNX file: " + file + " takes the inputs " + inputs.keySet()
-                        + "; expected one " + type + " input named '" + name + "' (a graph written by this project's export)");
+                        + "; expected " + expected.stream().map(i -> i.type() + " '" + i.name() + "'").toList()
+                        + " (a graph written by this project's export)");
             }
-            if (!(inputs.get(name).getInfo() instanceof TensorInfo t) || t.type != type) {
-                throw new IllegalArgumentException("ONNX file: " + file + "'s input '" + name + "' is "
-                        + inputs.get(name).getInfo() + "; expected a " + type + " tensor");
-            }
-            long[] want = t.getShape();
-            boolean fits = want.length == shape.length;
-            for (int i = 0; fits && i < want.length; i++) {
-                fits = want[i] < 0 || want[i] == shape[i];
-            }
-            if (!fits) {
-                throw new IllegalArgumentException("ONNX file: " + file + "'s input '" + name + "' has shape "
-                        + Arrays.toString(want) + " (-1: any); got an array of shape " + Arrays.toString(shape));
+            for (Input in : expected) {
+                String name = in.name();
+                if (!(inputs.get(name).getInfo() instanceof TensorInfo t) || t.type != in.type()) {
+                    throw new IllegalArgumentException("ONNX file: " + file + "'s input '" + name + "' is "
+                            + inputs.get(name).getInfo() + "; expected a " + in.type() + " tensor");
+                }
+                long[] want = t.getShape();
+                long[] shape = in.shape();
+                boolean fits = want.length == shape.length;
+                for (int i = 0; fits && i < want.length; i++) {
+                    fits = want[i] < 0 || want[i] == shape[i];
+                }
+                if (!fits) {
+                    throw new IllegalArgumentException("ONNX file: " + file + "'s input '" + name + "' has shape "
+                            + Arrays.toString(want) + " (-1: any); got an array of shape " + Arrays.toString(shape));
+                }
             }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime: cannot read the inputs of " + file + ": " + e.getMessage(), e);

@@ -14,11 +14,13 @@ import ai.onnxruntime.TensorInfo;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * An ONNX file in an ONNX Runtime session (CPU) that takes one float32 or int64 input and gives every
+ * An ONNX file in an ONNX Runtime session (CPU) that takes float32 or int64 inputs and gives every
  * output as an array on a DJL manager: how an export is checked against the eager path it was traced
  * from ({@link #run(Path, String, NDArray, NDManager)}, one run) and how a reduced model runs on ONNX
  * Runtime ({@link #open}, then {@link #run(String, NDArray, NDManager)} per batch). A missing,
@@ -42,10 +44,21 @@ public final class OnnxRuntimeRun implements AutoCloseable {
      * float32) that an array of {@code shape} fits.
      */
     public static OnnxRuntimeRun open(Path file, String inputName, long[] shape, DataType type) {
+        return open(file, List.of(new OnnxFile.Input(inputName, shape, javaType(type))));
+    }
+
+    /** Opens {@code file}, checking that it takes exactly the inputs of {@code like} (names, shapes, types). */
+    public static OnnxRuntimeRun open(Path file, Map<String, NDArray> like) {
+        List<OnnxFile.Input> inputs = new ArrayList<>();
+        like.forEach((name, a) -> inputs.add(new OnnxFile.Input(name, a.getShape().getShape(),
+                javaType(a.getDataType()))));
+        return open(file, inputs);
+    }
+
+    private static OnnxRuntimeRun open(Path file, List<OnnxFile.Input> inputs) {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
-            return new OnnxRuntimeRun(file, options, OnnxFile.open(file, options, inputName, shape,
-                    type == DataType.INT64 ? OnnxJavaType.INT64 : OnnxJavaType.FLOAT));
+            return new OnnxRuntimeRun(file, options, OnnxFile.open(file, options, inputs));
         } catch (RuntimeException e) {
             options.close();
             throw e;
@@ -57,44 +70,70 @@ public final class OnnxRuntimeRun implements AutoCloseable {
      * {@code input} is, else float32); float outputs become float32 arrays, integer outputs int64.
      */
     public static Map<String, NDArray> run(Path file, String inputName, NDArray input, NDManager manager) {
-        try (OnnxRuntimeRun r = open(file, inputName, input.getShape().getShape(), input.getDataType())) {
-            return r.run(inputName, input, manager);
+        return run(file, Map.of(inputName, input), manager);
+    }
+
+    /** The outputs of {@code file} for {@code inputs} by name, as {@link #run(Path, String, NDArray, NDManager)}. */
+    public static Map<String, NDArray> run(Path file, Map<String, NDArray> inputs, NDManager manager) {
+        try (OnnxRuntimeRun r = open(file, inputs)) {
+            return r.run(inputs, manager);
         }
     }
 
     /** This session's outputs for {@code input} fed as {@code inputName}, as {@link #run(Path, String, NDArray, NDManager)}. */
     public Map<String, NDArray> run(String inputName, NDArray input, NDManager manager) {
+        return run(Map.of(inputName, input), manager);
+    }
+
+    /** This session's outputs for {@code inputs} by name (int64 arrays stay int64, others become float32). */
+    public Map<String, NDArray> run(Map<String, NDArray> inputs, NDManager manager) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        long[] dims = input.getShape().getShape();
-        try (OnnxTensor in = input.getDataType() == DataType.INT64
+        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, NDArray> e : inputs.entrySet()) {
+                NDArray input = e.getValue();
+                long[] dims = input.getShape().getShape();
+                feed.put(e.getKey(), input.getDataType() == DataType.INT64
                         ? OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(input.toLongArray()), dims)
                         : OnnxTensor.createTensor(env,
-                                FloatBuffer.wrap(input.toType(DataType.FLOAT32, false).toFloatArray()), dims);
-                OrtSession.Result result = session.run(Map.of(inputName, in))) {
-            Map<String, NDArray> out = new LinkedHashMap<>();
-            for (Map.Entry<String, OnnxValue> e : result) {
-                OnnxTensor t = (OnnxTensor) e.getValue();
-                TensorInfo info = t.getInfo();
-                Shape shape = new Shape(info.getShape());
-                if (info.type == ai.onnxruntime.OnnxJavaType.FLOAT) {
-                    FloatBuffer b = t.getFloatBuffer();
-                    float[] v = new float[b.remaining()];
-                    b.get(v);
-                    out.put(e.getKey(), manager.create(v, shape));
-                } else if (info.type == ai.onnxruntime.OnnxJavaType.INT64) {
-                    java.nio.LongBuffer b = t.getLongBuffer();
-                    long[] v = new long[b.remaining()];
-                    b.get(v);
-                    out.put(e.getKey(), manager.create(v, shape));
-                } else {
-                    throw new IllegalStateException("ONNX Runtime: output " + e.getKey() + " has type " + info.type
-                            + "; expected float or int64");
-                }
+                                FloatBuffer.wrap(input.toType(DataType.FLOAT32, false).toFloatArray()), dims));
             }
-            return out;
+            try (OrtSession.Result result = session.run(feed)) {
+                return outputs(result, manager);
+            }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not run " + file + ": " + e.getMessage(), e);
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
         }
+    }
+
+    private static Map<String, NDArray> outputs(OrtSession.Result result, NDManager manager) throws OrtException {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, OnnxValue> e : result) {
+            OnnxTensor t = (OnnxTensor) e.getValue();
+            TensorInfo info = t.getInfo();
+            Shape shape = new Shape(info.getShape());
+            if (info.type == OnnxJavaType.FLOAT) {
+                FloatBuffer b = t.getFloatBuffer();
+                float[] v = new float[b.remaining()];
+                b.get(v);
+                out.put(e.getKey(), manager.create(v, shape));
+            } else if (info.type == OnnxJavaType.INT64) {
+                java.nio.LongBuffer b = t.getLongBuffer();
+                long[] v = new long[b.remaining()];
+                b.get(v);
+                out.put(e.getKey(), manager.create(v, shape));
+            } else {
+                throw new IllegalStateException("ONNX Runtime: output " + e.getKey() + " has type " + info.type
+                        + "; expected float or int64");
+            }
+        }
+        return out;
+    }
+
+    private static OnnxJavaType javaType(DataType type) {
+        return type == DataType.INT64 ? OnnxJavaType.INT64 : OnnxJavaType.FLOAT;
     }
 
     @Override

@@ -48,7 +48,7 @@ public final class Tracer implements AutoCloseable {
     private final Map<TracedArray, String> materialized = new IdentityHashMap<>();
     private final List<String> reads = new ArrayList<>();
     private long batch = -1;
-    private String input;
+    private final List<String> inputs = new ArrayList<>();
     private String batchDim;
     private final boolean int8Weights;
 
@@ -92,20 +92,24 @@ public final class Tracer implements AutoCloseable {
     }
 
     /**
-     * Starts the trace: {@code example} [B, ...] becomes the graph input {@code name}, its first
-     * axis the symbolic batch.
+     * Adds the graph input {@code name} with the example values {@code example} [B, ...]: its first axis
+     * is the symbolic batch, the same for every input of the graph.
      */
     public NDArray input(String name, NDArray example) {
-        if (input != null) {
-            throw new IllegalStateException("ONNX export: the graph already has the input " + input);
+        if (inputs.contains(name)) {
+            throw new IllegalStateException("ONNX export: the graph already has the input " + name);
         }
         Shape s = example.getShape();
         if (s.dimension() < 1 || s.get(0) < 2) {
-            throw new IllegalArgumentException("ONNX export: the example input needs a batch of at least 2 to tell "
-                    + "the batch axis apart, got shape " + s);
+            throw new IllegalArgumentException("ONNX export: the example input " + name + " needs a batch of at least "
+                    + "2 to tell the batch axis apart, got shape " + s);
+        }
+        if (batch > 0 && s.get(0) != batch) {
+            throw new IllegalArgumentException("ONNX export: the example input " + name + " has shape " + s
+                    + "; every input needs the batch " + batch + " of the first, " + inputs.get(0));
         }
         batch = s.get(0);
-        input = name;
+        inputs.add(name);
         graph.input(name, example.getDataType(), s.getShape(), true);
         NDArray w = example.duplicate();
         NDScope.unregister(w);
@@ -309,7 +313,7 @@ public final class Tracer implements AutoCloseable {
 
     private String batchDim() {
         if (batchDim == null) {
-            batchDim = graph.node("Shape", List.of(input), OnnxGraph.attr("start", 0), OnnxGraph.attr("end", 1));
+            batchDim = graph.node("Shape", List.of(inputs.get(0)), OnnxGraph.attr("start", 0), OnnxGraph.attr("end", 1));
         }
         return batchDim;
     }

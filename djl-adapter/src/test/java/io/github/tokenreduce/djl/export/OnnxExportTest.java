@@ -26,7 +26,7 @@ class OnnxExportTest {
     /** Doubles x when its largest value is positive, else triples it: a decision the trace reads into Java. */
     private static final Function<NDArray, NDArray> BRANCHY = x -> x.max().getFloat() > 0 ? x.mul(2f) : x.mul(3f);
 
-    private static OnnxExport.Forward forward() {
+    private static OnnxExport.InputForward forward() {
         return (x, afterBlock) -> {
             NDArray h = BRANCHY.apply(x).reshape(x.getShape().get(0), 3, 1); // [B, 3, 1]: 3 "tokens"
             afterBlock.accept(h);
@@ -40,7 +40,7 @@ class OnnxExportTest {
             NDArray example = OnnxExport.gaussian(m, new Shape(2, 3)).abs().add(0.1f);
             NDArray probe = m.create(new float[] {1f, 2f, 3f}, new Shape(1, 3));
             OnnxExport.Result r = OnnxExport.export(t, "g", "a test function", "x", example, forward(),
-                    List.of(new OnnxExport.Probe(probe, Map.of("y", BRANCHY.apply(probe)), new int[] {3})),
+                    List.of(new OnnxExport.Probe(Map.of("x", probe), Map.of("y", BRANCHY.apply(probe)), new int[] {3})),
                     tmp.resolve("g.onnx"));
             assertArrayEquals(new int[] {3}, r.tokensPerLayer());
             assertTrue(r.maxDifference() < 1e-6, "difference " + r.maxDifference());
@@ -57,7 +57,7 @@ class OnnxExportTest {
             NDArray negative = m.create(new float[] {-1f, -2f, -3f}, new Shape(1, 3));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> OnnxExport.export(t, "g",
                     "a test function", "x", example, forward(),
-                    List.of(new OnnxExport.Probe(negative, Map.of("y", BRANCHY.apply(negative)), new int[] {3})), file));
+                    List.of(new OnnxExport.Probe(Map.of("x", negative), Map.of("y", BRANCHY.apply(negative)), new int[] {3})), file));
             assertTrue(e.getMessage().contains("probe 1") && e.getMessage().contains("removed"), e.getMessage());
             assertFalse(Files.exists(file), "the file is removed");
         }
@@ -73,6 +73,39 @@ class OnnxExportTest {
                             (x, afterBlock) -> new OnnxExport.Traced(Map.of("y", x.cos()), new int[0]), file));
             assertTrue(e.getMessage().contains("a test function") && e.getMessage().contains("cos"), e.getMessage());
             assertFalse(Files.exists(file), "nothing is written");
+        }
+    }
+
+    /** A graph with two inputs (ids and a mask, as a text model has) follows both, and a third batch is refused. */
+    @Test
+    void twoInputsShareTheBatch() throws Exception {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
+            NDArray x = OnnxExport.gaussian(m, new Shape(2, 3));
+            NDArray mask = m.create(new float[] {1, 1, 0, 1, 0, 0}, new Shape(2, 3));
+            OnnxExport.Forward masked = (in, afterBlock) -> {
+                NDArray h = in.get("x").mul(in.get("mask")).add(in.get("mask").mul(10f));
+                afterBlock.accept(h.expandDims(2));
+                return new OnnxExport.Traced(Map.of("y", h), new int[] {3});
+            };
+            java.util.Map<String, NDArray> example = new java.util.LinkedHashMap<>();
+            example.put("x", x);
+            example.put("mask", mask);
+            Path file = tmp.resolve("two.onnx");
+            OnnxExport.Result r = OnnxExport.export(t, "g", "a masked function", example, masked, List.of(), file);
+            assertTrue(r.maxDifference() < 1e-6, "difference " + r.maxDifference());
+            NDArray x3 = OnnxExport.gaussian(m, new Shape(3, 3)).mul(2f);
+            NDArray mask3 = m.create(new float[] {0, 1, 1, 1, 1, 1, 1, 0, 1}, new Shape(3, 3));
+            NDArray y = OnnxRuntimeRun.run(file, Map.of("x", x3, "mask", mask3), m).get("y");
+            assertArrayEquals(x3.mul(mask3).add(mask3.mul(10f)).toFloatArray(), y.toFloatArray(), 1e-6f);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> OnnxRuntimeRun.run(file, Map.of("x", x3), m));
+            assertTrue(e.getMessage().contains("mask"), e.getMessage());
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
+            t.input("x", m.ones(new Shape(2, 3)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> t.input("mask", m.ones(new Shape(3, 3))));
+            assertTrue(e.getMessage().contains("batch 2"), e.getMessage());
         }
     }
 }
