@@ -18,10 +18,20 @@ public final class FixedCount {
     private final boolean proportional;
 
     private FixedCount(Builder<?> b) {
-        this.schedule = b.schedule;
-        this.removalCount = b.removalCount != null ? b.removalCount : RemovalCount.defaultFor(b.schedule);
-        this.tie = b.tie;
-        this.proportional = b.proportional;
+        this(b.schedule, b.removalCount != null ? b.removalCount : RemovalCount.defaultFor(b.schedule), b.tie,
+                b.proportional);
+    }
+
+    private FixedCount(Schedule schedule, RemovalCount removalCount, TieBreak tie, boolean proportional) {
+        this.schedule = schedule;
+        this.removalCount = removalCount;
+        this.tie = tie;
+        this.proportional = proportional;
+    }
+
+    /** This configuration counting removals by {@code count}. */
+    public FixedCount withRemovalCount(RemovalCount count) {
+        return new FixedCount(schedule, Checks.notNull("removalCount", count), tie, proportional);
     }
 
     /**

@@ -64,6 +64,25 @@ public interface TokenReducer {
         return this;
     }
 
+    /**
+     * How this method counts removals in a padded batch ({@link RemovalCount}), or null where it has
+     * no fixed count (it decides per sample by score, or merges by rule).
+     */
+    default RemovalCount removalCount() {
+        return null;
+    }
+
+    /**
+     * This method counting removals by {@code count}; a method without a fixed count
+     * ({@link #removalCount()} null) refuses.
+     *
+     * @throws UnsupportedOperationException for a method without a fixed count
+     */
+    default TokenReducer withRemovalCount(RemovalCount count) {
+        throw new UnsupportedOperationException("removalCount: " + name() + " has no fixed removal count to set "
+                + "(only ToMe and CrossGET count removals per layer), asked for " + count);
+    }
+
     /** The query row an {@link SiteInput#ATTENTION_SUMMARY} must keep (the class token's, 0, by default). */
     default int attentionSummaryRow() {
         return 0;

@@ -3,6 +3,7 @@ package io.github.tokenreduce.core.crossget;
 import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.core.KeyMetric;
 import io.github.tokenreduce.core.FixedCount;
+import io.github.tokenreduce.core.RemovalCount;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.ModelValues;
 import io.github.tokenreduce.core.Reduction;
@@ -137,6 +138,16 @@ public final class CrossGetReducer implements TokenReducer {
 
     public EnsembleMode mode() {
         return mode;
+    }
+
+    @Override
+    public RemovalCount removalCount() {
+        return counts.removalCount();
+    }
+
+    @Override
+    public CrossGetReducer withRemovalCount(RemovalCount count) {
+        return new CrossGetReducer(counts.withRemovalCount(count), mode, crossOffsets);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.github.tokenreduce.core.tome;
 
 import ai.djl.ndarray.NDArray;
 import io.github.tokenreduce.core.FixedCount;
+import io.github.tokenreduce.core.RemovalCount;
 import io.github.tokenreduce.core.MergePlan;
 import io.github.tokenreduce.core.Reduction;
 import io.github.tokenreduce.core.Schedule;
@@ -73,6 +74,16 @@ public final class ToMeReducer implements TokenReducer {
 
     public Schedule schedule() {
         return counts.schedule();
+    }
+
+    @Override
+    public RemovalCount removalCount() {
+        return counts.removalCount();
+    }
+
+    @Override
+    public ToMeReducer withRemovalCount(RemovalCount count) {
+        return new ToMeReducer(counts.withRemovalCount(count));
     }
 
     @Override

@@ -32,8 +32,21 @@ final class Int8MatMul {
                 && w.getShape().get(0) >= MIN_SIDE && w.getShape().get(1) >= MIN_SIDE;
     }
 
-    /** Adds the quantized product of the graph value {@code x} with {@code w} [in, out]; returns its value. */
+    /**
+     * Adds the quantized product of the graph value {@code x} with {@code w} [in, out]; returns its value.
+     * A weight is quantized once per trace ({@link Tracer#int8Weight}), however many branches use it.
+     */
     static String emit(Tracer t, String x, NDArray w) {
+        String[] qs = t.int8Weight(w, Int8MatMul::quantize);
+        OnnxGraph g = t.graph();
+        String[] dq = g.node("DynamicQuantizeLinear", List.of(x), 3); // uint8 x, its scale and zero point
+        String product = g.node("MatMulInteger", List.of(dq[0], qs[0], dq[2]));
+        String scales = g.node("Mul", List.of(dq[1], qs[1]));
+        return g.node("Mul", List.of(g.node("Cast", List.of(product), OnnxGraph.attr("to", 1)), scales));
+    }
+
+    /** {@code w} [in, out] as initializers: int8 values [in, out] and float32 scales [out] (symmetric per column). */
+    private static String[] quantize(OnnxGraph g, NDArray w) {
         int in = (int) w.getShape().get(0);
         int out = (int) w.getShape().get(1);
         float[] v = w.toFloatArray();
@@ -54,11 +67,7 @@ final class Int8MatMul {
         }
         ByteBuffer s = ByteBuffer.allocate(4 * out).order(ByteOrder.LITTLE_ENDIAN);
         s.asFloatBuffer().put(scale);
-        OnnxGraph g = t.graph();
-        String[] dq = g.node("DynamicQuantizeLinear", List.of(x), 3); // uint8 x, its scale and zero point
-        String product = g.node("MatMulInteger", List.of(dq[0],
-                g.initializer(new long[] {in, out}, DataType.INT8, q), dq[2]));
-        String scales = g.node("Mul", List.of(dq[1], g.initializer(new long[] {out}, DataType.FLOAT32, s.array())));
-        return g.node("Mul", List.of(g.node("Cast", List.of(product), OnnxGraph.attr("to", 1)), scales));
+        return new String[] {g.initializer(new long[] {in, out}, DataType.INT8, q),
+                g.initializer(new long[] {out}, DataType.FLOAT32, s.array())};
     }
 }

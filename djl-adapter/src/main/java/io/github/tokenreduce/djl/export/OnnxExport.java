@@ -178,7 +178,7 @@ public final class OnnxExport {
     }
 
     /** Runs the file on one input and compares with the eager values; returns the largest difference. */
-    private static double check(Path file, String what, Probe probe, boolean int8, String label) {
+    static double check(Path file, String what, Probe probe, boolean int8, String label) {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             Map<String, NDArray> ort = OnnxRuntimeRun.run(file, probe.inputs(), m);
             int[] tokens = probe.tokensPerLayer();

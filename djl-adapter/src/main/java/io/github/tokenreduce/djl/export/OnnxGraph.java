@@ -24,14 +24,47 @@ import java.util.Set;
  * {@code ModelProto} with protobuf-java's {@link CodedOutputStream} (field numbers from
  * {@code onnx.proto}). Values are named; nodes are kept in the order they were added, which is a
  * topological order. {@link #toBytes} drops every node and initializer no output depends on.
- * A graph input or output's first dimension may be the symbolic {@code batch}.
+ * A graph input or output's first dimension may be the symbolic {@code batch}, and a negative
+ * dimension is the symbolic {@code sequence}. Nodes added between {@link #beginScope} and
+ * {@link #endScope} form a {@link Subgraph}, a branch of an {@link #ifNode If}; it may use any value of
+ * the graph around it (initializers and the graph inputs included).
  */
 public final class OnnxGraph {
 
     /** The opset every node is written for. */
     public static final int OPSET = 17;
 
-    private record Node(String op, List<String> inputs, List<String> outputs, List<ByteString> attributes) {}
+    /**
+     * A node; {@code captured} lists the outer values its subgraphs use (they keep their producers alive).
+     */
+    private record Node(String op, List<String> inputs, List<String> outputs, List<ByteString> attributes,
+            Set<String> captured) {
+        Node(String op, List<String> inputs, List<String> outputs, List<ByteString> attributes) {
+            this(op, inputs, outputs, attributes, Set.of());
+        }
+    }
+
+    /** A branch of an If: its nodes, its outputs and the outer values it uses. */
+    public static final class Subgraph {
+        private final List<Node> nodes;
+        private final List<ValueInfo> outputs;
+        private final Set<String> captured;
+
+        private Subgraph(List<Node> nodes, List<ValueInfo> outputs) {
+            this.nodes = nodes;
+            this.outputs = outputs;
+            Set<String> produced = new HashSet<>();
+            Set<String> used = new java.util.LinkedHashSet<>();
+            for (Node n : nodes) {
+                used.addAll(n.inputs());
+                used.addAll(n.captured());
+                produced.addAll(n.outputs());
+            }
+            used.removeAll(produced);
+            used.remove("");
+            this.captured = Set.copyOf(used);
+        }
+    }
 
     private record ValueInfo(String name, int type, long[] dims, boolean batched) {}
 
@@ -87,6 +120,52 @@ public final class OnnxGraph {
         outputs.add(new ValueInfo(name, onnxType(type), dims, batched));
     }
 
+    /** Starts a subgraph: the nodes added from now on until {@link #endScope} are its nodes. */
+    public int beginScope() {
+        return nodes.size();
+    }
+
+    /**
+     * Ends the subgraph begun at {@code scope}: its nodes leave this graph and become the branch that
+     * gives {@code values} (of {@code types} and {@code ranks}, dimensions unnamed) as its outputs.
+     */
+    public Subgraph endScope(int scope, List<String> values, List<DataType> types, List<Integer> ranks) {
+        List<Node> body = new ArrayList<>(nodes.subList(scope, nodes.size()));
+        nodes.subList(scope, nodes.size()).clear();
+        List<ValueInfo> outs = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            String name = "branch_out_" + next++;
+            body.add(new Node("Identity", List.of(values.get(i)), List.of(name), List.of()));
+            long[] dims = new long[ranks.get(i)];
+            java.util.Arrays.fill(dims, Long.MIN_VALUE);
+            outs.add(new ValueInfo(name, onnxType(types.get(i)), dims, false));
+        }
+        return new Subgraph(body, outs);
+    }
+
+    /** Puts the nodes of {@code g} back into this graph; returns the values of its outputs. */
+    public List<String> inline(Subgraph g) {
+        nodes.addAll(g.nodes);
+        return g.outputs.stream().map(ValueInfo::name).toList();
+    }
+
+    /** Adds an If node on the boolean scalar {@code cond}: {@code then} where true, {@code otherwise} where false. */
+    public String[] ifNode(String cond, Subgraph then, Subgraph otherwise) {
+        if (then.outputs.size() != otherwise.outputs.size()) {
+            throw new IllegalArgumentException("If: the branches give " + then.outputs.size() + " and "
+                    + otherwise.outputs.size() + " outputs");
+        }
+        String[] out = new String[then.outputs.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = "if_" + next++;
+        }
+        Set<String> captured = new HashSet<>(then.captured);
+        captured.addAll(otherwise.captured);
+        nodes.add(new Node("If", List.of(cond), List.of(out), List.of(graphAttr("then_branch", then, "then"),
+                graphAttr("else_branch", otherwise, "else")), Set.copyOf(captured)));
+        return out;
+    }
+
     /** Node count so far (dead nodes included). */
     public int size() {
         return nodes.size();
@@ -110,6 +189,11 @@ public final class OnnxGraph {
             Node n = producer.get(todo.pop());
             if (n != null && keep.add(n)) {
                 for (String in : n.inputs()) {
+                    if (live.add(in)) {
+                        todo.push(in);
+                    }
+                }
+                for (String in : n.captured()) {
                     if (live.add(in)) {
                         todo.push(in);
                     }
@@ -188,6 +272,24 @@ public final class OnnxGraph {
             out.writeString(1, name);
             out.writeBytes(5, t);
             out.writeInt32(20, 4);
+        });
+    }
+
+    /** A GRAPH attribute holding {@code g} as a GraphProto named {@code name}. */
+    private ByteString graphAttr(String attr, Subgraph g, String name) {
+        ByteString graph = message(out -> {
+            for (Node n : g.nodes) {
+                out.writeBytes(1, nodeBytes(n));
+            }
+            out.writeString(2, name + "_" + next++);
+            for (ValueInfo v : g.outputs) {
+                out.writeBytes(12, valueInfo(v));
+            }
+        });
+        return message(out -> {
+            out.writeString(1, attr);
+            out.writeBytes(6, graph);
+            out.writeInt32(20, 5);
         });
     }
 
@@ -278,10 +380,14 @@ public final class OnnxGraph {
         ByteString shape = message(out -> {
             for (int i = 0; i < v.dims().length; i++) {
                 long d = v.dims()[i];
-                boolean symbolic = i == 0 && v.batched();
+                boolean batch = i == 0 && v.batched();
                 out.writeBytes(1, message(o -> {
-                    if (symbolic) {
+                    if (batch) {
                         o.writeString(2, "batch");
+                    } else if (d == Long.MIN_VALUE) {
+                        return; // unknown: a branch output's dimension
+                    } else if (d < 0) {
+                        o.writeString(2, "sequence");
                     } else {
                         o.writeInt64(1, d);
                     }

@@ -46,6 +46,7 @@ public final class Tracer implements AutoCloseable {
     private final NDManager witnesses;
     private final NDManager manager;
     private final Map<TracedArray, String> materialized = new IdentityHashMap<>();
+    private final Map<NDArray, String[]> int8 = new IdentityHashMap<>();
     private final List<String> reads = new ArrayList<>();
     private long batch = -1;
     private final List<String> inputs = new ArrayList<>();
@@ -116,6 +117,75 @@ public final class Tracer implements AutoCloseable {
         return wrapGraph(w, name);
     }
 
+    /**
+     * Declares the graph input {@code name} [batch, sequence] of {@code type} with no example: a
+     * bucketed graph's input, which each branch pads to its length ({@link #paddedInput}).
+     */
+    public void sequenceInput(String name, DataType type) {
+        if (inputs.contains(name)) {
+            throw new IllegalStateException("ONNX export: the graph already has the input " + name);
+        }
+        inputs.add(name);
+        graph.input(name, type, new long[] {-1, -1}, true);
+    }
+
+    /**
+     * Starts a branch of the graph ({@link OnnxGraph#beginScope}): values computed from here on belong
+     * to it; returns its scope for {@link #endBranch}.
+     */
+    public int beginBranch() {
+        batchDim = null;
+        return graph.beginScope();
+    }
+
+    /**
+     * The input {@code name} ({@link #sequenceInput}) padded with zeros along axis 1 to the length of
+     * {@code example} [B, L], traced with {@code example} as its values; an input longer than L fails
+     * in ONNX Runtime (a shape mismatch), it is never cut.
+     */
+    public NDArray paddedInput(String name, NDArray example) {
+        if (!inputs.contains(name)) {
+            throw new IllegalStateException("ONNX export: no input " + name);
+        }
+        Shape s = example.getShape();
+        if (s.dimension() != 2 || s.get(0) < 2 || batch > 0 && s.get(0) != batch) {
+            throw new IllegalArgumentException("ONNX export: the example of " + name + " must be [B, L] with B >= 2"
+                    + (batch > 0 ? " and B = " + batch : "") + ", got " + s);
+        }
+        batch = s.get(0);
+        String seq = graph.node("Shape", List.of(name), OnnxGraph.attr("start", 1), OnnxGraph.attr("end", 2));
+        String missing = graph.node("Max", List.of(graph.node("Sub", List.of(graph.longs(s.get(1)), seq)),
+                graph.longs(0)));
+        String pads = graph.node("Concat", List.of(graph.longs(0, 0, 0), missing), OnnxGraph.attr("axis", 0));
+        // Expand to [1, L] changes nothing for a padded input of length L and fails for a longer one
+        String padded = graph.node("Expand", List.of(graph.node("Pad", List.of(name, pads)), graph.longs(1, s.get(1))));
+        NDArray w = example.duplicate();
+        return wrapGraph(w, padded);
+    }
+
+    /** Ends the branch begun at {@code scope}; it gives {@code outputs} (arrays of the trace) and then {@code values}. */
+    public OnnxGraph.Subgraph endBranch(int scope, List<NDArray> outputs, List<String> sizes) {
+        List<String> values = new ArrayList<>();
+        List<DataType> types = new ArrayList<>();
+        List<Integer> ranks = new ArrayList<>();
+        for (NDArray o : outputs) {
+            values.add(value(o));
+            types.add(example(o).getDataType());
+            ranks.add(example(o).getShape().dimension());
+        }
+        values.add(sizes.size() == 1 ? sizes.get(0) : graph.node("Concat", sizes, OnnxGraph.attr("axis", 0)));
+        types.add(DataType.INT64);
+        ranks.add(1);
+        return graph.endScope(scope, values, types, ranks);
+    }
+
+    /** Declares the value {@code value} (of {@code type} and rank {@code rank}, batch first when {@code batched}) the graph output {@code name}. */
+    public void output(String name, String value, DataType type, int rank, boolean batched) {
+        long[] dims = new long[rank];
+        java.util.Arrays.fill(dims, Long.MIN_VALUE);
+        graph.output(name, value, type, dims, batched);
+    }
+
     /** Declares {@code traced} the graph output {@code name}. */
     public void output(String name, NDArray traced) {
         TracedArray t = handler(traced);
@@ -166,8 +236,14 @@ public final class Tracer implements AutoCloseable {
         return int8Weights;
     }
 
-    OnnxGraph graph() {
+    /** The graph being recorded (for exports that add nodes of their own, such as a dispatch over branches). */
+    public OnnxGraph graph() {
         return graph;
+    }
+
+    /** The int8 initializers of the weight {@code w} ({@link Int8MatMul}), made once per trace. */
+    String[] int8Weight(NDArray w, java.util.function.BiFunction<OnnxGraph, NDArray, String[]> quantize) {
+        return int8.computeIfAbsent(w, k -> quantize.apply(graph, k));
     }
 
     NDManager witnesses() {
