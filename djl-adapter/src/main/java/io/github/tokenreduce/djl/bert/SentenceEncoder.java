@@ -167,29 +167,41 @@ public final class SentenceEncoder implements AutoCloseable {
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray x = weights.words().get(manager.create(ids, new Shape(b, l)))
-                    .add(weights.positions().get(":" + l).expandDims(0))
-                    .add(weights.types().get(manager.create(types, new Shape(b, l))));
-            x = Ops.layerNorm(x, weights.ln());
-            float[] guide = new float[b * l];
-            for (int i = 0; i < b; i++) {
-                guide[i * l] = 1f;
-            }
-            TokenSet t = TokenSet.builder(x).keyMask(manager.create(mask, new Shape(b, l))).protect(0)
-                    .attach(ReducingEncoder.GUIDE, manager.create(guide, new Shape(b, l))).build();
-            FusionEncoder.Output out = encoder.forward(t, null, false, reduction, null);
-            TokenSet last = out.text();
-            NDArray pooled;
-            if (config.pooling() == SentenceEncoderConfig.Pooling.CLS) {
-                pooled = last.hidden().get(":, 0, :");
-            } else {
-                NDArray w = last.sizes().mul(last.keyMask()).expandDims(2);
-                pooled = last.hidden().mul(w).sum(new int[] {1}).div(w.sum(new int[] {1}).maximum(1e-12f));
-            }
-            NDScope.unregister(pooled);
-            pooled.attach(caller);
-            return new Encoded(pooled, out.textPerLayer());
+            Encoded out = forward(manager.create(ids, new Shape(b, l)), manager.create(types, new Shape(b, l)),
+                    manager.create(mask, new Shape(b, l)), null);
+            NDScope.unregister(out.pooled());
+            out.pooled().attach(caller);
+            return out;
         }
+    }
+
+    /**
+     * The encoder on checked arrays (what {@link #encode} and an ONNX trace run): token ids and types,
+     * int64 [B, L], and the key mask, float [B, L] (1 real, 0 padding); {@code observer} (or null) sees
+     * the tokens after each layer.
+     */
+    Encoded forward(NDArray ids, NDArray types, NDArray mask, ReducingEncoder.BlockObserver observer) {
+        long b = ids.getShape().get(0);
+        int l = (int) ids.getShape().get(1);
+        NDArray x = Ops.embed(weights.words(), ids).add(weights.positions().get(":" + l).expandDims(0))
+                .add(Ops.embed(weights.types(), types));
+        x = Ops.layerNorm(x, weights.ln());
+        float[] guide = new float[Math.toIntExact(b * l)];
+        for (int i = 0; i < b; i++) {
+            guide[i * l] = 1f;
+        }
+        TokenSet t = TokenSet.builder(x).keyMask(mask).protect(0)
+                .attach(ReducingEncoder.GUIDE, manager.create(guide, new Shape(b, l))).build();
+        FusionEncoder.Output out = encoder.forward(t, null, false, reduction, null, observer);
+        TokenSet last = out.text();
+        NDArray pooled;
+        if (config.pooling() == SentenceEncoderConfig.Pooling.CLS) {
+            pooled = last.hidden().get(":, 0, :");
+        } else {
+            NDArray w = last.sizes().mul(last.keyMask()).expandDims(2);
+            pooled = last.hidden().mul(w).sum(new int[] {1}).div(w.sum(new int[] {1}).maximum(1e-12f));
+        }
+        return new Encoded(pooled, out.textPerLayer());
     }
 
     /** Frees the weights and tokenizer (only on the instance {@link SentenceEncoderLoader} built). */

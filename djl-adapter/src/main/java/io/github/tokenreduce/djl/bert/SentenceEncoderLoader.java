@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import io.github.tokenreduce.djl.nn.BertLayerWeights;
 import io.github.tokenreduce.djl.nn.BertLayers;
 import io.github.tokenreduce.djl.nn.LayerNormWeights;
+import io.github.tokenreduce.djl.export.Tracer;
 import io.github.tokenreduce.djl.nn.Matmuls;
 import io.github.tokenreduce.djl.weights.WeightMismatchException;
 import io.github.tokenreduce.djl.weights.WeightStore;
@@ -84,8 +85,22 @@ public final class SentenceEncoderLoader {
         }
     }
 
+    /**
+     * The encoder of the ONNX export {@code onnx} with its weights as constants of the trace {@code t}
+     * and its arrays on {@code t}'s manager, for {@link SentenceEncoderOnnxExport} (no tokenizer, no
+     * reduction, float32 products).
+     */
+    static SentenceEncoder traced(InputStream onnx, String source, Tracer t, SentenceEncoderConfig.Pooling pooling)
+            throws IOException {
+        OnnxModel model = OnnxModel.read(onnx, source);
+        Map<String, NDArray> tensors = OnnxBert.tensors(model, source, t.witnessManager());
+        SentenceEncoderConfig config = geometry(model, tensors, source, pooling, t.witnessManager());
+        return new SentenceEncoder(t.manager(), false, config, weights(t.constants(tensors), config, source), null,
+                null, BATCH, Matmuls.FP32);
+    }
+
     /** The one {@code .onnx} file of {@code folder} beside a {@code tokenizer.json}, or {@code folder} if it is one. */
-    private static Path onnxIn(Path folder) throws IOException {
+    static Path onnxIn(Path folder) throws IOException {
         if (Files.isRegularFile(folder) && folder.getFileName().toString().endsWith(".onnx")) {
             return folder;
         }

@@ -70,6 +70,12 @@ public final class FusionEncoder {
      */
     public Output forward(TokenSet text, TokenSet image, boolean imageProportional, TowerReduction textSite,
             TowerReduction crossSite) {
+        return forward(text, image, imageProportional, textSite, crossSite, null);
+    }
+
+    /** As {@link #forward(TokenSet, TokenSet, boolean, TowerReduction, TowerReduction)}, showing {@code observer} the text tokens after each layer (null: none). */
+    public Output forward(TokenSet text, TokenSet image, boolean imageProportional, TowerReduction textSite,
+            TowerReduction crossSite, ReducingEncoder.BlockObserver observer) {
         TokenReducer tr = textSite == null ? null : textSite.reducer();
         CrossModalReducer cr = crossSite == null || image == null ? null : (CrossModalReducer) crossSite.reducer();
         int[] textCounts = new int[layers.size()];
@@ -81,6 +87,9 @@ public final class FusionEncoder {
                 text = next[0];
                 image = next[1];
                 block.keep(text, image);
+            }
+            if (observer != null) {
+                observer.afterBlock(l, text);
             }
             textCounts[l] = text.length();
             imageCounts[l] = image == null ? 0 : image.length();
