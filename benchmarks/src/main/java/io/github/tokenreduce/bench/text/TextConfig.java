@@ -29,9 +29,14 @@ import java.util.Locale;
  *     the tokens', {@link GuideProvider#meanOfTokens()})
  * @param reducer the configured method, or null
  * @param precision the number format of the linear layers (never {@link Precision#AUTO})
+ * @param engine {@code pytorch} (the eager model) or {@code onnxruntime} (the exported graph with the
+ *     reduction inside, {@code OnnxRuntimeSentenceEncoder}: fp32 or int8)
  */
 public record TextConfig(String method, double keep, int minTokens, int fromLayer, boolean proportional,
-        String guide, TokenReducer reducer, Precision precision) {
+        String guide, TokenReducer reducer, Precision precision, String engine) {
+
+    /** The engines a configuration can run on. */
+    public static final List<String> ENGINES = List.of("pytorch", "onnxruntime");
 
     /** The guides a configuration can name. */
     public static final List<String> GUIDES = List.of("cls", "mean");
@@ -43,23 +48,41 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
         if (precision == null || precision == Precision.AUTO) {
             throw new IllegalArgumentException("precision: a frontier point runs a resolved precision, got " + precision);
         }
+        if (!ENGINES.contains(engine)) {
+            throw new IllegalArgumentException("engine: '" + engine + "' is not one of " + ENGINES);
+        }
+        if (engine.equals("onnxruntime") && precision != Precision.FP32 && precision != Precision.INT8) {
+            throw new IllegalArgumentException("precision: an exported graph runs fp32 or int8 on ONNX Runtime, got "
+                    + precision.label());
+        }
     }
 
     /** The unreduced model. */
     public static TextConfig unreduced() {
-        return new TextConfig("unreduced", 1, 0, 0, false, "cls", null, Precision.FP32);
+        return new TextConfig("unreduced", 1, 0, 0, false, "cls", null, Precision.FP32, "pytorch");
     }
 
     /** {@code method} keeping {@code keep} per layer from {@code fromLayer} on, above {@code floor} tokens. */
     public static TextConfig of(String method, double keep, int floor, int fromLayer, boolean proportional,
             String guide) {
         return new TextConfig(method, keep, floor, fromLayer, proportional, guide,
-                Levels.reducer(method, Schedule.keepRatio(keep, floor, fromLayer), proportional), Precision.FP32);
+                Levels.reducer(method, Schedule.keepRatio(keep, floor, fromLayer), proportional), Precision.FP32,
+                "pytorch");
     }
 
     /** This point with its linear layers in {@code p}. */
     public TextConfig in(Precision p) {
-        return new TextConfig(method, keep, minTokens, fromLayer, proportional, guide, reducer, p);
+        return new TextConfig(method, keep, minTokens, fromLayer, proportional, guide, reducer, p, engine);
+    }
+
+    /** This point on {@code engine} ({@link #ENGINES}). */
+    public TextConfig on(String engine) {
+        return new TextConfig(method, keep, minTokens, fromLayer, proportional, guide, reducer, precision, engine);
+    }
+
+    /** Whether this point runs the exported graph on ONNX Runtime. */
+    public boolean exported() {
+        return engine.equals("onnxruntime");
     }
 
     /** The reduction attached to the text site: the reducer with this configuration's guide. */
@@ -74,7 +97,7 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
      * defaults.
      */
     public String label() {
-        String tail = precision == Precision.FP32 ? "" : " " + precision.label();
+        String tail = (precision == Precision.FP32 ? "" : " " + precision.label()) + (exported() ? " onnxruntime" : "");
         if (reducer == null) {
             return "unreduced" + tail;
         }
@@ -114,10 +137,29 @@ public record TextConfig(String method, double keep, int minTokens, int fromLaye
         if (precisions.isEmpty() || precisions.get(0) != Precision.FP32) {
             throw new IllegalArgumentException("precisions: float32 must come first (the baseline), got " + precisions);
         }
+        return grid(methods, keeps, fromLayers, floors, proportional, guides, precisions, List.of("pytorch"));
+    }
+
+    /**
+     * As {@link #grid(List, double[], int[], int[], boolean[], List, List)} on each of {@code engines}:
+     * on ONNX Runtime in the precisions of {@code precisions} it runs (fp32, int8), the exported graph.
+     */
+    public static List<TextConfig> grid(List<String> methods, double[] keeps, int[] fromLayers, int[] floors,
+            boolean[] proportional, List<String> guides, List<Precision> precisions, List<String> engines) {
+        if (precisions.isEmpty() || precisions.get(0) != Precision.FP32) {
+            throw new IllegalArgumentException("precisions: float32 must come first (the baseline), got " + precisions);
+        }
         List<TextConfig> out = new ArrayList<>();
-        for (Precision p : precisions) {
-            out.add(unreduced().in(p));
-            out.addAll(grid(methods, keeps, fromLayers, floors, proportional, guides, p));
+        for (String engine : engines) {
+            for (Precision p : precisions) {
+                if (engine.equals("onnxruntime") && p != Precision.FP32 && p != Precision.INT8) {
+                    continue; // ONNX Runtime's CPU provider has no bfloat16 products
+                }
+                out.add(unreduced().in(p).on(engine));
+                for (TextConfig c : grid(methods, keeps, fromLayers, floors, proportional, guides, p)) {
+                    out.add(c.on(engine));
+                }
+            }
         }
         return out;
     }

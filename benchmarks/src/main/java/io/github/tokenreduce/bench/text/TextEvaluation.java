@@ -10,7 +10,10 @@ import io.github.tokenreduce.cli.workload.TextWorkload;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.TextChunk;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.site.Site;
 
 import java.io.IOException;
@@ -56,6 +59,13 @@ public final class TextEvaluation {
 
     private TextEvaluation() {}
 
+    /**
+     * How a configuration runs: its embedding and pooling calls, and the eager model whose FLOPs
+     * stand for it (the exported graph's are those of the eager model with the graph's counts).
+     */
+    private record Runner(Function<List<String>, float[][]> embed, Function<List<TextChunk>, float[][]> pool,
+            SentenceEncoder flops) {}
+
     /** Evaluates {@code model} over {@code configs} (the first must be the unreduced model). */
     public static Result run(BundledEncoder model, List<TextTask> tasks, List<TextConfig> configs, Speed speed,
             Progress progress) throws IOException, OrtException {
@@ -64,13 +74,27 @@ public final class TextEvaluation {
         }
         List<String> docs = speed.task().documents(model);
         docs = docs.subList(0, Math.min(speed.docs(), docs.size()));
+        List<OnnxRuntimeSentenceEncoder> sessions = new ArrayList<>();
         try (SentenceEncoder base = model.load(Device.cpu()).withBatchSize(speed.batch())) {
             List<TextChunk> chunks = base.chunker().chunk(docs);
             Map<Precision, SentenceEncoder> inPrecision = new EnumMap<>(Precision.class);
-            Map<TextConfig, SentenceEncoder> encoders = new LinkedHashMap<>();
+            Map<TextConfig, Runner> encoders = new LinkedHashMap<>();
             for (TextConfig c : configs) {
+                if (c.exported()) {
+                    OnnxRuntimeSentenceEncoder ort = OnnxRuntimeSentenceEncoder.open(model,
+                            c.reducer() == null ? null : c.reduction(), c.precision(),
+                            SentenceEncoderOnnxExport.DEFAULT_LENGTHS, speed.batch());
+                    sessions.add(ort);
+                    TowerReduction graphCounts = SentenceEncoderOnnxExport.eagerReduction(
+                            c.reducer() == null ? null : c.reduction());
+                    encoders.put(c, new Runner(ort::embed, ort::pool, graphCounts == null ? base
+                            : base.withReduction(Site.TEXT_BLOCKS, graphCounts)));
+                    progress.done(c.label() + " exported");
+                    continue;
+                }
                 SentenceEncoder p = inPrecision.computeIfAbsent(c.precision(), base::withPrecision);
-                encoders.put(c, c.reducer() == null ? p : p.withReduction(Site.TEXT_BLOCKS, c.reduction()));
+                SentenceEncoder e = c.reducer() == null ? p : p.withReduction(Site.TEXT_BLOCKS, c.reduction());
+                encoders.put(c, new Runner(e::embed, e::pool, e));
             }
             Map<String, Timing> timing = new HashMap<>();
             double ortRate = Double.NaN;
@@ -85,27 +109,29 @@ public final class TextEvaluation {
             }
             List<Row> rows = new ArrayList<>();
             for (TextConfig c : configs) {
-                SentenceEncoder e = encoders.get(c);
-                Function<List<String>, float[][]> embed = memo(e::embed);
+                Runner e = encoders.get(c);
+                Function<List<String>, float[][]> embed = memo(e.embed());
                 Map<String, ItemScores> scores = new LinkedHashMap<>();
                 for (TextTask t : tasks) {
                     scores.putAll(t.measure(model, embed));
                 }
-                double flops = unreducedFlops / TextWorkload.pass(e, chunks, speed.batch()).flops();
+                double flops = unreducedFlops / TextWorkload.pass(e.flops(), chunks, speed.batch()).flops();
                 rows.add(new Row(c, scores, flops, timing.get(c.label())));
                 progress.done(c.label());
             }
             return new Result(model, metrics, rows, ortRate, docs.size(), speed.batch());
+        } finally {
+            sessions.forEach(OnnxRuntimeSentenceEncoder::close);
         }
     }
 
-    private static double time(BundledEncoder model, List<TextConfig> configs, Map<TextConfig, SentenceEncoder> encoders,
+    private static double time(BundledEncoder model, List<TextConfig> configs, Map<TextConfig, Runner> encoders,
             List<TextChunk> chunks, Speed speed, Map<String, Timing> out) throws IOException, OrtException {
         try (OrtSentenceEncoder ort = OrtSentenceEncoder.open(model, 0)) {
             List<Interleaved.Contender> contenders = new ArrayList<>();
             for (TextConfig c : configs) {
-                SentenceEncoder e = encoders.get(c);
-                contenders.add(new Interleaved.Contender(c.label(), () -> e.pool(chunks)));
+                Runner e = encoders.get(c);
+                contenders.add(new Interleaved.Contender(c.label(), () -> e.pool().apply(chunks)));
             }
             contenders.add(new Interleaved.Contender("onnxruntime", () -> {
                 try {

@@ -91,6 +91,11 @@ public final class TextFrontier implements Callable<Integer> {
                     + "default: ${DEFAULT-VALUE}).")
     List<String> precisions;
 
+    @Option(names = "--engines", split = ",", defaultValue = "pytorch",
+            description = "Engines, each a full grid: pytorch (eager) and onnxruntime (the exported graph, fp32 and "
+                    + "int8 of --precisions; default ${DEFAULT-VALUE}).")
+    List<String> engines;
+
     @Option(names = "--rounds", defaultValue = "0", description = "Timed rounds, interleaved (0: FLOPs only; default ${DEFAULT-VALUE}).")
     int rounds;
 
@@ -121,7 +126,7 @@ public final class TextFrontier implements Callable<Integer> {
         TextTask timed = taskList.stream().filter(t -> t.name().equals(speedTask)).findFirst()
                 .orElse(TextTasks.select(data, List.of(speedTask), limit, passages, seed).get(0));
         List<TextConfig> configs = TextConfig.grid(methods, keeps, fromLayers, floors, proportional, guides,
-                Precision.resolveAll(precisions.stream().map(Precision::parse).toList(), Device.cpu()));
+                Precision.resolveAll(precisions.stream().map(Precision::parse).toList(), Device.cpu()), engines);
         TextReport report = new TextReport(resamples, 0.95, seed);
         List<TextEvaluation.Result> results = new ArrayList<>();
         long start = System.nanoTime();

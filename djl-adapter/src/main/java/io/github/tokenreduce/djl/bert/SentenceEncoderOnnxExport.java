@@ -11,6 +11,7 @@ import io.github.tokenreduce.djl.export.BucketedExport;
 import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.export.Tracer;
 import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.nn.Slicing;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
@@ -39,6 +40,14 @@ import java.util.Map;
  * ({@link #eagerReduction}). A method that decides per text from its real tokens (MADTP) is refused.
  */
 public final class SentenceEncoderOnnxExport {
+
+    /**
+     * The smallest cosine to float32 an int8 graph must keep on every check: int8 rounding alone moves
+     * all-MiniLM-L6-v2's embeddings of short texts to a cosine of 0.96–0.98 (libtorch's int8 path as
+     * much as this graph), so the image exports' 0.99 would refuse every int8 text graph; what int8
+     * costs in retrieval is measured as nDCG@10 (docs/text-results.md).
+     */
+    public static final double INT8_MIN_COSINE = 0.95;
 
     /** Bucket lengths of a default export (those above the model's position embeddings are dropped). */
     public static final int[] DEFAULT_LENGTHS = {16, 32, 64, 128, 256, 512};
@@ -122,11 +131,11 @@ public final class SentenceEncoderOnnxExport {
                     length -> arrays(m, texts(pieces, length, new int[] {length, length / 2})),
                     (length, in, afterBlock) -> {
                         NDArray ids = in.get("input_ids");
-                        SentenceEncoder.Encoded e = model.forward(ids, ids.zerosLike(),
+                        SentenceEncoder.Encoded e = Slicing.whole(() -> model.forward(ids, ids.zerosLike(),
                                 in.get("attention_mask").toType(DataType.FLOAT32, false),
-                                (layer, tokens) -> afterBlock.accept(tokens.hidden()));
+                                (layer, tokens) -> afterBlock.accept(tokens.hidden())));
                         return new OnnxExport.Traced(Map.of("sentence_embedding", e.pooled()), e.tokensPerLayer());
-                    }, probes, out);
+                    }, probes, INT8_MIN_COSINE, out);
         }
     }
 

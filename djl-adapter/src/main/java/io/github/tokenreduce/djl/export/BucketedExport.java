@@ -40,6 +40,8 @@ public final class BucketedExport {
      * {@code out} taking {@code inputs} [batch, sequence] and checks it in ONNX Runtime.
      *
      * @param inputs the graph inputs and their element types, in order
+     * @param int8MinCosine the smallest cosine of an int8 graph's output rows to the float32 eager ones
+     *     accepted (unused for a float32 graph)
      * @throws UnsupportedOperationException when a trace uses an operation the graph cannot express;
      *     nothing is written then
      * @throws IllegalStateException when ONNX Runtime's result differs from the eager one; the file is
@@ -47,7 +49,7 @@ public final class BucketedExport {
      */
     public static OnnxExport.Result export(Tracer t, String graphName, String what, Map<String, DataType> inputs,
             int[] lengths, IntFunction<Map<String, NDArray>> examples, Forward forward, List<OnnxExport.Probe> probes,
-            Path out) throws IOException {
+            double int8MinCosine, Path out) throws IOException {
         checkLengths(lengths);
         inputs.forEach(t::sequenceInput);
         OnnxGraph g = t.graph();
@@ -105,13 +107,9 @@ public final class BucketedExport {
         Files.write(out, t.toBytes(graphName));
         checks.addAll(probes);
         try {
-            double diff = 0;
-            for (int i = 0; i < checks.size(); i++) {
-                String label = i < 2 * lengths.length
-                        ? (i % 2 == 0 ? "the example" : "the example's first sample") + " of length " + lengths[i / 2]
-                        : "probe " + (i - 2 * lengths.length + 1);
-                diff = Math.max(diff, OnnxExport.check(out, what, checks.get(i), t.int8Weights(), label));
-            }
+            double diff = OnnxExport.checkAll(out, what, checks, i -> i < 2 * lengths.length
+                    ? (i % 2 == 0 ? "the example" : "the example's first sample") + " of length " + lengths[i / 2]
+                    : "probe " + (i - 2 * lengths.length + 1), t.int8Weights(), int8MinCosine);
             return new OnnxExport.Result(out, tokens, diff, t.reads());
         } catch (RuntimeException e) {
             Files.deleteIfExists(out);

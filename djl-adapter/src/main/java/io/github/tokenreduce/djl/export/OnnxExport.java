@@ -140,11 +140,8 @@ public final class OnnxExport {
         checks.add(new Probe(firstIn, first, null));
         checks.addAll(probes);
         try {
-            double diff = 0;
-            for (int i = 0; i < checks.size(); i++) {
-                diff = Math.max(diff, check(out, what, checks.get(i), t.int8Weights(),
-                        i == 0 ? "the example" : i == 1 ? "the example's first sample" : "probe " + (i - 1)));
-            }
+            double diff = checkAll(out, what, checks, i -> i == 0 ? "the example"
+                    : i == 1 ? "the example's first sample" : "probe " + (i - 1), t.int8Weights(), INT8_MIN_COSINE);
             return new Result(out, traced.tokensPerLayer(), diff, t.reads());
         } catch (RuntimeException e) {
             Files.deleteIfExists(out);
@@ -163,7 +160,7 @@ public final class OnnxExport {
             case FP32 -> false;
             case INT8 -> true;
             default -> throw new IllegalArgumentException("precision: an exported graph is fp32 or int8, got "
-                    + precision + " (ONNX Runtime's CPU provider has no bfloat16 matrix products)");
+                    + precision.label() + " (ONNX Runtime's CPU provider has no bfloat16 matrix products)");
         };
     }
 
@@ -178,9 +175,27 @@ public final class OnnxExport {
     }
 
     /** Runs the file on one input and compares with the eager values; returns the largest difference. */
-    static double check(Path file, String what, Probe probe, boolean int8, String label) {
+    /**
+     * Runs the file (one ONNX Runtime session) on every check, labelled by {@code label} (its index), and
+     * compares with the eager values: the largest difference (int8: 1 − the smallest cosine, at least
+     * {@code minCosine}).
+     */
+    static double checkAll(Path file, String what, List<Probe> checks, java.util.function.IntFunction<String> label,
+            boolean int8, double minCosine) {
+        try (OnnxRuntimeRun session = OnnxRuntimeRun.open(file, checks.get(0).inputs())) {
+            double diff = 0;
+            for (int i = 0; i < checks.size(); i++) {
+                diff = Math.max(diff, check(session, what, checks.get(i), int8, minCosine, label.apply(i)));
+            }
+            return diff;
+        }
+    }
+
+    /** Runs the session on one probe and compares with the eager values; returns the largest difference. */
+    private static double check(OnnxRuntimeRun session, String what, Probe probe, boolean int8, double minCosine,
+            String label) {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> ort = OnnxRuntimeRun.run(file, probe.inputs(), m);
+            Map<String, NDArray> ort = session.run(probe.inputs(), m);
             int[] tokens = probe.tokensPerLayer();
             long[] counts = ort.get(TOKENS_PER_LAYER).toLongArray();
             if (tokens != null && !Arrays.equals(counts, Arrays.stream(tokens).asLongStream().toArray())) {
@@ -193,10 +208,10 @@ public final class OnnxExport {
                 diff = Math.max(diff, int8 ? 1 - minCosine(ort.get(e.getKey()), e.getValue())
                         : maxDiff(ort.get(e.getKey()), e.getValue()));
             }
-            if (int8 && !(1 - diff >= INT8_MIN_COSINE)) {
+            if (int8 && !(1 - diff >= minCosine)) {
                 throw new IllegalStateException("ONNX export of " + what + ": on " + label + " the int8 graph's "
                         + probe.outputs().keySet() + " have a cosine of " + (1 - diff) + " to the float32 eager ones "
-                        + "(at least " + INT8_MIN_COSINE + " expected; the file was removed)");
+                        + "(at least " + minCosine + " expected; the file was removed)");
             }
             if (!int8 && !(diff <= CHECK_TOLERANCE)) {
                 throw new IllegalStateException("ONNX export of " + what + ": on " + label + " ONNX Runtime's "

@@ -61,7 +61,7 @@ class BucketedExportTest {
                             ids[1][j] = j < length / 2 ? 2 : 0;
                         }
                         return batch(m, ids);
-                    }, FORWARD, List.of(), file);
+                    }, FORWARD, List.of(), 0.99, file);
             for (int[] c : new int[][] {{1, 4}, {4, 4}, {5, 8}, {8, 8}, {9, 16}, {16, 16}}) {
                 long[][] ids = new long[3][c[0]];
                 for (int j = 0; j < c[0]; j++) {
@@ -85,7 +85,7 @@ class BucketedExportTest {
     void refusesLengthsNotAscending() {
         try (Tracer t = new Tracer(Device.cpu())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BucketedExport.export(t,
-                    "g", "f", Map.of("ids", DataType.INT64), new int[] {8, 4}, l -> null, FORWARD, List.of(),
+                    "g", "f", Map.of("ids", DataType.INT64), new int[] {8, 4}, l -> null, FORWARD, List.of(), 0.99,
                     tmp.resolve("x.onnx")));
             assertTrue(e.getMessage().contains("[8, 4]"), e.getMessage());
         }

@@ -1,0 +1,161 @@
+package io.github.tokenreduce.djl.bert;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.djl.export.OnnxExport;
+import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
+import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.site.TowerReduction;
+import io.github.tokenreduce.djl.text.TextBatch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A bundled sentence encoder with its reduction running on ONNX Runtime: the graph
+ * {@link SentenceEncoderOnnxExport} writes (checked against the eager model when opened), fed as
+ * {@link SentenceEncoder#embed} feeds the eager one — the same chunks, pooling and averaging — in
+ * batches of one length bucket each, so no batch is padded past its bucket. Products in float32 or
+ * int8 ({@link Precision#AUTO}: int8). Thread-safe (ONNX Runtime's sessions are); close it to remove
+ * the graph.
+ */
+public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
+
+    private final SentenceEncoder tokens;
+    private final int[] lengths;
+    private final Path graph;
+    private final OnnxRuntimeRun session;
+    private final OnnxExport.Result export;
+    private final int batchSize;
+
+    private OnnxRuntimeSentenceEncoder(SentenceEncoder tokens, int[] lengths, Path graph, OnnxRuntimeRun session,
+            OnnxExport.Result export, int batchSize) {
+        this.tokens = tokens;
+        this.lengths = lengths;
+        this.graph = graph;
+        this.session = session;
+        this.export = export;
+        this.batchSize = batchSize;
+    }
+
+    /**
+     * Exports {@code encoder} with {@code reduction} (null: unreduced) over the bucket lengths
+     * {@code lengths} in {@code precision} and opens the graph; texts run in batches of {@code batchSize}.
+     */
+    public static OnnxRuntimeSentenceEncoder open(BundledEncoder encoder, TowerReduction reduction, Precision precision,
+            int[] lengths, int batchSize) throws IOException {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize: must be >= 1 but was " + batchSize);
+        }
+        Precision p = precision == Precision.AUTO ? Precision.INT8 : precision;
+        OnnxExport.int8(p); // refuses bf16 before anything is exported
+        SentenceEncoder eager = encoder.load(ai.djl.Device.cpu());
+        Path graph = null;
+        try {
+            int[] buckets = SentenceEncoderOnnxExport.lengths(lengths, eager.config());
+            graph = Files.createTempFile("tokenreduce-" + encoder.modelName() + "-", ".onnx");
+            OnnxExport.Result r = SentenceEncoderOnnxExport.export(encoder, reduction, buckets, graph, p);
+            Map<String, NDArray> like = new LinkedHashMap<>();
+            try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+                like.put("input_ids", m.zeros(new Shape(1, buckets[0]), ai.djl.ndarray.types.DataType.INT64));
+                like.put("attention_mask", m.zeros(new Shape(1, buckets[0]), ai.djl.ndarray.types.DataType.INT64));
+                return new OnnxRuntimeSentenceEncoder(eager, buckets, graph, OnnxRuntimeRun.open(graph, like), r,
+                        batchSize);
+            }
+        } catch (IOException | RuntimeException e) {
+            eager.close();
+            if (graph != null) {
+                Files.deleteIfExists(graph);
+            }
+            throw e;
+        }
+    }
+
+    /** What the export wrote and checked (tokens per layer on its example, difference to eager). */
+    public OnnxExport.Result export() {
+        return export;
+    }
+
+    /** The bucket lengths of the graph. */
+    public int[] lengths() {
+        return lengths.clone();
+    }
+
+    /** L2-normalised embeddings [texts][C], chunked and averaged as {@link SentenceEncoder#embed}. */
+    public float[][] embed(List<String> texts) {
+        List<TextChunk> chunks = tokens.chunker().chunk(texts);
+        return TextChunker.combine(texts.size(), chunks, pool(chunks));
+    }
+
+    /** Pooled vectors [chunks][C] (not normalised), in batches of one bucket each. */
+    public float[][] pool(List<TextChunk> chunks) {
+        float[][] pooled = new float[chunks.size()][];
+        TreeMap<Integer, List<Integer>> byBucket = new TreeMap<>();
+        for (int i = 0; i < chunks.size(); i++) {
+            byBucket.computeIfAbsent(bucket(chunks.get(i).ids().length), k -> new ArrayList<>()).add(i);
+        }
+        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            for (Map.Entry<Integer, List<Integer>> e : byBucket.entrySet()) {
+                List<Integer> members = e.getValue();
+                for (int from = 0; from < members.size(); from += batchSize) {
+                    List<Integer> batch = members.subList(from, Math.min(members.size(), from + batchSize));
+                    run(m, chunks, batch, e.getKey(), pooled);
+                }
+            }
+        }
+        return pooled;
+    }
+
+    private void run(NDManager m, List<TextChunk> chunks, List<Integer> batch, int length, float[][] pooled) {
+        long[][] ids = new long[batch.size()][length];
+        long[][] mask = new long[batch.size()][length];
+        for (int k = 0; k < batch.size(); k++) {
+            long[] c = chunks.get(batch.get(k)).ids();
+            System.arraycopy(c, 0, ids[k], 0, c.length);
+            Arrays.fill(mask[k], 0, c.length, 1);
+        }
+        Shape shape = new Shape(batch.size(), length);
+        Map<String, NDArray> in = new LinkedHashMap<>();
+        in.put("input_ids", m.create(TextBatch.flatten(ids), shape));
+        in.put("attention_mask", m.create(TextBatch.flatten(mask), shape));
+        float[] flat = session.run(in, m).get("sentence_embedding").toFloatArray();
+        int c = flat.length / batch.size();
+        for (int k = 0; k < batch.size(); k++) {
+            pooled[batch.get(k)] = Arrays.copyOfRange(flat, k * c, (k + 1) * c);
+        }
+    }
+
+    /** The smallest bucket holding {@code length} tokens. */
+    private int bucket(int length) {
+        for (int l : lengths) {
+            if (length <= l) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("texts: a chunk of " + length + " tokens is longer than the graph's largest "
+                + "bucket, " + lengths[lengths.length - 1]);
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } finally {
+            tokens.close();
+            try {
+                Files.deleteIfExists(graph);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + graph + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}
