@@ -12,7 +12,9 @@ import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.TextChunker;
 import io.github.tokenreduce.djl.bert.TextChunk;
+import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.defaults.Defaults;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
@@ -24,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A drop-in replacement for langchain4j's in-process embedding models
@@ -50,17 +53,21 @@ import java.util.Map;
 public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingModel implements AutoCloseable {
 
     private final BundledEncoder model;
-    private final SentenceEncoder encoder;
-    private final SentenceEncoder owner;
+    private final TextChunker chunker;
+    private final Function<List<TextChunk>, float[][]> pool;
+    private final AutoCloseable owner;
     private final int keptPieces;
+    private final int width;
 
-    private TokenReducedEmbeddingModel(BundledEncoder model, SentenceEncoder owner, SentenceEncoder encoder,
-            int keptPieces) {
+    private TokenReducedEmbeddingModel(BundledEncoder model, AutoCloseable owner, TextChunker chunker,
+            Function<List<TextChunk>, float[][]> pool, int width, int keptPieces) {
         this.model = model;
         this.owner = owner;
-        this.encoder = encoder;
+        this.chunker = chunker;
+        this.pool = pool;
         this.keptPieces = keptPieces;
-        this.dimension = encoder.config().width();
+        this.width = width;
+        this.dimension = width;
     }
 
     /** all-MiniLM-L6-v2 (mean pooling) with {@code reducer} at every layer, or none when null. */
@@ -108,7 +115,30 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
         }
         SentenceEncoder precise = loaded.withPrecision(precision);
         SentenceEncoder used = reducer == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(reducer));
-        return new TokenReducedEmbeddingModel(model, loaded, used, kept);
+        return new TokenReducedEmbeddingModel(model, loaded, used.chunker(), used::pool, used.config().width(), kept);
+    }
+
+    /**
+     * Any bundled model with {@code reducer} (or none) on ONNX Runtime: the model is exported with its
+     * reduction inside as one graph ({@code SentenceEncoderOnnxExport}, length buckets up to the pieces
+     * langchain4j keeps), checked against the eager model, and run by ONNX Runtime's CPU provider in
+     * {@code precision} (fp32, or int8; {@link Precision#AUTO}: int8). A fixed-count method counts its
+     * removals from the padded bucket length there (docs/export.md); MADTP is refused.
+     */
+    public static TokenReducedEmbeddingModel onOnnxRuntime(BundledEncoder model, TokenReducer reducer,
+            Precision precision) {
+        int kept = keptPieces(model);
+        int longest = kept == Integer.MAX_VALUE ? Integer.MAX_VALUE : kept + 2;
+        int[] lengths = java.util.stream.IntStream.concat(
+                java.util.Arrays.stream(SentenceEncoderOnnxExport.DEFAULT_LENGTHS).filter(l -> l < longest),
+                java.util.stream.IntStream.of(Math.min(longest, 512))).distinct().sorted().toArray();
+        try {
+            OnnxRuntimeSentenceEncoder ort = OnnxRuntimeSentenceEncoder.open(model,
+                    reducer == null ? null : TowerReduction.of(reducer), precision, lengths, 16);
+            return new TokenReducedEmbeddingModel(model, ort, ort.chunker(), ort::pool, ort.width(), kept);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot export " + model.modelName() + " to ONNX", e);
+        }
     }
 
     /**
@@ -136,8 +166,8 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
         for (TextSegment s : segments) {
             texts.add(s.text());
         }
-        List<TextChunk> chunks = encoder.chunker().chunk(texts, keptPieces);
-        float[][] vectors = TextChunker.combine(texts.size(), chunks, encoder.pool(chunks));
+        List<TextChunk> chunks = chunker.chunk(texts, keptPieces);
+        float[][] vectors = TextChunker.combine(texts.size(), chunks, pool.apply(chunks));
         List<Embedding> out = new ArrayList<>(vectors.length);
         for (float[] v : vectors) {
             out.add(Embedding.from(v));
@@ -148,7 +178,7 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
 
     @Override
     protected Integer knownDimension() {
-        return encoder.config().width();
+        return width;
     }
 
     @Override
@@ -158,6 +188,10 @@ public final class TokenReducedEmbeddingModel extends DimensionAwareEmbeddingMod
 
     @Override
     public void close() {
-        owner.close();
+        try {
+            owner.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot close " + model.modelName() + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -55,6 +55,48 @@ class LongTextParityTest {
                 parity(BundledEncoder.E5_SMALL_V2, E5SmallV2EmbeddingModel::new, 510, docs));
     }
 
+    /**
+     * all-MiniLM-L6-v2 on ONNX Runtime through the exported graph (unreduced, float32) gives
+     * langchain4j's vectors for the same long documents, within 1e-4, and the same token usage; with a
+     * reduction attached it still embeds every document, at a cosine to langchain4j's above 0.9.
+     */
+    @TestFactory
+    List<DynamicTest> exportedGraphOnOnnxRuntimeEqualsLangchain4j() throws IOException {
+        List<TextSegment> segments = longest(BundledEncoder.ALL_MINILM_L6_V2, cranfieldDocuments());
+        Response<List<Embedding>> theirs = new AllMiniLmL6V2EmbeddingModel().embedAll(segments);
+        return List.of(DynamicTest.dynamicTest("unreduced", () -> {
+            try (TokenReducedEmbeddingModel ours = TokenReducedEmbeddingModel.onOnnxRuntime(
+                    BundledEncoder.ALL_MINILM_L6_V2, null, io.github.tokenreduce.djl.nn.Precision.FP32)) {
+                Response<List<Embedding>> b = ours.embedAll(segments);
+                assertEquals(theirs.tokenUsage().inputTokenCount(), b.tokenUsage().inputTokenCount(), "token usage");
+                for (int i = 0; i < segments.size(); i++) {
+                    double worst = TokenReducedEmbeddingModelTest.maxAbsDiff(theirs.content().get(i).vector(),
+                            b.content().get(i).vector());
+                    assertTrue(worst <= 1e-4, "document " + i + " differs by " + worst);
+                }
+            }
+        }), DynamicTest.dynamicTest("crossget keep 0.8", () -> {
+            try (TokenReducedEmbeddingModel ours = TokenReducedEmbeddingModel.onOnnxRuntime(
+                    BundledEncoder.ALL_MINILM_L6_V2, io.github.tokenreduce.core.crossget.CrossGetReducer.builder()
+                            .schedule(io.github.tokenreduce.core.Schedule.keepRatio(0.8, 64)).build(),
+                    io.github.tokenreduce.djl.nn.Precision.FP32)) {
+                Response<List<Embedding>> b = ours.embedAll(segments);
+                for (int i = 0; i < segments.size(); i++) {
+                    double cos = cosine(theirs.content().get(i).vector(), b.content().get(i).vector());
+                    assertTrue(cos > 0.9 && cos < 0.99999, "document " + i + ": cosine " + cos + " (reduced, close)");
+                }
+            }
+        }));
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d += a[i] * b[i];
+        }
+        return d; // both unit length
+    }
+
     /** {@code kept}: the word pieces langchain4j embeds (its tokenizer's maximum length less [CLS] and [SEP]). */
     private static DynamicTest parity(BundledEncoder model, Supplier<EmbeddingModel> theirs, int kept,
             List<String> docs) {

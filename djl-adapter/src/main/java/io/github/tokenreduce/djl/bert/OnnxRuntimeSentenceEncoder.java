@@ -85,6 +85,16 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
         return export;
     }
 
+    /** How texts are cut into chunks (the eager model's tokenizer). */
+    public TextChunker chunker() {
+        return tokens.chunker();
+    }
+
+    /** The width C of the embeddings. */
+    public int width() {
+        return tokens.config().width();
+    }
+
     /** The bucket lengths of the graph. */
     public int[] lengths() {
         return lengths.clone();
