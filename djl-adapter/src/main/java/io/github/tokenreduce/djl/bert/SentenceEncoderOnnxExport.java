@@ -11,7 +11,6 @@ import io.github.tokenreduce.djl.export.BucketedExport;
 import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.export.Tracer;
 import io.github.tokenreduce.djl.nn.Precision;
-import io.github.tokenreduce.djl.nn.Slicing;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
@@ -131,9 +130,9 @@ public final class SentenceEncoderOnnxExport {
                     length -> arrays(m, texts(pieces, length, new int[] {length, length / 2})),
                     (length, in, afterBlock) -> {
                         NDArray ids = in.get("input_ids");
-                        SentenceEncoder.Encoded e = Slicing.whole(() -> model.forward(ids, ids.zerosLike(),
+                        SentenceEncoder.Encoded e = model.forward(ids, ids.zerosLike(),
                                 in.get("attention_mask").toType(DataType.FLOAT32, false),
-                                (layer, tokens) -> afterBlock.accept(tokens.hidden())));
+                                (layer, tokens) -> afterBlock.accept(tokens.hidden()));
                         return new OnnxExport.Traced(Map.of("sentence_embedding", e.pooled()), e.tokensPerLayer());
                     }, probes, INT8_MIN_COSINE, out);
         }

@@ -25,7 +25,7 @@ public final class Ops {
         long[] s = x.getShape().getShape();
         long rows = s[0] * s[1];
         long hidden = w1T.getShape().get(1);
-        long slice = Math.max(1, Slicing.limit() / (4 * hidden));
+        long slice = Math.max(1, SelfAttention.SLICE_BYTES / (4 * hidden));
         if (slice >= rows) {
             return mm.linear(act.apply(mm.linear(x, w1T, b1)), w2T, b2);
         }

@@ -58,7 +58,7 @@ public final class SelfAttention {
         long n = x.getShape().get(1);
         long c = x.getShape().get(2);
         long perSample = 4 * Math.max(w.heads() * n * n, 3 * n * c);
-        int slice = (int) Math.max(1, Math.min(b, Slicing.limit() / Math.max(perSample, 1)));
+        int slice = (int) Math.max(1, Math.min(b, SLICE_BYTES / Math.max(perSample, 1)));
         if (slice >= b) {
             return slice(mm, x, w, bias, softMask, want);
         }
