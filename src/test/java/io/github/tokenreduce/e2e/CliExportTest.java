@@ -240,9 +240,10 @@ class CliExportTest {
                 assertRefused(new String[] {vit, "--spec", spec.toString()}, Arrays.copyOfRange(c, 2, c.length));
             }));
         }
-        tests.add(DynamicTest.dynamicTest("blip", () -> assertRefused(
-                new String[] {Fixtures.shared().resolve("fixtures/blip/tiny-p16-96/hf").toString(), "--method", "tome"},
-                "is a BLIP model", "ViT/DeiT image classifiers", "CLIP dual encoders")));
+        tests.add(DynamicTest.dynamicTest("vilt", () -> assertRefused(
+                new String[] {Fixtures.cases("vilt").get(0).resolve("hf").toString(), "--method", "tome"},
+                "is a VILT model", "ViT/DeiT image classifiers", "CLIP dual encoders",
+                "BLIP image-text matching models")));
         tests.add(DynamicTest.dynamicTest("sentence encoder", () -> assertRefused(
                 new String[] {"all-minilm-l6-v2"}, "all-minilm-l6-v2 is the bundled sentence encoder",
                 "ViT/DeiT image classifiers", "CLIP dual encoders")));
@@ -259,6 +260,27 @@ class CliExportTest {
                     assertEquals(tokens[l - 1] - 2, tokens[l], "ToMe r=2 removes 2 tokens at every block: "
                             + Arrays.toString(tokens));
                 }
+            }
+        }));
+        tests.add(DynamicTest.dynamicTest("blip image tower", () -> {
+            Path blip = Fixtures.cases("blip").get(0);
+            Path out = tmp.resolve("blip-tome.onnx");
+            Run r = run("export", blip.resolve("hf").toString(), "--method", "tome", "--level", "2", "-o",
+                    out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(Files.size(out) > 0 && r.out().contains("BLIP image tower"), r.out());
+            Path plain = tmp.resolve("blip.onnx");
+            assertEquals(0, run("export", blip.resolve("hf").toString(), "-o", plain.toString()).code());
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray pixels = Fixtures.tensors(blip.resolve("inputs.safetensors"), m).get("pixel_values");
+                long[] tokens = OnnxRuntimeRun.run(out, "pixels", pixels, m).get("tokens_per_layer").toLongArray();
+                for (int l = 1; l < tokens.length; l++) {
+                    assertEquals(tokens[l - 1] - 2, tokens[l], "ToMe r=2 removes 2 tokens at every block: "
+                            + Arrays.toString(tokens));
+                }
+                assertClose(Fixtures.tensors(blip.resolve("expected.safetensors"), m).get("image_feat"),
+                        OnnxRuntimeRun.run(plain, "pixels", pixels, m).get("image_feat"), 1e-4,
+                        "unreduced image_feat vs Hugging Face");
             }
         }));
         tests.add(DynamicTest.dynamicTest("output is a folder", () -> {

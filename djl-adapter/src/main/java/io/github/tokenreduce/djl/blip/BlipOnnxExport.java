@@ -45,6 +45,9 @@ public final class BlipOnnxExport {
     /** The text length BLIP's ITM pipelines pad captions to (its {@code max_length} 35). */
     public static final int ITM_TEXT_LENGTH = 35;
 
+    /** The image tower graph's output: the ITC image features [batch, E]. */
+    public static final String IMAGE_FEATURES = "image_feat";
+
     private BlipOnnxExport() {}
 
     /** As {@link #exportImage(Path, TowerReduction, Path, Precision)} in float32. */
@@ -73,7 +76,7 @@ public final class BlipOnnxExport {
                     : Map.of(Site.VISION_BLOCKS, reduction)), "pixels", example, (pixels, afterBlock) -> {
                         BlipModel.ImageFeatures f = blip.encodeImage(pixels,
                                 (layer, tokens) -> afterBlock.accept(tokens.hidden()));
-                        return new OnnxExport.Traced(Map.of("image_feat", f.features()), f.tokensPerLayer());
+                        return new OnnxExport.Traced(Map.of(IMAGE_FEATURES, f.features()), f.tokensPerLayer());
                     }, out);
         }
     }
