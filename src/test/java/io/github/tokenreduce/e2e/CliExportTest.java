@@ -216,6 +216,41 @@ class CliExportTest {
         })).toList();
     }
 
+    /**
+     * {@code bench --engines pytorch,onnxruntime} on BLIP times each float32 ITM configuration also as its
+     * exported ITM graph (pixels, ids and mask in, the workload's captions) in ONNX Runtime: the graph keeps the
+     * eager vision token counts and FLOPs; int8 ITM graphs are refused (a line on stderr) and get no row.
+     */
+    @TestFactory
+    List<DynamicTest> benchRunsBlipItmGraphsBesideTheEagerModel() {
+        return Fixtures.cases("blip").stream().map(dir -> DynamicTest.dynamicTest(Fixtures.name(dir), () -> {
+            Path out = tmp.resolve("bench-blip");
+            Run run = run("bench", dir.resolve("hf").toString(), "--engines", "pytorch,onnxruntime", "--methods",
+                    "tome,crossget", "--levels", "2", "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions",
+                    "fp32,int8", "-q", "--out", out.toString());
+            assertEquals(0, run.code(), run.err());
+            JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                    .getAsJsonObject();
+            Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
+            for (JsonElement e : json.getAsJsonArray("configurations")) {
+                JsonObject o = e.getAsJsonObject();
+                String precision = o.get("precision").getAsString();
+                byKey.put(o.get("engine").getAsString() + (precision.equals("fp32") ? "" : " " + precision) + " "
+                        + o.get("method").getAsString(), o);
+            }
+            assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "pytorch int8 none",
+                    "pytorch int8 tome", "pytorch int8 crossget", "onnxruntime none", "onnxruntime tome",
+                    "onnxruntime crossget"), List.copyOf(byKey.keySet()));
+            for (String method : List.of("none", "tome", "crossget")) {
+                JsonObject eager = byKey.get("pytorch " + method);
+                JsonObject ort = byKey.get("onnxruntime " + method);
+                assertEquals(eager.get("tokens_per_layer"), ort.get("tokens_per_layer"), method);
+                assertEquals(eager.get("flops_ideal").getAsDouble(), ort.get("flops_ideal").getAsDouble(), 1e-12);
+                assertTrue(ort.get("median_s").getAsDouble() > 0, ort.toString());
+            }
+        })).toList();
+    }
+
     @TestFactory
     List<DynamicTest> whatTheGraphCannotExpressIsRefusedBeforeAnyFileIsWritten() throws IOException {
         Path dir = Fixtures.cases("vit-tome").get(0);
