@@ -55,26 +55,27 @@ class BlipOnnxExportTest {
 
     @TestFactory
     List<DynamicTest> imageTowerMatchesEagerAndTheReference() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Path dir : Fixtures.cases("blip")) {
-            for (Path weights : Fixtures.weights(dir)) {
-                for (String method : IMAGE_METHODS) {
-                    String id = Fixtures.name(dir) + "/" + weights.getFileName() + "/image/" + method;
-                    tests.add(DynamicTest.dynamicTest(id, () -> checkImage(dir, weights, method, id)));
-                }
-            }
-        }
-        return tests;
+        return everyCase("image", IMAGE_METHODS, this::checkImage);
     }
 
     @TestFactory
     List<DynamicTest> imageTextMatchingMatchesEagerAndTheReference() {
+        return everyCase("itm", ITM_METHODS, this::checkItm);
+    }
+
+    /** A check of one case folder, weight naming and method. */
+    private interface Check {
+        void run(Path dir, Path weights, String method, String id) throws Exception;
+    }
+
+    /** {@code check} on every case folder, weight naming and method of {@code methods}. */
+    private static List<DynamicTest> everyCase(String graph, List<String> methods, Check check) {
         List<DynamicTest> tests = new ArrayList<>();
         for (Path dir : Fixtures.cases("blip")) {
             for (Path weights : Fixtures.weights(dir)) {
-                for (String method : ITM_METHODS) {
-                    String id = Fixtures.name(dir) + "/" + weights.getFileName() + "/itm/" + method;
-                    tests.add(DynamicTest.dynamicTest(id, () -> checkItm(dir, weights, method, id)));
+                for (String method : methods) {
+                    String id = Fixtures.name(dir) + "/" + weights.getFileName() + "/" + graph + "/" + method;
+                    tests.add(DynamicTest.dynamicTest(id, () -> check.run(dir, weights, method, id)));
                 }
             }
         }

@@ -175,20 +175,7 @@ class CliExportTest {
                     .map(JsonElement::getAsJsonObject).filter(c -> c.get("r").isJsonPrimitive()
                             && c.get("r").getAsInt() > 0 && c.get("prop_attn").getAsBoolean()).findFirst().orElseThrow();
             String r = tome.get("r").getAsString();
-            Path out = tmp.resolve("bench");
-            Run run = run("bench", hf(dir).toString(), "--engines", "pytorch,onnxruntime", "--methods", "tome,crossget",
-                    "--levels", r, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32,int8", "-q",
-                    "--out", out.toString());
-            assertEquals(0, run.code(), run.err());
-            JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
-                    .getAsJsonObject();
-            Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
-            for (JsonElement e : json.getAsJsonArray("configurations")) {
-                JsonObject o = e.getAsJsonObject();
-                String precision = o.get("precision").getAsString();
-                byKey.put(o.get("engine").getAsString() + (precision.equals("fp32") ? "" : " " + precision) + " "
-                        + o.get("method").getAsString(), o);
-            }
+            Map<String, JsonObject> byKey = benchBothEngines(hf(dir), r, "bench");
             assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "pytorch int8 none",
                     "pytorch int8 tome", "pytorch int8 crossget", "onnxruntime none", "onnxruntime tome",
                     "onnxruntime crossget", "onnxruntime int8 none", "onnxruntime int8 tome",
@@ -212,7 +199,7 @@ class CliExportTest {
             }
             assertEquals(tome.get("tokens_after_block"), byKey.get("onnxruntime tome").get("tokens_per_layer"),
                     "the authors' token counts");
-            assertTrue(Files.readString(out.resolve("report.md")).contains("| onnxruntime tome r=" + r + " |"));
+            assertTrue(Files.readString(tmp.resolve("bench").resolve("report.md")).contains("| onnxruntime tome r=" + r + " |"));
         })).toList();
     }
 
@@ -224,20 +211,7 @@ class CliExportTest {
     @TestFactory
     List<DynamicTest> benchRunsBlipItmGraphsBesideTheEagerModel() {
         return Fixtures.cases("blip").stream().map(dir -> DynamicTest.dynamicTest(Fixtures.name(dir), () -> {
-            Path out = tmp.resolve("bench-blip");
-            Run run = run("bench", dir.resolve("hf").toString(), "--engines", "pytorch,onnxruntime", "--methods",
-                    "tome,crossget", "--levels", "2", "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions",
-                    "fp32,int8", "-q", "--out", out.toString());
-            assertEquals(0, run.code(), run.err());
-            JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
-                    .getAsJsonObject();
-            Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
-            for (JsonElement e : json.getAsJsonArray("configurations")) {
-                JsonObject o = e.getAsJsonObject();
-                String precision = o.get("precision").getAsString();
-                byKey.put(o.get("engine").getAsString() + (precision.equals("fp32") ? "" : " " + precision) + " "
-                        + o.get("method").getAsString(), o);
-            }
+            Map<String, JsonObject> byKey = benchBothEngines(dir.resolve("hf"), "2", "bench-blip");
             assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "pytorch int8 none",
                     "pytorch int8 tome", "pytorch int8 crossget", "onnxruntime none", "onnxruntime tome",
                     "onnxruntime crossget"), List.copyOf(byKey.keySet()));
@@ -249,6 +223,28 @@ class CliExportTest {
                 assertTrue(ort.get("median_s").getAsDouble() > 0, ort.toString());
             }
         })).toList();
+    }
+
+    /**
+     * {@code bench} on {@code model} with both engines, ToMe and CrossGET at {@code level}, fp32 and int8, into
+     * {@code folder}: results.json's configurations by "engine [precision] method".
+     */
+    private Map<String, JsonObject> benchBothEngines(Path model, String level, String folder) throws IOException {
+        Path out = tmp.resolve(folder);
+        Run run = run("bench", model.toString(), "--engines", "pytorch,onnxruntime", "--methods", "tome,crossget",
+                "--levels", level, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32,int8", "-q",
+                "--out", out.toString());
+        assertEquals(0, run.code(), run.err());
+        JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject();
+        Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
+        for (JsonElement e : json.getAsJsonArray("configurations")) {
+            JsonObject o = e.getAsJsonObject();
+            String precision = o.get("precision").getAsString();
+            byKey.put(o.get("engine").getAsString() + (precision.equals("fp32") ? "" : " " + precision) + " "
+                    + o.get("method").getAsString(), o);
+        }
+        return byKey;
     }
 
     @TestFactory
