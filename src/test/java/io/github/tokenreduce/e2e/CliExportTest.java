@@ -175,20 +175,7 @@ class CliExportTest {
                     .map(JsonElement::getAsJsonObject).filter(c -> c.get("r").isJsonPrimitive()
                             && c.get("r").getAsInt() > 0 && c.get("prop_attn").getAsBoolean()).findFirst().orElseThrow();
             String r = tome.get("r").getAsString();
-            Path out = tmp.resolve("bench");
-            Run run = run("bench", hf(dir).toString(), "--engines", "pytorch,onnxruntime", "--methods", "tome,crossget",
-                    "--levels", r, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32,int8", "-q",
-                    "--out", out.toString());
-            assertEquals(0, run.code(), run.err());
-            JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
-                    .getAsJsonObject();
-            Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
-            for (JsonElement e : json.getAsJsonArray("configurations")) {
-                JsonObject o = e.getAsJsonObject();
-                String precision = o.get("precision").getAsString();
-                byKey.put(o.get("engine").getAsString() + (precision.equals("fp32") ? "" : " " + precision) + " "
-                        + o.get("method").getAsString(), o);
-            }
+            Map<String, JsonObject> byKey = benchBothEngines(hf(dir), r, "bench");
             assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "pytorch int8 none",
                     "pytorch int8 tome", "pytorch int8 crossget", "onnxruntime none", "onnxruntime tome",
                     "onnxruntime crossget", "onnxruntime int8 none", "onnxruntime int8 tome",
@@ -212,8 +199,52 @@ class CliExportTest {
             }
             assertEquals(tome.get("tokens_after_block"), byKey.get("onnxruntime tome").get("tokens_per_layer"),
                     "the authors' token counts");
-            assertTrue(Files.readString(out.resolve("report.md")).contains("| onnxruntime tome r=" + r + " |"));
+            assertTrue(Files.readString(tmp.resolve("bench").resolve("report.md")).contains("| onnxruntime tome r=" + r + " |"));
         })).toList();
+    }
+
+    /**
+     * {@code bench --engines pytorch,onnxruntime} on BLIP times each float32 ITM configuration also as its
+     * exported ITM graph (pixels, ids and mask in, the workload's captions) in ONNX Runtime: the graph keeps the
+     * eager vision token counts and FLOPs; int8 ITM graphs are refused (a line on stderr) and get no row.
+     */
+    @TestFactory
+    List<DynamicTest> benchRunsBlipItmGraphsBesideTheEagerModel() {
+        return Fixtures.cases("blip").stream().map(dir -> DynamicTest.dynamicTest(Fixtures.name(dir), () -> {
+            Map<String, JsonObject> byKey = benchBothEngines(dir.resolve("hf"), "2", "bench-blip");
+            assertEquals(List.of("pytorch none", "pytorch tome", "pytorch crossget", "pytorch int8 none",
+                    "pytorch int8 tome", "pytorch int8 crossget", "onnxruntime none", "onnxruntime tome",
+                    "onnxruntime crossget"), List.copyOf(byKey.keySet()));
+            for (String method : List.of("none", "tome", "crossget")) {
+                JsonObject eager = byKey.get("pytorch " + method);
+                JsonObject ort = byKey.get("onnxruntime " + method);
+                assertEquals(eager.get("tokens_per_layer"), ort.get("tokens_per_layer"), method);
+                assertEquals(eager.get("flops_ideal").getAsDouble(), ort.get("flops_ideal").getAsDouble(), 1e-12);
+                assertTrue(ort.get("median_s").getAsDouble() > 0, ort.toString());
+            }
+        })).toList();
+    }
+
+    /**
+     * {@code bench} on {@code model} with both engines, ToMe and CrossGET at {@code level}, fp32 and int8, into
+     * {@code folder}: results.json's configurations by "engine [precision] method".
+     */
+    private Map<String, JsonObject> benchBothEngines(Path model, String level, String folder) throws IOException {
+        Path out = tmp.resolve(folder);
+        Run run = run("bench", model.toString(), "--engines", "pytorch,onnxruntime", "--methods", "tome,crossget",
+                "--levels", level, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32,int8", "-q",
+                "--out", out.toString());
+        assertEquals(0, run.code(), run.err());
+        JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject();
+        Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
+        for (JsonElement e : json.getAsJsonArray("configurations")) {
+            JsonObject o = e.getAsJsonObject();
+            String precision = o.get("precision").getAsString();
+            byKey.put(o.get("engine").getAsString() + (precision.equals("fp32") ? "" : " " + precision) + " "
+                    + o.get("method").getAsString(), o);
+        }
+        return byKey;
     }
 
     @TestFactory
@@ -240,9 +271,10 @@ class CliExportTest {
                 assertRefused(new String[] {vit, "--spec", spec.toString()}, Arrays.copyOfRange(c, 2, c.length));
             }));
         }
-        tests.add(DynamicTest.dynamicTest("blip", () -> assertRefused(
-                new String[] {Fixtures.shared().resolve("fixtures/blip/tiny-p16-96/hf").toString(), "--method", "tome"},
-                "is a BLIP model", "ViT/DeiT image classifiers", "CLIP dual encoders")));
+        tests.add(DynamicTest.dynamicTest("vilt", () -> assertRefused(
+                new String[] {Fixtures.cases("vilt").get(0).resolve("hf").toString(), "--method", "tome"},
+                "is a VILT model", "ViT/DeiT image classifiers", "CLIP dual encoders",
+                "BLIP image-text matching models")));
         tests.add(DynamicTest.dynamicTest("sentence encoder", () -> assertRefused(
                 new String[] {"all-minilm-l6-v2"}, "all-minilm-l6-v2 is the bundled sentence encoder",
                 "ViT/DeiT image classifiers", "CLIP dual encoders")));
@@ -259,6 +291,27 @@ class CliExportTest {
                     assertEquals(tokens[l - 1] - 2, tokens[l], "ToMe r=2 removes 2 tokens at every block: "
                             + Arrays.toString(tokens));
                 }
+            }
+        }));
+        tests.add(DynamicTest.dynamicTest("blip image tower", () -> {
+            Path blip = Fixtures.cases("blip").get(0);
+            Path out = tmp.resolve("blip-tome.onnx");
+            Run r = run("export", blip.resolve("hf").toString(), "--method", "tome", "--level", "2", "-o",
+                    out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(Files.size(out) > 0 && r.out().contains("BLIP image tower"), r.out());
+            Path plain = tmp.resolve("blip.onnx");
+            assertEquals(0, run("export", blip.resolve("hf").toString(), "-o", plain.toString()).code());
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray pixels = Fixtures.tensors(blip.resolve("inputs.safetensors"), m).get("pixel_values");
+                long[] tokens = OnnxRuntimeRun.run(out, "pixels", pixels, m).get("tokens_per_layer").toLongArray();
+                for (int l = 1; l < tokens.length; l++) {
+                    assertEquals(tokens[l - 1] - 2, tokens[l], "ToMe r=2 removes 2 tokens at every block: "
+                            + Arrays.toString(tokens));
+                }
+                assertClose(Fixtures.tensors(blip.resolve("expected.safetensors"), m).get("image_feat"),
+                        OnnxRuntimeRun.run(plain, "pixels", pixels, m).get("image_feat"), 1e-4,
+                        "unreduced image_feat vs Hugging Face");
             }
         }));
         tests.add(DynamicTest.dynamicTest("output is a folder", () -> {

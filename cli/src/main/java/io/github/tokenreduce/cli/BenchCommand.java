@@ -68,7 +68,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--engines", split = ",", defaultValue = "pytorch",
             description = "Engines to time: pytorch, and onnxruntime to run each float32 and int8 configuration also as "
-                    + "the exported ONNX graph in ONNX Runtime (ViT/DeiT and the CLIP image tower; see tokenreduce "
+                    + "the exported ONNX graph in ONNX Runtime (ViT/DeiT, the CLIP image tower, BLIP's "
+                    + "image-text matching in float32; see tokenreduce "
                     + "export); pytorch always "
                     + "runs as the reference (default ${DEFAULT-VALUE}).")
     List<String> engines;

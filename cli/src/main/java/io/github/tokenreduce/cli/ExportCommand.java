@@ -24,15 +24,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code tokenreduce export}: one self-contained ONNX graph of a model with its reduction inside,
- * written by its family's {@link OnnxExporter} (the ViT/DeiT classifiers so far). The model, method and schedule are checked first
+ * written by its family's {@link OnnxExporter} (ViT/DeiT classifiers, CLIP and BLIP image towers). The model, method and schedule are checked first
  * ({@link ExportableReduction}); the graph is written to a temporary file beside the output, run in
  * ONNX Runtime and compared with the eager path, and only then moved to its name — a failure leaves
  * no file.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Writes a ViT/DeiT classifier with its token reduction inside as one ONNX graph (opset 17, "
-            + "batch dynamic, each layer's count fixed): inputs pixels [batch, 3, S, S]; outputs logits, features and "
-            + "tokens_per_layer. Reduced by --method/--level (tome or crossget, r) or --spec (also one r per layer or a "
+        description = {"Writes a ViT/DeiT classifier (or a CLIP or BLIP image tower) with its token reduction inside as "
+            + "one ONNX graph (opset 17, batch dynamic, each layer's count fixed): inputs pixels [batch, 3, S, S]; outputs "
+            + "logits and features (image_embeds for CLIP, image_feat for BLIP) and tokens_per_layer. Reduced by --method/--level (tome or crossget, r) or --spec (also one r per layer or a "
             + "keep ratio); neither: unreduced.",
             "The file is run in ONNX Runtime and checked against the eager model before the command succeeds; a model, "
                 + "method or schedule the graph cannot express is refused before anything is written. See docs/export.md."})

@@ -168,8 +168,12 @@ public final class BenchRunner {
         double base = t.get("unreduced").median();
         Interleaved.Timing peerTiming = w.peer().isPresent() ? t.get(w.peerName()) : null;
         Map<String, Fidelity> fidelity = new LinkedHashMap<>();
-        reference.forEach((k, ref) -> fidelity.put(k, Fidelity.of(forwards.get(ref).outputs(), forwards.get(k).outputs(),
-                tokens.get(ref), tokens.get(k))));
+        reference.forEach((k, ref) -> {
+            float[][] own = forwards.get(k).outputs();
+            if (own != null) { // null: outputs not comparable with the reference's (checked when exported)
+                fidelity.put(k, Fidelity.of(forwards.get(ref).outputs(), own, tokens.get(ref), tokens.get(k)));
+            }
+        });
         List<Row> rows = new ArrayList<>();
         for (String k : forwards.keySet()) {
             Interleaved.Timing x = t.get(k);

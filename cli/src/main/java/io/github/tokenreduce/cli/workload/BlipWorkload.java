@@ -11,6 +11,7 @@ import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.blip.BlipConfig;
 import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.blip.BlipOnnxExport;
 import io.github.tokenreduce.djl.blip.RandomBlipWeights;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
@@ -20,8 +21,12 @@ import io.github.tokenreduce.djl.text.TextBatch;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -37,9 +42,12 @@ public final class BlipWorkload implements Workload {
     private final String name;
     private final NDArray pixels;
     private final TextBatch texts;
+    private final ExportFiles files;
+    private final List<OrtPeer> sessions = new ArrayList<>();
 
-    private BlipWorkload(NDManager manager, BlipModel model, String name, int batch) {
+    private BlipWorkload(NDManager manager, BlipModel model, String name, int batch, ExportFiles files) {
         this.manager = manager;
+        this.files = files;
         this.model = model;
         this.precisions = new PrecisionViews<>(model, model::withPrecision);
         this.name = name;
@@ -63,14 +71,16 @@ public final class BlipWorkload implements Workload {
     public static BlipWorkload randomBase(int batch) {
         NDManager m = NDManager.newBaseManager();
         m.getEngine().setRandomSeed(42);
-        return new BlipWorkload(m, BlipModel.of(RandomBlipWeights.base(m), m),
-                "BLIP ITM, ViT-B/16 @384 + BERT (random weights)", batch);
+        Map<String, NDArray> weights = RandomBlipWeights.base(m);
+        return new BlipWorkload(m, BlipModel.of(weights, m), "BLIP ITM, ViT-B/16 @384 + BERT (random weights)", batch,
+                new ExportFiles(null, weights));
     }
 
     /** The BLIP at {@code path}. */
     public static BlipWorkload load(Path path, Device device, int batch) throws IOException {
         NDManager m = NDManager.newBaseManager(device);
-        return new BlipWorkload(m, BlipModel.load(path, device), "BLIP ITM (" + path.getFileName() + ")", batch);
+        return new BlipWorkload(m, BlipModel.load(path, device), "BLIP ITM (" + path.getFileName() + ")", batch,
+                new ExportFiles(path, null));
     }
 
     @Override
@@ -123,10 +133,7 @@ public final class BlipWorkload implements Workload {
     @Override
     public Forward prepare(TokenReducer reducer, Precision precision) {
         BlipModel p = precisions.get(precision);
-        BlipModel m = reducer == null ? p : p.withReduction(
-                reducer instanceof PumerReducer ? Site.FUSION : Site.VISION_BLOCKS, TowerReduction.of(reducer));
-        BlipConfig c = model.config();
-        int visionIn = c.visionTokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
+        BlipModel m = reducer == null ? p : p.withReduction(site(reducer), TowerReduction.of(reducer));
         return new Forward() {
             @Override
             public int[] run() {
@@ -146,20 +153,74 @@ public final class BlipWorkload implements Workload {
 
             @Override
             public double flops(int[] vision) {
-                double v = Flops.stack(items(), visionIn, vision, c.visionWidth(), c.visionMlp());
-                // text: self-attention, cross-attention to the final image tokens, feed-forward
-                double t = texts.length();
-                double li = vision[vision.length - 1];
-                double w = c.textWidth();
-                double perLayer = 8 * t * w * w + 4 * t * t * w + 4 * t * w * w + 4 * li * w * c.visionWidth()
-                        + 4 * t * li * w + 4 * t * w * c.textIntermediate();
-                return v + perLayer * c.textLayers() * items();
+                return BlipWorkload.this.flops(reducer, vision);
             }
         };
     }
 
+    /** Where this workload attaches {@code reducer}: PuMer at the FUSION site, the rest at the VISION site. */
+    private static Site site(TokenReducer reducer) {
+        return reducer instanceof PumerReducer ? Site.FUSION : Site.VISION_BLOCKS;
+    }
+
+    /**
+     * The ITM graph ({@link BlipOnnxExport#exportItm}, texts of this workload's length) with {@code reducer}
+     * at its site, run by ONNX Runtime on the workload's pairs: its vision token counts from
+     * {@code tokens_per_layer}, its FLOPs the eager model's for the same counts. It gives match logits where
+     * the eager rows give ITC similarities, so it has no outputs to compare (its fidelity is checked to
+     * 1e-3 when exported). int8 is refused by the export (said on stderr, no row).
+     */
+    @Override
+    public Optional<Forward> exported(TokenReducer reducer, Precision precision) {
+        if (!files.available()) {
+            return Optional.empty();
+        }
+        Path model = files.path();
+        Map<Site, TowerReduction> reductions = reducer == null ? Map.of() : Map.of(site(reducer),
+                TowerReduction.of(reducer));
+        Map<String, NDArray> inputs = new LinkedHashMap<>();
+        inputs.put("pixels", pixels);
+        inputs.put("input_ids", manager.create(texts.ids()));
+        inputs.put("attention_mask", manager.create(texts.mask()));
+        OrtPeer ort = OrtPeer.exported(file -> BlipOnnxExport.exportItm(model, reductions, texts.length(), file,
+                precision), inputs);
+        sessions.add(ort);
+        return Optional.of(new Forward() {
+            @Override
+            public int[] run() {
+                return ort.tokensPerLayer();
+            }
+
+            @Override
+            public double flops(int[] vision) {
+                return BlipWorkload.this.flops(reducer, vision);
+            }
+
+            @Override
+            public float[][] outputs() {
+                return null;
+            }
+        });
+    }
+
+    /** Multiply-add FLOPs of one ITM forward whose vision tower left {@code vision} tokens after each block. */
+    private double flops(TokenReducer reducer, int[] vision) {
+        BlipConfig c = model.config();
+        int visionIn = c.visionTokens() + (reducer != null && reducer.usesCrossToken() ? 1 : 0);
+        double v = Flops.stack(items(), visionIn, vision, c.visionWidth(), c.visionMlp());
+        // text: self-attention, cross-attention to the final image tokens, feed-forward
+        double t = texts.length();
+        double li = vision[vision.length - 1];
+        double w = c.textWidth();
+        double perLayer = 8 * t * w * w + 4 * t * t * w + 4 * t * w * w + 4 * li * w * c.visionWidth()
+                + 4 * t * li * w + 4 * t * w * c.textIntermediate();
+        return v + perLayer * c.textLayers() * items();
+    }
+
     @Override
     public void close() {
+        sessions.forEach(OrtPeer::close);
+        files.close();
         model.close();
         manager.close();
     }

@@ -13,11 +13,8 @@ import io.github.tokenreduce.djl.family.OnnxExporter;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
-import io.github.tokenreduce.djl.weights.SafetensorsWriter;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -34,10 +31,7 @@ public final class FamilyImageWorkload extends ImageWorkload {
     private final FamilyModel model;
     private final PrecisionViews<FamilyModel> precisions;
     private final String name;
-    private Path path;
-    /** In-memory weights written to a temporary file for the export on first use (then deleted on close), or null. */
-    private final Map<String, NDArray> weights;
-    private boolean wroteWeights;
+    private final ExportFiles files;
     private final Function<NDArray, OrtPeer> peerOpener;
     private OrtPeer peer;
 
@@ -55,8 +49,7 @@ public final class FamilyImageWorkload extends ImageWorkload {
         this.model = model;
         this.precisions = new PrecisionViews<>(model, model::withPrecision);
         this.name = name;
-        this.path = path;
-        this.weights = weights;
+        this.files = new ExportFiles(path, weights);
         this.peerOpener = peerOpener;
     }
 
@@ -125,38 +118,18 @@ public final class FamilyImageWorkload extends ImageWorkload {
     @Override
     public Optional<Forward> exported(TokenReducer reducer, Precision precision) {
         Optional<OnnxExporter> exporter = model.family().onnxExporter();
-        if (exporter.isEmpty() || (path == null && weights == null)) {
+        if (exporter.isEmpty() || !files.available()) {
             return Optional.empty();
         }
         OnnxExporter e = exporter.get();
-        Path files = files();
-        return Optional.of(exportedForward(file -> e.export(files, reducer == null ? null : TowerReduction.of(reducer),
+        Path model = files.path();
+        return Optional.of(exportedForward(file -> e.export(model, reducer == null ? null : TowerReduction.of(reducer),
                 file, precision), e, prepare(reducer)));
-    }
-
-    /** The model's files for the export: its path, or its in-memory weights written once to a temporary file. */
-    private synchronized Path files() {
-        if (path == null) {
-            try {
-                path = Files.createTempFile("tokenreduce-bench-", ".safetensors");
-                wroteWeights = true;
-                SafetensorsWriter.write(path, weights, SafetensorsWriter.Encoding.F32);
-            } catch (IOException e) {
-                throw new UncheckedIOException("weights for the export: " + e.getMessage(), e);
-            }
-        }
-        return path;
     }
 
     @Override
     public void close() {
-        if (wroteWeights) {
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        files.close();
         if (peer != null) {
             peer.close();
         }

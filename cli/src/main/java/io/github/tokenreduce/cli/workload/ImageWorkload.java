@@ -7,13 +7,9 @@ import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.djl.family.OnnxExporter;
 import io.github.tokenreduce.djl.site.Levels;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /** One image path on a batch of random normalised pixels: the base of {@link FamilyImageWorkload}. */
 abstract class ImageWorkload implements Workload {
@@ -54,37 +50,19 @@ abstract class ImageWorkload implements Workload {
         return Levels.visionSchedule(level);
     }
 
-    /** Writes an ONNX graph to the file it is given. */
-    @FunctionalInterface
-    interface GraphWriter {
-        void write(Path file) throws IOException;
-    }
-
     /**
      * The graph {@code writer} exports (to a temporary file, checked against the eager model there) run
      * by ONNX Runtime on the workload's pixels, held in memory until {@link #close}: its token counts from
      * {@code tokens_per_layer}, its outputs those {@code exporter} reads from its graph
      * ({@link OnnxExporter#outputs}), its FLOPs those of {@code eager} for the same counts.
      */
-    Forward exportedForward(GraphWriter writer, OnnxExporter exporter, Forward eager) {
-        byte[] onnx;
-        try {
-            Path tmp = Files.createTempFile("tokenreduce-bench-", ".onnx");
-            try {
-                writer.write(tmp);
-                onnx = Files.readAllBytes(tmp);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("export for ONNX Runtime: " + e.getMessage(), e);
-        }
-        OrtPeer ort = OrtPeer.open(onnx, "pixels", pixels);
+    Forward exportedForward(OrtPeer.GraphWriter writer, OnnxExporter exporter, Forward eager) {
+        OrtPeer ort = OrtPeer.exported(writer, Map.of("pixels", pixels));
         sessions.add(ort);
         return new Forward() {
             @Override
             public int[] run() {
-                return Arrays.stream((long[]) ort.run("tokens_per_layer")).mapToInt(Math::toIntExact).toArray();
+                return ort.tokensPerLayer();
             }
 
             @Override

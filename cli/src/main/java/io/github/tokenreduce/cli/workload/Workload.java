@@ -90,7 +90,11 @@ public interface Workload extends AutoCloseable {
         /** Multiply-add FLOPs of a forward that left {@code tokensPerLayer}. */
         double flops(int[] tokensPerLayer);
 
-        /** One forward's outputs as vectors (embeddings, features or logits), for fidelity to the unreduced model. */
+        /**
+         * One forward's outputs as vectors (embeddings, features or logits), for fidelity to the unreduced model;
+         * null where they are not the same kind as the eager rows' (an exported graph that gives other outputs,
+         * checked against the eager model when exported).
+         */
         float[][] outputs();
     }
 }

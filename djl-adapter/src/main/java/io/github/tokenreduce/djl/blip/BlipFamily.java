@@ -10,18 +10,24 @@ import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.LoadedModel;
 import io.github.tokenreduce.djl.family.ModelFamily;
 import io.github.tokenreduce.djl.family.Naming;
+import io.github.tokenreduce.djl.family.OnnxExporter;
+import io.github.tokenreduce.djl.export.OnnxExport;
+import io.github.tokenreduce.djl.nn.Precision;
+import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.site.Site;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * BLIP image-text matching as a {@link ModelFamily}: the authors' (LAVIS) and Hugging Face's
  * layouts; VISION and TEXT sites and the CROSS site, where a method reads text-to-image attention
- * (PuMer).
+ * (PuMer). Exports the image tower as one ONNX graph ({@link #onnxExporter}).
  */
 public final class BlipFamily implements ModelFamily {
 
@@ -62,7 +68,44 @@ public final class BlipFamily implements ModelFamily {
 
     @Override
     public Set<EntryPoint> entryPoints() {
-        return Set.of(EntryPoint.IMAGE_TEXT_MATCH);
+        return Set.of(EntryPoint.IMAGE_TEXT_MATCH, EntryPoint.ONNX_EXPORT);
+    }
+
+    /**
+     * The image tower with the reduction at the vision site ({@link BlipOnnxExport#exportImage}): output
+     * {@code image_feat}, the ITC image features (L2-normalised for the family's outputs). The ITM graph
+     * takes texts as well, so it is exported by the library ({@link BlipOnnxExport#exportItm}).
+     */
+    @Override
+    public Optional<OnnxExporter> onnxExporter() {
+        return Optional.of(new OnnxExporter() {
+            @Override
+            public String output() {
+                return BlipOnnxExport.IMAGE_FEATURES;
+            }
+
+            @Override
+            public boolean normalizedOutputs() {
+                return true;
+            }
+
+            @Override
+            public Geometry geometry(Path model) throws IOException {
+                try (BlipModel blip = BlipModel.load(model, Device.cpu())) {
+                    BlipConfig c = blip.config();
+                    return new Geometry(String.format(Locale.ROOT, "BLIP image tower %s, %d px, %d layers x %d wide",
+                            model, c.imageSize(), c.visionLayers(), c.visionWidth()), c.visionLayers(),
+                            c.visionTokens(), c.imageSize());
+                }
+            }
+
+            @Override
+            public Result export(Path model, TowerReduction reduction, Path target, Precision precision)
+                    throws IOException {
+                OnnxExport.Result r = BlipOnnxExport.exportImage(model, reduction, target, precision);
+                return new Result(r.tokensPerLayer(), r.maxDifference());
+            }
+        });
     }
 
     @Override

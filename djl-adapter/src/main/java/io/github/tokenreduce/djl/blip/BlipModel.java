@@ -165,38 +165,52 @@ public final class BlipModel implements AutoCloseable {
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            TowerReduction vr = reductions.get(Site.VISION_BLOCKS);
-            TowerReduction tr = reductions.get(Site.TEXT_BLOCKS);
-            if (vr != null && vr.guide() == null && vr.reducer().requires().contains(SiteInput.GUIDE)
-                    && config.textWidth() == config.visionWidth()) {
-                NDArray textCross = encodeText(texts, null, null).text().hidden().get(":, 0, :");
-                vr = vr.withGuide(GuideProvider.external(textCross));
-            }
-            ReducingEncoder.Output img = vision.forward(pixels, vr);
-            TokenSet image = img.tokens();
-            if (tr != null && tr.guide() == null && tr.reducer().requires().contains(SiteInput.GUIDE)
-                    && config.textWidth() == config.visionWidth()) {
-                tr = tr.withGuide(GuideProvider.external(image.hidden().get(":, 0, :")));
-            }
-            FusionEncoder.Output fused = encodeText(texts, image, tr);
-            NDArray cls = fused.text().hidden().get(":, 0, :");
-            NDArray logits = Ops.linear(cls, weights.itmT(), weights.itmB());
-            NDArray scores = logits.softmax(1).get(":, 1");
-            NDScope.unregister(scores, logits);
-            scores.attach(caller);
-            logits.attach(caller);
-            return new Matching(scores, logits, img.tokensPerLayer(), fused.textPerLayer(), fused.imagePerLayer());
+            NDArray[] text = textArrays(texts);
+            Matching r = match(pixels, text[0], text[1], null);
+            NDScope.unregister(r.scores(), r.logits());
+            r.scores().attach(caller);
+            r.logits().attach(caller);
+            return r;
         }
+    }
+
+    /**
+     * ITM on checked arrays: token ids [B, T] (int64) and the attention mask [B, T] (float32, 1 on real
+     * tokens) on the weights' device, calling {@code observer} (may be null) after each vision block.
+     * Everything that differs per pair (the guides, masks and padding) is computed from the arrays, so
+     * the ONNX export traces it. The result belongs to the current scope.
+     */
+    Matching match(NDArray pixels, NDArray ids, NDArray mask, ReducingEncoder.BlockObserver observer) {
+        TowerReduction vr = reductions.get(Site.VISION_BLOCKS);
+        TowerReduction tr = reductions.get(Site.TEXT_BLOCKS);
+        if (vr != null && vr.guide() == null && vr.reducer().requires().contains(SiteInput.GUIDE)
+                && config.textWidth() == config.visionWidth()) {
+            NDArray textCross = encodeText(ids, mask, null, null).text().hidden().get(":, 0, :");
+            vr = vr.withGuide(GuideProvider.external(textCross));
+        }
+        ReducingEncoder.Output img = vision.forward(pixels, vr, observer);
+        TokenSet image = img.tokens();
+        if (tr != null && tr.guide() == null && tr.reducer().requires().contains(SiteInput.GUIDE)
+                && config.textWidth() == config.visionWidth()) {
+            tr = tr.withGuide(GuideProvider.external(image.hidden().get(":, 0, :")));
+        }
+        FusionEncoder.Output fused = encodeText(ids, mask, image, tr);
+        NDArray cls = fused.text().hidden().get(":, 0, :");
+        NDArray logits = Ops.linear(cls, weights.itmT(), weights.itmB());
+        NDArray scores = logits.softmax(1).get(":, 1");
+        return new Matching(scores, logits, img.tokensPerLayer(), fused.textPerLayer(), fused.imagePerLayer());
     }
 
     /** ITC cosine similarity of every image with every text, [B_img, B_txt]. */
     public NDArray itcSimilarity(NDArray pixels, TextBatch texts) {
+        vision.checkPixels(pixels);
         NDManager caller = pixels.getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            TokenSet image = vision.forward(pixels, reductions.get(Site.VISION_BLOCKS)).tokens();
-            NDArray img = unit(Ops.linear(image.hidden().get(":, 0, :"), weights.visionProjT(), weights.visionProjB()));
-            NDArray cls = encodeText(texts, null, reductions.get(Site.TEXT_BLOCKS)).text().hidden().get(":, 0, :");
+            NDArray img = unit(encodeImage(pixels, null).features());
+            NDArray[] text = textArrays(texts);
+            NDArray cls = encodeText(text[0], text[1], null, reductions.get(Site.TEXT_BLOCKS)).text().hidden()
+                    .get(":, 0, :");
             NDArray txt = unit(Ops.linear(cls, weights.textProjT(), weights.textProjB()));
             NDArray sim = img.matMul(txt.transpose());
             NDScope.unregister(sim);
@@ -205,7 +219,35 @@ public final class BlipModel implements AutoCloseable {
         }
     }
 
-    private FusionEncoder.Output encodeText(TextBatch texts, TokenSet image, TowerReduction red) {
+    /** ITC image features with the token count after each vision block. */
+    public record ImageFeatures(NDArray features, int[] tokensPerLayer) {}
+
+    /**
+     * The ITC image features [B, E] of pixels [B, 3, S, S]: the vision [CLS] through {@code vision_proj},
+     * not normalised (Hugging Face's {@code image_feat} before {@code normalize}), with the reduction at
+     * the VISION site (each image guides itself, as in {@link #itcSimilarity}).
+     */
+    public ImageFeatures imageFeatures(NDArray pixels) {
+        vision.checkPixels(pixels);
+        NDManager caller = pixels.getManager();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            ImageFeatures f = encodeImage(pixels, null);
+            NDScope.unregister(f.features());
+            f.features().attach(caller);
+            return f;
+        }
+    }
+
+    /** As {@link #imageFeatures} without the checks, calling {@code observer} (may be null) after each block. */
+    ImageFeatures encodeImage(NDArray pixels, ReducingEncoder.BlockObserver observer) {
+        ReducingEncoder.Output out = vision.forward(pixels, reductions.get(Site.VISION_BLOCKS), observer);
+        NDArray feats = Ops.linear(out.tokens().hidden().get(":, 0, :"), weights.visionProjT(), weights.visionProjB());
+        return new ImageFeatures(feats, out.tokensPerLayer());
+    }
+
+    /** Checked token ids [B, T] (int64) and attention mask [B, T] (float32) of {@code texts} on the weights' device. */
+    private NDArray[] textArrays(TextBatch texts) {
         int b = texts.batch();
         int l = texts.length();
         if (l > config.maxPositions()) {
@@ -225,10 +267,19 @@ public final class BlipModel implements AutoCloseable {
                 mask[i * l + j] = texts.mask()[i][j];
             }
         }
-        NDArray x = weights.words().get(manager.create(ids, new Shape(b, l)))
-                .add(weights.textPositions().get(":" + l).expandDims(0));
+        return new NDArray[] {manager.create(ids, new Shape(b, l)), manager.create(mask, new Shape(b, l))};
+    }
+
+    /**
+     * The text encoder on ids [B, T] and mask [B, T] (float32): unimodal when {@code image} is null,
+     * else cross-attending to it, with {@code red} at the TEXT site (and the FUSION site's method).
+     */
+    private FusionEncoder.Output encodeText(NDArray ids, NDArray mask, TokenSet image, TowerReduction red) {
+        long b = ids.getShape().get(0);
+        int l = (int) ids.getShape().get(1);
+        NDArray x = Ops.embed(weights.words(), ids).add(weights.textPositions().get(":" + l).expandDims(0));
         x = Ops.layerNorm(x, weights.embeddingLn());
-        NDArray m = manager.create(mask, new Shape(b, l));
+        NDArray m = mask;
         boolean cross = red != null && red.reducer().usesCrossToken();
         if (cross) {
             x = NDArrays.concat(new NDList(x, x.get(":, 0:1, :")), 1);

@@ -18,7 +18,7 @@ public final class Ops {
     /**
      * The feed-forward {@code act(x · w1T + b1) · w2T + b2} of x [B, N, C], with {@code mm}'s products, in slices of rows
      * small enough that the [rows, I] hidden layer stays below {@link SelfAttention#SLICE_BYTES}
-     * (see there why). The same result as in one piece.
+     * (see there why; a traced array is not sliced). The same result as in one piece.
      */
     public static NDArray feedForward(Matmuls mm, NDArray x, NDArray w1T, NDArray b1, Activation act, NDArray w2T,
             NDArray b2) {
@@ -26,7 +26,7 @@ public final class Ops {
         long rows = s[0] * s[1];
         long hidden = w1T.getShape().get(1);
         long slice = Math.max(1, SelfAttention.SLICE_BYTES / (4 * hidden));
-        if (slice >= rows) {
+        if (slice >= rows || !SelfAttention.sliceable(x)) {
             return mm.linear(act.apply(mm.linear(x, w1T, b1)), w2T, b2);
         }
         NDArray flat = x.reshape(rows, s[2]);

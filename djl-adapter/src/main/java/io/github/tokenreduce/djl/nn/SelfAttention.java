@@ -16,7 +16,8 @@ import java.util.function.Function;
  * <p>Large batches run in slices of the batch, so that no intermediate ([B', N, 3C] projections,
  * [B', H, N, N] scores) exceeds {@link #SLICE_BYTES}: glibc hands bigger buffers back to the kernel
  * on every free, and each call then pays a page fault per 4 KiB page (1.3 million per forward of a
- * 16 × 504-token BERT batch before slicing). Results are the same as in one piece.
+ * 16 × 504-token BERT batch before slicing). Results are the same as in one piece. A traced array
+ * (ONNX export) is never sliced.
  */
 public final class SelfAttention {
 
@@ -39,6 +40,15 @@ public final class SelfAttention {
     private SelfAttention() {}
 
     /**
+     * Whether {@code x} may be computed in slices: not an array recorded by a Java proxy (the ONNX
+     * tracer's, {@code io.github.tokenreduce.djl.export}), whose batch is symbolic, so a graph computes
+     * it in one piece whatever the example's size.
+     */
+    static boolean sliceable(NDArray x) {
+        return !java.lang.reflect.Proxy.isProxyClass(x.getClass());
+    }
+
+    /**
      * @param mm how the q/k/v and output projections are computed
      * @param x [B, N, C] (already layer-normalised)
      * @param bias additive logit bias broadcastable to [B, H, N, N], or null
@@ -59,7 +69,7 @@ public final class SelfAttention {
         long c = x.getShape().get(2);
         long perSample = 4 * Math.max(w.heads() * n * n, 3 * n * c);
         int slice = (int) Math.max(1, Math.min(b, SLICE_BYTES / Math.max(perSample, 1)));
-        if (slice >= b) {
+        if (slice >= b || !sliceable(x)) {
             return slice(mm, x, w, bias, softMask, want);
         }
         Result[] parts = new Result[(int) ((b + slice - 1) / slice)];

@@ -77,6 +77,41 @@ class OnnxExportTest {
     }
 
     /** A graph with two inputs (ids and a mask, as a text model has) follows both, and a third batch is refused. */
+    /**
+     * Attention whose scores are large enough that the eager path slices the batch (one sample at a time
+     * here, at the example's batch of 2) traces in one piece: the graph follows any batch, here 3.
+     */
+    @Test
+    void attentionTheEagerPathSlicesTracesInOnePiece() throws Exception {
+        int n = 1500;
+        int c = 8;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
+            NDArray qkvT = OnnxExport.gaussian(t.witnessManager(), new Shape(c, 3 * c)).mul(0.3f);
+            NDArray outT = OnnxExport.gaussian(t.witnessManager(), new Shape(c, c)).mul(0.3f);
+            NDArray zeros3 = t.witnessManager().zeros(new Shape(3 * c));
+            NDArray zeros = t.witnessManager().zeros(new Shape(c));
+            io.github.tokenreduce.djl.nn.AttentionWeights traced = new io.github.tokenreduce.djl.nn.AttentionWeights(
+                    t.constant(qkvT), t.constant(zeros3), t.constant(outT), t.constant(zeros), 1);
+            io.github.tokenreduce.djl.nn.AttentionWeights eager = new io.github.tokenreduce.djl.nn.AttentionWeights(
+                    qkvT, zeros3, outT, zeros, 1);
+            Path file = tmp.resolve("attention.onnx");
+            OnnxExport.export(t, "g", "sliced attention", "x", OnnxExport.gaussian(m, new Shape(2, n, c)),
+                    (x, afterBlock) -> {
+                        NDArray y = io.github.tokenreduce.djl.nn.SelfAttention.forward(
+                                io.github.tokenreduce.djl.nn.Matmuls.FP32, x, traced, null,
+                                io.github.tokenreduce.djl.nn.SelfAttention.Want.NOTHING).output();
+                        afterBlock.accept(y);
+                        return new OnnxExport.Traced(Map.of("y", y), new int[] {n});
+                    }, file);
+            NDArray x3 = OnnxExport.gaussian(m, new Shape(3, n, c)).mul(0.5f);
+            NDArray expected = io.github.tokenreduce.djl.nn.SelfAttention.forward(
+                    io.github.tokenreduce.djl.nn.Matmuls.FP32, x3, eager, null,
+                    io.github.tokenreduce.djl.nn.SelfAttention.Want.NOTHING).output();
+            NDArray y = OnnxRuntimeRun.run(file, "x", x3, m).get("y");
+            assertTrue(y.sub(expected).abs().max().getFloat() < 1e-5, "batch 3 in the graph vs eager (sliced)");
+        }
+    }
+
     @Test
     void twoInputsShareTheBatch() throws Exception {
         try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
