@@ -275,9 +275,38 @@ class CliExportTest {
                 new String[] {Fixtures.cases("vilt").get(0).resolve("hf").toString(), "--method", "tome"},
                 "is a VILT model", "ViT/DeiT image classifiers", "CLIP dual encoders",
                 "BLIP image-text matching models")));
-        tests.add(DynamicTest.dynamicTest("sentence encoder", () -> assertRefused(
-                new String[] {"all-minilm-l6-v2"}, "all-minilm-l6-v2 is the bundled sentence encoder",
-                "ViT/DeiT image classifiers", "CLIP dual encoders")));
+        tests.add(DynamicTest.dynamicTest("sentence encoder with madtp", () -> assertRefused(
+                new String[] {"all-minilm-l6-v2", "--method", "madtp", "--level", "0.8"}, "madtp decides per text")));
+        tests.add(DynamicTest.dynamicTest("sentence encoder in bf16", () -> assertRefused(
+                new String[] {"all-minilm-l6-v2", "--precision", "bf16"}, "fp32 or int8, got bf16")));
+        tests.add(DynamicTest.dynamicTest("buckets of an image model", () -> assertRefused(
+                new String[] {vit, "--lengths", "16"}, "--lengths", "length buckets")));
+        tests.add(DynamicTest.dynamicTest("sentence encoder", () -> {
+            Path out = tmp.resolve("minilm-crossget.onnx");
+            Run r = run("export", "all-minilm-l6-v2", "--method", "crossget", "--level", "0.5", "--lengths", "16,32",
+                    "-o", out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("all-minilm-l6-v2 sentence encoder") && r.out().contains("[16, 32]"), r.out());
+            try (NDManager m = NDManager.newBaseManager()) {
+                long[] ids = new long[20];
+                long[] mask = new long[20];
+                ids[0] = 101;
+                for (int i = 1; i < 19; i++) {
+                    ids[i] = 2000 + 37 * i;
+                }
+                ids[19] = 102;
+                java.util.Arrays.fill(mask, 1);
+                java.util.Map<String, NDArray> in = new java.util.LinkedHashMap<>();
+                in.put("input_ids", m.create(ids, new ai.djl.ndarray.types.Shape(1, 20)));
+                in.put("attention_mask", m.create(mask, new ai.djl.ndarray.types.Shape(1, 20)));
+                java.util.Map<String, NDArray> o = OnnxRuntimeRun.run(out, in, m);
+                long[] tokens = o.get("tokens_per_layer").toLongArray();
+                assertEquals(6, tokens.length, "a count per MiniLM layer: " + Arrays.toString(tokens));
+                // the default floor (64 tokens) leaves a 20-token text whole, padded to the 32 bucket
+                assertEquals(32, tokens[5], Arrays.toString(tokens));
+                assertEquals(384, o.get("sentence_embedding").getShape().get(1));
+            }
+        }));
         tests.add(DynamicTest.dynamicTest("clip image tower", () -> {
             Path out = tmp.resolve("clip-tome.onnx");
             Run r = run("export", Fixtures.shared().resolve("fixtures/clip/tiny-vit-b16/hf").toString(), "--method",

@@ -1,6 +1,10 @@
 package io.github.tokenreduce.cli;
 
 import io.github.tokenreduce.core.spec.ReducerSpec;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
+import io.github.tokenreduce.djl.export.OnnxExport;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.family.ModelFamilies;
 import io.github.tokenreduce.djl.family.ModelFamily;
 import io.github.tokenreduce.djl.family.OnnxExporter;
@@ -30,10 +34,11 @@ import java.util.concurrent.Callable;
  * no file.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Writes a ViT/DeiT classifier (or a CLIP or BLIP image tower) with its token reduction inside as "
+        description = {"Writes a ViT/DeiT classifier (or a CLIP or BLIP image tower, or a bundled sentence encoder) with its token reduction inside as "
             + "one ONNX graph (opset 17, batch dynamic, each layer's count fixed): inputs pixels [batch, 3, S, S]; outputs "
             + "logits and features (image_embeds for CLIP, image_feat for BLIP) and tokens_per_layer. Reduced by --method/--level (tome or crossget, r) or --spec (also one r per layer or a "
-            + "keep ratio); neither: unreduced.",
+            + "keep ratio); neither: unreduced. A sentence encoder's graph takes input_ids and attention_mask [batch, "
+            + "sequence] (length dynamic through --lengths buckets) and gives sentence_embedding; --level is the share kept.",
             "The file is run in ONNX Runtime and checked against the eager model before the command succeeds; a model, "
                 + "method or schedule the graph cannot express is refused before anything is written. See docs/export.md."})
 public final class ExportCommand implements Callable<Integer> {
@@ -41,9 +46,18 @@ public final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A ViT/DeiT folder or weights file (timm or Hugging "
-            + "Face naming; geometry from its config.json).")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A ViT/DeiT, CLIP or BLIP folder or weights file (timm "
+            + "or Hugging Face naming; geometry from its config.json), or a bundled sentence encoder's name (all-minilm-l6-v2, "
+            + "bge-small-en-v1.5, e5-small-v2).")
     String model;
+
+    @Option(names = "--precision", defaultValue = "fp32", converter = PrecisionConverter.class,
+            description = "Products with weights in fp32 or int8 (dynamic quantization; auto: int8) (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
+    @Option(names = "--lengths", split = ",", paramLabel = "L",
+            description = "A sentence encoder's bucket lengths (default: 16,32,64,128,256,512 up to its position table).")
+    int[] lengths;
 
     @Mixin
     ReductionOptions reduction;
@@ -57,6 +71,15 @@ public final class ExportCommand implements Callable<Integer> {
         if (Files.isDirectory(output)) {
             throw new IllegalArgumentException("-o: " + output + " is a folder; expected the .onnx file to write");
         }
+        Precision p = precision == Precision.AUTO ? Precision.INT8 : precision;
+        OnnxExport.int8(p); // refuses bf16 before anything is read
+        BundledEncoder text = ModelArgs.bundled(model);
+        if (text != null) {
+            return exportText(text, p);
+        }
+        if (lengths != null) {
+            throw new IllegalArgumentException("--lengths: only a sentence encoder's graph has length buckets, not " + model);
+        }
         Path weights = Path.of(model);
         OnnxExporter exporter = exporter(model);
         ReducerSpec s = reduction.spec(null);
@@ -64,26 +87,50 @@ public final class ExportCommand implements Callable<Integer> {
         if (s != null) {
             ExportableReduction.check(s, geometry.layers());
         }
-        OnnxExporter.Result r = write(exporter, weights, s == null ? null : TowerReduction.of(s.reducer()));
+        TowerReduction r0 = s == null ? null : TowerReduction.of(s.reducer());
+        OnnxExporter.Result r = write(tmp -> exporter.export(weights, r0, tmp, p));
+        report(geometry.description(), s, r, geometry.tokens());
+        return 0;
+    }
+
+    /** A bundled sentence encoder's graph over length buckets ({@link SentenceEncoderOnnxExport}). */
+    private int exportText(BundledEncoder text, Precision p) throws IOException {
+        ReducerSpec s = reduction.spec(text);
+        TowerReduction red = s == null ? null : TowerReduction.of(s.reducer());
+        SentenceEncoderOnnxExport.eagerReduction(red); // refuses MADTP before anything is loaded
+        int[] buckets = lengths == null ? SentenceEncoderOnnxExport.DEFAULT_LENGTHS : lengths;
+        OnnxExporter.Result r = write(tmp -> {
+            OnnxExport.Result e = SentenceEncoderOnnxExport.export(text, red, buckets, tmp, p);
+            return new OnnxExporter.Result(e.tokensPerLayer(), e.maxDifference());
+        });
+        report(text.modelName() + " sentence encoder, length buckets " + Arrays.toString(buckets)
+                + " (those the position table holds)", s, r, buckets[buckets.length - 1]);
+        return 0;
+    }
+
+    private void report(String description, ReducerSpec s, OnnxExporter.Result r, int tokens) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         long bytes = Files.size(output);
         out.printf(Locale.ROOT, "wrote %s (%.1f MB, %d bytes)%n", output.toAbsolutePath(), bytes / 1e6, bytes);
-        out.printf(Locale.ROOT, "  model: %s%n", geometry.description());
+        out.printf(Locale.ROOT, "  model: %s, products in %s%n", description, precision.label());
         out.printf(Locale.ROOT, "  reduction: %s%n", s == null ? "none" : s.toJson());
-        out.printf(Locale.ROOT, "  tokens per layer: %s (of %d)%n", Arrays.toString(r.tokensPerLayer()),
-                geometry.tokens());
-        out.printf(Locale.ROOT, "  checked in ONNX Runtime: within %.1e of the eager outputs%n",
-                r.maxDifference());
+        out.printf(Locale.ROOT, "  tokens per layer: %s (of %d)%n", Arrays.toString(r.tokensPerLayer()), tokens);
+        out.printf(Locale.ROOT, "  checked in ONNX Runtime: %s %.1e%n",
+                OnnxExport.int8(precision == Precision.AUTO ? Precision.INT8 : precision)
+                        ? "1 - cosine to the float32 eager outputs at most" : "within", r.maxDifference());
         out.flush();
-        return 0;
+    }
+
+    /** Writes one graph to the file it is given (a temporary one). */
+    @FunctionalInterface
+    private interface Writing {
+        OnnxExporter.Result to(Path file) throws IOException;
     }
 
     /** The exporter of the family of the model {@code arg}; a model whose family has none is refused, naming it. */
     private static OnnxExporter exporter(String arg) throws IOException {
         String seen;
-        if (ModelFamilies.bundling(arg).isPresent()) {
-            seen = "the bundled sentence encoder " + ModelArgs.bundled(arg);
-        } else if (ModelArgs.isRandom(arg)) {
+        if (ModelArgs.isRandom(arg)) {
             seen = "a random-weight benchmark model";
         } else {
             ModelFamily f = ModelArgs.family(Path.of(arg));
@@ -103,7 +150,7 @@ public final class ExportCommand implements Callable<Integer> {
      * Exports to a temporary file beside {@link #output}, then moves it there; a failure leaves neither,
      * nor the folders made for it.
      */
-    private OnnxExporter.Result write(OnnxExporter exporter, Path weights, TowerReduction r) throws IOException {
+    private OnnxExporter.Result write(Writing writing) throws IOException {
         Path target = output.toAbsolutePath();
         Path made = target.getParent();
         while (made.getParent() != null && !Files.exists(made.getParent())) {
@@ -114,7 +161,7 @@ public final class ExportCommand implements Callable<Integer> {
         Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
         boolean done = false;
         try {
-            OnnxExporter.Result result = exporter.export(weights, r, tmp);
+            OnnxExporter.Result result = writing.to(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             done = true;
             return result;
