@@ -333,10 +333,6 @@ class CliRunTest {
                 "--engine", "onnxruntime", "--precision", "bf16", "-q", "--out", tmp.resolve("bf16").toString());
         assertEquals(1, bf16.code());
         assertTrue(bf16.err().contains("no bfloat16"), bf16.err());
-        CliArgumentsTest.Outcome text = CliArgumentsTest.run("embed", "all-minilm-l6-v2", "--input",
-                dir.resolve("img0.png").toString(), "--engine", "onnxruntime", "-q", "--out", tmp.resolve("t").toString());
-        assertEquals(1, text.code());
-        assertTrue(text.err().contains("--engine onnxruntime"), text.err());
     }
 
     @Test
@@ -354,7 +350,19 @@ class CliRunTest {
             for (int i = 0; i < 2; i++) {
                 assertArrayEquals(want[i], got[i], 1e-5f, "row " + i);
             }
+            // the same through the exported graph on ONNX Runtime (float32, unreduced)
+            Path ort = tmp.resolve("embed-text-ort");
+            ok("embed", "all-minilm-l6-v2", "--input", file.toString(), "--engine", "onnxruntime", "-q", "--out",
+                    ort.toString());
+            float[][] onOrt = readNpy(ort.resolve("embeddings.npy"));
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(want[i], onOrt[i], 1e-4f, "onnxruntime row " + i);
+            }
         }
+        CliArgumentsTest.Outcome bf16 = CliArgumentsTest.run("embed", "all-minilm-l6-v2", "--input", file.toString(),
+                "--engine", "onnxruntime", "--precision", "bf16", "-q", "--out", tmp.resolve("t").toString());
+        assertEquals(1, bf16.code());
+        assertTrue(bf16.err().contains("fp32 or int8, got bf16"), bf16.err());
     }
 
     @Test

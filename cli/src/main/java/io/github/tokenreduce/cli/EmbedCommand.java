@@ -3,7 +3,9 @@ package io.github.tokenreduce.cli;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.ModelFamilies;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.concurrent.Callable;
 
 /**
@@ -73,9 +76,9 @@ public final class EmbedCommand implements Callable<Integer> {
     int batch;
 
     @Option(names = "--engine", defaultValue = "pytorch",
-            description = "pytorch (the model block by block, default), or onnxruntime: CLIP images through the model "
-                    + "exported as one ONNX graph with its reduction inside (--precision fp32, "
-                    + "int8 or auto = int8). See docs/export.md.")
+            description = "pytorch (the model block by block, default), or onnxruntime: CLIP images or a sentence "
+                    + "encoder's texts through the model exported as one ONNX graph with its reduction inside "
+                    + "(--precision fp32, int8 or auto = int8). See docs/export.md.")
     String engine;
 
     @Option(names = "--prefix", defaultValue = "passage",
@@ -100,10 +103,6 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--engine: expected pytorch or onnxruntime but got '" + engine + "'");
         }
         BundledEncoder text = ModelArgs.bundled(model);
-        if (text != null && engine.equals("onnxruntime")) {
-            throw new IllegalArgumentException("--engine onnxruntime: the sentence encoders have no export with a "
-                    + "reduction yet (docs/export.md); embed " + text.modelName() + " with --engine pytorch");
-        }
         EmbedOutput.Summary s = text != null ? embedText(text) : embedImages();
         if (!common.quiet) {
             System.out.printf(Locale.ROOT, "%d embeddings of dimension %d in %s (%d this run%s)%n", s.rows(),
@@ -139,12 +138,21 @@ public final class EmbedCommand implements Callable<Integer> {
         };
         TokenReducer r = reducer(b);
         int lines = TextLines.count(input);
-        try (SentenceEncoder base = b.load(common.device()).withBatchSize(batch);
+        boolean ort = engine.equals("onnxruntime");
+        try (AutoCloseable model = ort ? OnnxRuntimeSentenceEncoder.open(b, r == null ? null : TowerReduction.of(r),
+                        precision, SentenceEncoderOnnxExport.DEFAULT_LENGTHS, batch)
+                        : b.load(common.device()).withBatchSize(batch);
                 EmbedOutput out = EmbedOutput.open(common.out, resume);
                 TextLines in = TextLines.open(input);
                 Progress p = new Progress("embed", lines, common.quiet)) {
-            SentenceEncoder precise = base.withPrecision(precision);
-            SentenceEncoder e = r == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(r));
+            Function<List<String>, float[][]> e;
+            if (model instanceof OnnxRuntimeSentenceEncoder o) {
+                e = o::embed;
+            } else {
+                SentenceEncoder precise = ((SentenceEncoder) model).withPrecision(precision);
+                SentenceEncoder used = r == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(r));
+                e = used::embed;
+            }
             List<String> ids = new ArrayList<>();
             List<String> texts = new ArrayList<>();
             for (TextLines.Line l = in.next(); l != null; l = in.next()) {
@@ -157,15 +165,19 @@ public final class EmbedCommand implements Callable<Integer> {
                 }
                 p.step();
                 if (texts.size() == batch) {
-                    out.add(ids, e.embed(texts));
+                    out.add(ids, e.apply(texts));
                     ids.clear();
                     texts.clear();
                 }
             }
             if (!texts.isEmpty()) {
-                out.add(ids, e.embed(texts));
+                out.add(ids, e.apply(texts));
             }
             return out.summary();
+        } catch (IOException | RuntimeException ex) {
+            throw ex;
+        } catch (Exception ex) {
+            throw new IllegalStateException(ex.getMessage(), ex);
         }
     }
 
