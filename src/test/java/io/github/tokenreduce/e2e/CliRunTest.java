@@ -500,6 +500,31 @@ class CliRunTest {
         assertTrue(md.contains("1 time(s) untimed, then 3 timed rounds interleaved"), md);
     }
 
+    /**
+     * eval --engine onnxruntime on the same STS-B pairs: the unreduced graph gives the eager Spearman
+     * (to the report's four decimals), CrossGET runs as its own exported graph, and MADTP and bf16 are
+     * skipped with a line on stderr rather than failing the run.
+     */
+    @Test
+    void evalStsOnOnnxRuntimeMatchesTheEagerBaseline() throws Exception {
+        String sts = Fixtures.shared().resolve("data/stsb/stsb-en-dev.csv").toString();
+        Path eager = tmp.resolve("eval-eager");
+        ok("eval", "all-minilm-l6-v2", "--task", "sts", "--data", sts, "--limit", "40", "--methods", "tome",
+                "--levels", "1", "--rounds", "1", "-q", "--out", eager.toString());
+        Path ort = tmp.resolve("eval-ort");
+        CliArgumentsTest.Outcome r = CliArgumentsTest.run("eval", "all-minilm-l6-v2", "--task", "sts", "--data", sts,
+                "--limit", "40", "--methods", "crossget,madtp", "--levels", "0.5", "--precisions", "fp32,bf16",
+                "--engine", "onnxruntime", "--rounds", "1", "-q", "--out", ort.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("skips madtp 0.5") && r.err().contains("skips bf16 unreduced"), r.err());
+        String md = Files.readString(ort.resolve("report.md"));
+        assertTrue(md.contains("on ONNX Runtime"), md);
+        assertEquals(cells(Files.readString(eager.resolve("report.md")), "unreduced")[2].trim(),
+                cells(md, "unreduced")[2].trim(), "the unreduced graph gives the eager Spearman");
+        assertTrue(md.lines().noneMatch(l -> l.startsWith("| madtp") || l.startsWith("| bf16")), md);
+        cells(md, "crossget 0.5");
+    }
+
     private static String[] cells(String md, String label) {
         return md.lines().filter(l -> l.startsWith("| " + label + " |")).findFirst()
                 .orElseThrow(() -> new AssertionError("no row '" + label + "' in\n" + md)).split("\\|");

@@ -14,7 +14,9 @@ import io.github.tokenreduce.cli.measure.Speedups;
 import io.github.tokenreduce.cli.report.Charts;
 import io.github.tokenreduce.cli.text.TextTasks;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
 import io.github.tokenreduce.djl.clip.ClipModel;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
@@ -24,7 +26,9 @@ import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 import java.awt.image.BufferedImage;
@@ -39,6 +43,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.concurrent.Callable;
 
 /**
@@ -65,6 +70,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A CLIP folder (zeroshot, retrieval) or a bundled encoder (text, sts).")
     String model;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--task", required = true, description = "zeroshot, retrieval, text or sts.")
     String task;
@@ -112,6 +120,12 @@ public final class EvalCommand implements Callable<Integer> {
                     + "reference (default ${DEFAULT-VALUE}).")
     List<Precision> precisions;
 
+    @Option(names = "--engine", defaultValue = "pytorch",
+            description = "pytorch (default), or onnxruntime: the text and sts tasks through each configuration exported "
+                    + "as one ONNX graph with its reduction inside (fp32 and int8 of --precisions; MADTP is skipped, its "
+                    + "counts are per text). See docs/export.md.")
+    String engine;
+
     /** A method at a level, or the unreduced model (method null), at a precision. */
     record Config(String method, double level, Precision precision) {
         static final Config UNREDUCED = new Config(null, 0, Precision.FP32);
@@ -147,6 +161,13 @@ public final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--task: expected zeroshot, retrieval, text or sts but got '" + task + "'");
         }
+        if (!engine.equals("pytorch") && !engine.equals("onnxruntime")) {
+            throw new IllegalArgumentException("--engine: expected pytorch or onnxruntime but got '" + engine + "'");
+        }
+        if (engine.equals("onnxruntime") && (t == Task.ZEROSHOT || t == Task.RETRIEVAL)) {
+            throw new IllegalArgumentException("--engine onnxruntime: eval runs the text and sts tasks on ONNX Runtime; "
+                    + "the CLIP tasks run on pytorch (bench --engines pytorch,onnxruntime times CLIP's graphs)");
+        }
         List<String> ms = methods == null ? Levels.METHODS : methods;
         List<Row> rows = switch (t) {
             case ZEROSHOT, RETRIEVAL -> clip(t, ms);
@@ -163,8 +184,10 @@ public final class EvalCommand implements Callable<Integer> {
                     + "(all-minilm-l6-v2, bge-small-en-v1.5, e5-small-v2), which the " + task + " task needs");
         }
         List<Double> ls = levels == null ? List.of(0.9, 0.8, 0.7) : levels;
-        List<Config> cs = configs(ms, ls);
+        boolean ort = engine.equals("onnxruntime");
+        List<Config> cs = configs(ms, ls).stream().filter(c -> !ort || onOnnxRuntime(c)).toList();
         Map<Config, Map<String, Double>> metrics = new HashMap<>();
+        List<OnnxRuntimeSentenceEncoder> sessions = new ArrayList<>();
         try (SentenceEncoder loaded = b.load(common.device()).withBatchSize(batch);
                 Progress p = new Progress("eval " + task, steps(cs), common.quiet)) {
             TextTasks tasks = t == Task.TEXT ? TextTasks.read(data, limit) : null;
@@ -172,15 +195,39 @@ public final class EvalCommand implements Callable<Integer> {
             List<Interleaved.Contender> runs = new ArrayList<>();
             Map<Precision, SentenceEncoder> views = new EnumMap<>(Precision.class);
             for (Config c : cs) {
-                SentenceEncoder base = views.computeIfAbsent(c.precision(), loaded::withPrecision);
-                SentenceEncoder e = c.method() == null ? base : base.withReduction(Site.TEXT_BLOCKS,
-                        TowerReduction.of(Levels.reducer(c.method(), Levels.textSchedule(c.level()), false)));
+                TowerReduction r = c.method() == null ? null
+                        : TowerReduction.of(Levels.reducer(c.method(), Levels.textSchedule(c.level()), false));
+                Function<List<String>, float[][]> embed;
+                if (ort) {
+                    OnnxRuntimeSentenceEncoder o = OnnxRuntimeSentenceEncoder.open(b, r, c.precision(),
+                            SentenceEncoderOnnxExport.DEFAULT_LENGTHS, batch);
+                    sessions.add(o);
+                    embed = o::embed;
+                } else {
+                    SentenceEncoder base = views.computeIfAbsent(c.precision(), loaded::withPrecision);
+                    SentenceEncoder e = r == null ? base : base.withReduction(Site.TEXT_BLOCKS, r);
+                    embed = e::embed;
+                }
                 runs.add(new Interleaved.Contender(c.label(), () -> metrics.put(c, tasks != null
-                        ? scores(tasks.score(b, e::embed))
-                        : Map.of("Spearman ρ", TextTasks.spearman(pairs, b, e::embed)))));
+                        ? scores(tasks.score(b, embed))
+                        : Map.of("Spearman ρ", TextTasks.spearman(pairs, b, embed)))));
             }
             return rows(cs, metrics, Speedups.measure(runs, warmup, rounds, seed, p));
+        } finally {
+            sessions.forEach(OnnxRuntimeSentenceEncoder::close);
         }
+    }
+
+    /** Whether ONNX Runtime can run {@code c} (fp32 or int8, not MADTP); says why not on stderr. */
+    private boolean onOnnxRuntime(Config c) {
+        String why = c.precision() != Precision.FP32 && c.precision() != Precision.INT8
+                ? c.precision().label() + " (ONNX Runtime's CPU provider has no bfloat16 products)"
+                : "madtp".equals(c.method()) ? "madtp (its counts are per text, which the graph cannot hold)" : null;
+        if (why != null) {
+            spec.commandLine().getErr().println("tokenreduce eval: --engine onnxruntime skips " + c.label() + ": " + why);
+            spec.commandLine().getErr().flush();
+        }
+        return why == null;
     }
 
     private static Map<String, Double> scores(TextTasks.Scores s) {
@@ -412,7 +459,9 @@ public final class EvalCommand implements Callable<Integer> {
         Files.createDirectories(common.out);
         List<String> cols = new ArrayList<>(rows.get(0).metrics().keySet());
         StringBuilder sb = new StringBuilder("# tokenreduce eval: ").append(t.name().toLowerCase(Locale.ROOT))
-                .append("\n\nModel: ").append(model).append(String.format(Locale.ROOT, ". Speed-up: median wall time "
+                .append("\n\nModel: ").append(model)
+                .append(engine.equals("onnxruntime") ? " on ONNX Runtime (each configuration exported as one graph)" : "")
+                .append(String.format(Locale.ROOT, ". Speed-up: median wall time "
                         + "of the unreduced model's whole evaluation (including what a method leaves whole) over this "
                         + "configuration's; each evaluated %d time(s) untimed, then %d timed rounds interleaved in random "
                         + "order (seed %d).%n%n| configuration | ", warmup, rounds, seed));
