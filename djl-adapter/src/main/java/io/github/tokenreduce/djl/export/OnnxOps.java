@@ -202,8 +202,8 @@ final class OnnxOps {
         switch (m.getName()) {
             case "sigmoid":
                 return g.node("Sigmoid", List.of(x));
-            case "gelu": { // exact: x · ½ · (1 + erf(x / √2)), as PyTorch
-                String e = g.node("Erf", List.of(g.node("Mul", List.of(x, g.scalar((float) (1 / Math.sqrt(2)), ot)))));
+            case "gelu": { // exact: x · ½ · (1 + erf(x / √2)), as PyTorch, in the form ONNX Runtime fuses into Gelu
+                String e = g.node("Erf", List.of(g.node("Div", List.of(x, g.scalar((float) Math.sqrt(2), ot)))));
                 String h = g.node("Add", List.of(e, g.scalar(1f, ot)));
                 return g.node("Mul", List.of(g.node("Mul", List.of(x, h)), g.scalar(0.5f, ot)));
             }
