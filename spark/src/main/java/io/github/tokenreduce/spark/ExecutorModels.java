@@ -6,6 +6,9 @@ import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.family.EntryPoint;
 import io.github.tokenreduce.djl.family.FamilyModel;
 import io.github.tokenreduce.djl.family.ModelFamilies;
+import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -81,11 +84,35 @@ final class ExecutorModels {
         }
     }
 
-    /** Images through the model exported with its reduction inside, in one ONNX Runtime session per executor JVM. */
+    /**
+     * Images (CLIP) or a bundled sentence encoder's texts through the model exported with its reduction
+     * inside, in one ONNX Runtime session per executor JVM.
+     */
     private static RowEmbedder onOnnxRuntime(EmbedderConfig c, TokenReducer reducer) {
         if (!c.images()) {
-            throw new IllegalArgumentException("engine: onnxruntime embeds images (CLIP); " + c.model()
-                    + " embeds texts here, which have no export with a reduction yet: use engine pytorch");
+            BundledEncoder text = BundledEncoder.byName(c.model()).orElseThrow(() -> new IllegalArgumentException(
+                    "engine: onnxruntime embeds texts with a bundled sentence encoder ("
+                            + ModelFamilies.bundledNames() + "), not " + c.model() + ": use engine pytorch"));
+            OnnxRuntimeSentenceEncoder ort;
+            try {
+                ort = OnnxRuntimeSentenceEncoder.open(text, reducer == null ? null : TowerReduction.of(reducer),
+                        Precision.parse(c.precision()), SentenceEncoderOnnxExport.DEFAULT_LENGTHS, c.batchSize());
+            } catch (IOException e) {
+                throw new UncheckedIOException("model: cannot export " + c.model() + ": " + e.getMessage(), e);
+            }
+            return new RowEmbedder() {
+                @Override
+                public float[][] embed(List<Object> inputs) {
+                    List<String> texts = new ArrayList<>(inputs.size());
+                    inputs.forEach(o -> texts.add((String) o));
+                    return ort.embed(texts);
+                }
+
+                @Override
+                public void close() {
+                    ort.close();
+                }
+            };
         }
         OnnxRuntimeImages ort;
         try {

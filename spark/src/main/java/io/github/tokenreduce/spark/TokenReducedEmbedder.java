@@ -110,8 +110,9 @@ public final class TokenReducedEmbedder extends Transformer implements DefaultPa
         this.precision = new Param<>(uid, "precision", "linear layers in fp32, bf16, int8 or auto (bf16 where the CPU "
                 + "has bfloat16 instructions; a precision the CPU lacks runs float32)",
                 ParamValidators.inArray(new String[] {"fp32", "bf16", "int8", "auto"}));
-        this.engine = new Param<>(uid, "engine", "pytorch (the model block by block) or onnxruntime (images through "
-                + "the model exported as one ONNX graph with its reduction inside; precision fp32, int8 or auto = int8)",
+        this.engine = new Param<>(uid, "engine", "pytorch (the model block by block) or onnxruntime (images, or a "
+                + "bundled sentence encoder's texts, through the model exported as one ONNX graph with its reduction "
+                + "inside; precision fp32, int8 or auto = int8)",
                 ParamValidators.inArray(new String[] {"pytorch", "onnxruntime"}));
         setDefault(threads, 0);
         setDefault(precision, "fp32");

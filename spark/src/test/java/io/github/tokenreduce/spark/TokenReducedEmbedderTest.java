@@ -1,5 +1,6 @@
 package io.github.tokenreduce.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -190,11 +191,31 @@ class TokenReducedEmbedderTest {
         }
         assertTrue(differs > 0, "computed by ONNX Runtime's kernels, not the eager model's (last bits differ)");
         assertEquals("input is null", rows.get("missing").getAs("embedding_error"));
+    }
+
+    /**
+     * {@code engine=onnxruntime} on a bundled sentence encoder embeds the texts through its exported
+     * graph: the library's embeddings within 1e-4 (fp32, unreduced); MADTP, whose counts are per text,
+     * is refused on the driver.
+     */
+    @Test
+    void textsOnOnnxRuntimeEqualTheLibrary() throws IOException {
+        List<String> texts = List.of("Token merging on a cluster.", "A second sentence, somewhat longer than the first.");
+        Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("a", texts.get(0)),
+                RowFactory.create("b", texts.get(1))), new StructType().add("id", DataTypes.StringType)
+                .add("text", DataTypes.StringType));
+        Map<String, Row> rows = byId(new TokenReducedEmbedder().setModel("all-minilm-l6-v2").setInputCol("text")
+                .setEngine("onnxruntime").transform(in), "id");
+        try (io.github.tokenreduce.djl.bert.SentenceEncoder e =
+                io.github.tokenreduce.djl.bert.BundledEncoder.ALL_MINILM_L6_V2.load(ai.djl.Device.cpu())) {
+            float[][] want = e.embed(texts);
+            assertArrayEquals(want[0], vector(rows.get("a"), "embedding"), 1e-4f);
+            assertArrayEquals(want[1], vector(rows.get("b"), "embedding"), 1e-4f);
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TokenReducedEmbedder()
-                .setModel("all-minilm-l6-v2").setInputCol("text").setEngine("onnxruntime")
-                .transform(spark.createDataFrame(List.of(RowFactory.create("a text")), new StructType()
-                        .add("text", DataTypes.StringType))));
-        assertTrue(e.getMessage().contains("engine pytorch"), e.getMessage());
+                .setModel("all-minilm-l6-v2").setInputCol("text").setEngine("onnxruntime").setMethod("madtp")
+                .transform(in));
+        assertTrue(e.getMessage().contains("per text"), e.getMessage());
     }
 
     @Test
