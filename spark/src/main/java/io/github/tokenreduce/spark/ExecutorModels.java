@@ -100,19 +100,7 @@ final class ExecutorModels {
             } catch (IOException e) {
                 throw new UncheckedIOException("model: cannot export " + c.model() + ": " + e.getMessage(), e);
             }
-            return new RowEmbedder() {
-                @Override
-                public float[][] embed(List<Object> inputs) {
-                    List<String> texts = new ArrayList<>(inputs.size());
-                    inputs.forEach(o -> texts.add((String) o));
-                    return ort.embed(texts);
-                }
-
-                @Override
-                public void close() {
-                    ort.close();
-                }
-            };
+            return RowEmbedder.of(String.class, ort::embed, ort::close);
         }
         OnnxRuntimeImages ort;
         try {
@@ -120,39 +108,11 @@ final class ExecutorModels {
         } catch (IOException e) {
             throw new UncheckedIOException("model: cannot export " + c.model() + ": " + e.getMessage(), e);
         }
-        return new RowEmbedder() {
-            @Override
-            public float[][] embed(List<Object> inputs) {
-                List<BufferedImage> images = new ArrayList<>(inputs.size());
-                inputs.forEach(o -> images.add((BufferedImage) o));
-                return ort.embed(images);
-            }
-
-            @Override
-            public void close() {
-                ort.close();
-            }
-        };
+        return RowEmbedder.of(BufferedImage.class, ort::embed, ort::close);
     }
 
     private static RowEmbedder embedder(EmbedderConfig c, FamilyModel base, FamilyModel m) {
-        return new RowEmbedder() {
-            @Override
-            public float[][] embed(List<Object> inputs) {
-                if (c.images()) {
-                    List<BufferedImage> images = new ArrayList<>(inputs.size());
-                    inputs.forEach(o -> images.add((BufferedImage) o));
-                    return m.embedImages(images);
-                }
-                List<String> texts = new ArrayList<>(inputs.size());
-                inputs.forEach(o -> texts.add((String) o));
-                return m.embedTexts(texts);
-            }
-
-            @Override
-            public void close() {
-                base.close();
-            }
-        };
+        return c.images() ? RowEmbedder.of(BufferedImage.class, m::embedImages, base::close)
+                : RowEmbedder.of(String.class, m::embedTexts, base::close);
     }
 }

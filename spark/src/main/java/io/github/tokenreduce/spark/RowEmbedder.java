@@ -13,4 +13,24 @@ interface RowEmbedder extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * A row embedder that hands {@code embed} its inputs as {@code type} (BufferedImage or String) and
+     * runs {@code close} when closed.
+     */
+    static <T> RowEmbedder of(Class<T> type, java.util.function.Function<List<T>, float[][]> embed, Runnable close) {
+        return new RowEmbedder() {
+            @Override
+            public float[][] embed(List<Object> inputs) {
+                List<T> typed = new java.util.ArrayList<>(inputs.size());
+                inputs.forEach(o -> typed.add(type.cast(o)));
+                return embed.apply(typed);
+            }
+
+            @Override
+            public void close() {
+                close.run();
+            }
+        };
+    }
 }
