@@ -2,8 +2,6 @@ package io.github.tokenreduce.e2e;
 
 import static io.github.tokenreduce.e2e.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -14,9 +12,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
-import io.github.tokenreduce.core.pumer.ImageMerge;
-import io.github.tokenreduce.core.pumer.PruneScore;
-import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
@@ -31,13 +26,11 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -112,7 +105,8 @@ class ViltOnnxExportTest {
                     String name = e.getKey();
                     JsonObject spec = e.getValue().getAsJsonObject();
                     tests.add(DynamicTest.dynamicTest(at + name, () -> {
-                        try (Case c = new Case(dir, weights, at + name, TowerReduction.of(pumer(spec.getAsJsonObject("spec"))),
+                        try (Case c = new Case(dir, weights, at + name, TowerReduction.of(ViltPumerFixtureTest.pumer(
+                                spec.getAsJsonObject("spec"))),
                                 KeyMasking.PUMER_SOFTMAX, -1)) {
                             Map<String, NDArray> ort = c.run(tmp);
                             JsonArray perLayer = spec.getAsJsonArray("per_layer");
@@ -130,20 +124,6 @@ class ViltOnnxExportTest {
             }
         }
         return tests;
-    }
-
-    /** PuMer as the fixture's case spells it, with the authors' behaviours. */
-    private static PumerReducer pumer(JsonObject spec) {
-        JsonArray layers = spec.getAsJsonArray("reduce_layers");
-        int[] at = new int[layers.size()];
-        for (int i = 0; i < at.length; i++) {
-            at[i] = layers.get(i).getAsInt();
-        }
-        return PumerReducer.builder().asAuthors().layers(at).pruneRatio(spec.get("prune_r").getAsDouble())
-                .mergeRatio(spec.get("merge_r").getAsDouble()).textMergeRatio(spec.get("merge_text").getAsDouble())
-                .pruneScore(PruneScore.fromSimMethod(spec.get("sim_method").getAsString()))
-                .imageMerge(ImageMerge.valueOf(spec.get("merge_style").getAsString().toUpperCase(Locale.ROOT)))
-                .build();
     }
 
     /**
@@ -239,7 +219,7 @@ class ViltOnnxExportTest {
         Path dir = Fixtures.cases("vilt").get(0);
         Path weights = Fixtures.weights(dir).get(0);
         List<DynamicTest> tests = new ArrayList<>();
-        tests.add(refused("madtp", UnsupportedOperationException.class, "per sample", f -> {
+        tests.add(ExportRefusals.refused(tmp, "madtp", UnsupportedOperationException.class, "per sample", f -> {
             try (NDManager m = NDManager.newBaseManager(); ViltModel vilt = ViltModel.load(weights, Device.cpu())) {
                 NDArray dictionary = m.randomNormal(new ai.djl.ndarray.types.Shape(8, vilt.config().width()));
                 return ViltOnnxExport.export(weights, TowerReduction.of(MadtpReducer.builder().dictionary(dictionary)
@@ -247,26 +227,12 @@ class ViltOnnxExportTest {
             }
         }));
         TowerReduction hostOrder = TowerReduction.of(ToMeReducer.builder().r(3).tieBreak(TieBreak.PYTORCH_CPU).build());
-        tests.add(refused("host-order", UnsupportedOperationException.class, "StableOrder.hostRanks",
+        tests.add(ExportRefusals.refused(tmp, "host-order", UnsupportedOperationException.class, "StableOrder.hostRanks",
                 f -> ViltOnnxExport.export(weights, hostOrder, KeyMasking.ALWAYS, 96, 128, 11, f)));
-        tests.add(refused("text-length-beyond-positions", IllegalArgumentException.class, "text positions, expected 1 to",
+        tests.add(ExportRefusals.refused(tmp, "text-length-beyond-positions", IllegalArgumentException.class, "text positions, expected 1 to",
                 f -> ViltOnnxExport.export(weights, null, KeyMasking.ALWAYS, 96, 128, 41, f)));
-        tests.add(refused("masking-when-reduced", IllegalArgumentException.class, "masking",
+        tests.add(ExportRefusals.refused(tmp, "masking-when-reduced", IllegalArgumentException.class, "masking",
                 f -> ViltOnnxExport.export(weights, null, KeyMasking.WHEN_REDUCED, 96, 128, 11, f)));
         return tests;
-    }
-
-    /** A function that writes an export to a file. */
-    private interface Export {
-        OnnxExport.Result to(Path file) throws Exception;
-    }
-
-    private DynamicTest refused(String name, Class<? extends RuntimeException> type, String reason, Export export) {
-        return DynamicTest.dynamicTest(name, () -> {
-            Path file = tmp.resolve(name + ".onnx");
-            RuntimeException x = assertThrows(type, () -> export.to(file));
-            assertTrue(x.getMessage().contains(reason), x.getMessage());
-            assertFalse(Files.exists(file), "no file is written for a refused export");
-        });
     }
 }
