@@ -12,6 +12,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.TieBreak;
 import io.github.tokenreduce.core.madtp.MadtpReducer;
+import io.github.tokenreduce.core.pumer.PumerReducer;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
@@ -40,15 +41,15 @@ import java.util.Map;
  * of 1. Each keeps the eager path's token count after every block and its outputs to 1e-4, and equals
  * the fixture's: Hugging Face's unreduced outputs (texts padded to ViLT's 40 tokens), and the PuMer
  * authors' for every PuMer case of {@code fixture.json} (at the fixture's text length, which PuMer's
- * counts depend on) to 1e-4 with their token counts. ToMe at the single-stream site is checked against
- * the eager path. What the graph cannot take is refused before a file is written.
+ * counts depend on) to 1e-4 with their token counts. ToMe and PuMer with its defaults (Hugging Face's
+ * masking) are checked against the eager path. What the graph cannot take is refused before a file is written.
  */
 class ViltOnnxExportTest {
 
     @TempDir
     Path tmp;
 
-    /** Hugging Face's ViLT, unreduced: texts padded to 40 tokens; ToMe at the fixture's length. */
+    /** Hugging Face's ViLT, unreduced: texts padded to 40 tokens; ToMe and PuMer's defaults at the fixture's length. */
     @TestFactory
     List<DynamicTest> huggingFaceViltMatchesEagerAndTheReference() {
         List<DynamicTest> tests = new ArrayList<>();
@@ -70,20 +71,35 @@ class ViltOnnxExportTest {
                                 c.id + " image last_hidden_state");
                     }
                 }));
-                tests.add(DynamicTest.dynamicTest(at + "tome", () -> {
-                    TowerReduction r = TowerReduction.of(ToMeReducer.builder().r(3).build());
-                    try (Case c = new Case(dir, weights, at + "tome", r, KeyMasking.ALWAYS, -1)) {
-                        Map<String, NDArray> ort = c.run(tmp);
-                        int[] tokens = c.written.tokensPerLayer();
-                        assertTrue(tokens[tokens.length - 1] < c.expected.get("co_mask").getShape().get(1),
-                                c.id + " reduces: " + Arrays.toString(tokens));
-                        assertTrue(c.expected.get("qa_logits").sub(ort.get("qa_logits")).abs().max().getFloat() > 1e-3,
-                                c.id + ": the reduction moves the logits from the unreduced ones");
-                    }
-                }));
+                for (String method : List.of("tome", "pumer-defaults")) {
+                    tests.add(DynamicTest.dynamicTest(at + method, () -> reducedAgainstEager(dir, weights, at, method)));
+                }
             }
         }
         return tests;
+    }
+
+    /**
+     * ToMe (r = 3), or PuMer with its defaults (text votes from real text only, the image [CLS] kept,
+     * image padding merging with padding) at every layer, with Hugging Face's masking at the fixture's
+     * text length: the eager path's counts and outputs, fewer tokens than it started with, and logits
+     * away from the unreduced ones.
+     */
+    private void reducedAgainstEager(Path dir, Path weights, String at, String method) throws Exception {
+        int layers;
+        try (ViltModel v = ViltModel.load(weights, Device.cpu())) {
+            layers = v.config().layers();
+        }
+        TowerReduction r = TowerReduction.of(method.equals("tome") ? ToMeReducer.builder().r(3).build()
+                : PumerReducer.builder().layers(java.util.stream.IntStream.range(0, layers).toArray()).build());
+        try (Case c = new Case(dir, weights, at + method, r, KeyMasking.ALWAYS, -1)) {
+            Map<String, NDArray> ort = c.run(tmp);
+            int[] tokens = c.written.tokensPerLayer();
+            assertTrue(tokens[tokens.length - 1] < c.expected.get("co_mask").getShape().get(1),
+                    c.id + " reduces: " + Arrays.toString(tokens));
+            assertTrue(c.expected.get("qa_logits").sub(ort.get("qa_logits")).abs().max().getFloat() > 1e-3,
+                    c.id + ": the reduction moves the logits from the unreduced ones");
+        }
     }
 
     /** The PuMer authors' ViLT: every case of every folder's {@code fixture.json}, and the unreduced pass. */
