@@ -148,7 +148,6 @@ class ViltOnnxExportTest {
      * outputs to 1e-4; it returns the graph's outputs on the whole batch.
      */
     private static final class Case implements AutoCloseable {
-        final Path dir;
         final Path weights;
         final String id;
         final TowerReduction reduction;
@@ -161,7 +160,6 @@ class ViltOnnxExportTest {
         OnnxExport.Result written;
 
         Case(Path dir, Path weights, String id, TowerReduction reduction, KeyMasking masking, int textLength) {
-            this.dir = dir;
             this.weights = weights;
             this.id = id;
             this.reduction = reduction;
