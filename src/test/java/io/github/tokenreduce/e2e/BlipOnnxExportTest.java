@@ -2,8 +2,6 @@ package io.github.tokenreduce.e2e;
 
 import static io.github.tokenreduce.e2e.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -26,7 +24,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -187,17 +184,17 @@ class BlipOnnxExportTest {
         TowerReduction crossget = TowerReduction.of(CrossGetReducer.builder().r(4).build());
         int length = BlipOnnxExport.ITM_TEXT_LENGTH;
         List<DynamicTest> tests = new ArrayList<>();
-        tests.add(refused("madtp-image", UnsupportedOperationException.class, "per sample",
+        tests.add(ExportRefusals.refused(tmp, "madtp-image", UnsupportedOperationException.class, "per sample",
                 f -> BlipOnnxExport.exportImage(weights, madtp, f)));
-        tests.add(refused("madtp-itm", UnsupportedOperationException.class, "per sample",
+        tests.add(ExportRefusals.refused(tmp, "madtp-itm", UnsupportedOperationException.class, "per sample",
                 f -> BlipOnnxExport.exportItm(weights, madtp, length, f, Precision.FP32)));
-        tests.add(refused("int8-itm", UnsupportedOperationException.class, "int8",
+        tests.add(ExportRefusals.refused(tmp, "int8-itm", UnsupportedOperationException.class, "int8",
                 f -> BlipOnnxExport.exportItm(weights, crossget, length, f, Precision.INT8)));
-        tests.add(refused("bf16-image", IllegalArgumentException.class, "bfloat16",
+        tests.add(ExportRefusals.refused(tmp, "bf16-image", IllegalArgumentException.class, "bfloat16",
                 f -> BlipOnnxExport.exportImage(weights, crossget, f, Precision.BF16)));
-        tests.add(refused("text-length-0", IllegalArgumentException.class, "textLength: 0 tokens",
+        tests.add(ExportRefusals.refused(tmp, "text-length-0", IllegalArgumentException.class, "textLength: 0 tokens",
                 f -> BlipOnnxExport.exportItm(weights, crossget, 0, f, Precision.FP32)));
-        tests.add(refused("text-length-beyond-positions", IllegalArgumentException.class, "positions, expected 1 to",
+        tests.add(ExportRefusals.refused(tmp, "text-length-beyond-positions", IllegalArgumentException.class, "positions, expected 1 to",
                 f -> BlipOnnxExport.exportItm(weights, crossget, 100_000, f, Precision.FP32)));
         return tests;
     }
@@ -260,19 +257,5 @@ class BlipOnnxExportTest {
 
     private Path file(String id) {
         return tmp.resolve(id.replaceAll("[/:]", "_") + ".onnx");
-    }
-
-    /** A function that writes an export to a file. */
-    private interface Export {
-        OnnxExport.Result to(Path file) throws Exception;
-    }
-
-    private DynamicTest refused(String name, Class<? extends RuntimeException> type, String reason, Export export) {
-        return DynamicTest.dynamicTest(name, () -> {
-            Path file = tmp.resolve(name + ".onnx");
-            RuntimeException x = assertThrows(type, () -> export.to(file));
-            assertTrue(x.getMessage().contains(reason), x.getMessage());
-            assertFalse(Files.exists(file), "no file is written for a refused export");
-        });
     }
 }

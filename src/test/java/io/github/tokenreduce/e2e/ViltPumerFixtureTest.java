@@ -65,19 +65,23 @@ class ViltPumerFixtureTest {
         }
     }
 
-    private static void reduced(Path dir, Path weights, String name, JsonObject c) throws Exception {
-        JsonObject spec = c.getAsJsonObject("spec");
+    /** PuMer as a case of {@code fixture.json} spells it ({@code spec}), with the authors' behaviours. */
+    static PumerReducer pumer(JsonObject spec) {
         JsonArray layers = spec.getAsJsonArray("reduce_layers");
         int[] at = new int[layers.size()];
         for (int i = 0; i < at.length; i++) {
             at[i] = layers.get(i).getAsInt();
         }
-        PumerReducer pumer = PumerReducer.builder().asAuthors().layers(at)
+        return PumerReducer.builder().asAuthors().layers(at)
                 .pruneRatio(spec.get("prune_r").getAsDouble()).mergeRatio(spec.get("merge_r").getAsDouble())
                 .textMergeRatio(spec.get("merge_text").getAsDouble())
                 .pruneScore(PruneScore.fromSimMethod(spec.get("sim_method").getAsString()))
                 .imageMerge(ImageMerge.valueOf(spec.get("merge_style").getAsString().toUpperCase(java.util.Locale.ROOT)))
                 .build();
+    }
+
+    private static void reduced(Path dir, Path weights, String name, JsonObject c) throws Exception {
+        PumerReducer pumer = pumer(c.getAsJsonObject("spec"));
         try (NDManager m = NDManager.newBaseManager(); ViltModel plain = ViltModel.load(weights, Device.cpu())) {
             Map<String, NDArray> in = Fixtures.tensors(dir.resolve("inputs.safetensors"), m);
             Map<String, NDArray> exp = Fixtures.tensors(dir.resolve("expected.safetensors"), m);

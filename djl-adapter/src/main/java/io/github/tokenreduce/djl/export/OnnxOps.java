@@ -35,7 +35,7 @@ final class OnnxOps {
     private static final Map<String, String> LOGIC = Map.of("logicalAnd", "And", "logicalOr", "Or", "logicalXor",
             "Xor");
     private static final Map<String, String> UNARY = Map.of("neg", "Neg", "exp", "Exp", "log", "Log", "sqrt",
-            "Sqrt", "abs", "Abs", "logicalNot", "Not");
+            "Sqrt", "abs", "Abs", "logicalNot", "Not", "tanh", "Tanh");
     private static final Map<String, String> REDUCE = Map.of("sum", "ReduceSum", "mean", "ReduceMean", "max",
             "ReduceMax", "min", "ReduceMin");
     private static final java.util.Set<String> OTHER = java.util.Set.of("square", "matMul", "softmax", "cumSum", "argMax",

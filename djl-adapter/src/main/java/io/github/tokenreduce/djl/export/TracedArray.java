@@ -33,6 +33,8 @@ final class TracedArray implements InvocationHandler {
     private final NDArray witness;
     private String value;
     private NDArray self;
+    /** A range 0..B-1 made in Java, taken for the batch index though it may be a range of another length. */
+    private boolean guessedBatchIndex;
 
     TracedArray(Tracer tracer, NDArray witness, String value) {
         this.tracer = tracer;
@@ -50,6 +52,11 @@ final class TracedArray implements InvocationHandler {
 
     String value() {
         return value;
+    }
+
+    /** Marks this array as a Java-made range taken for the batch index ({@link Tracer}). */
+    void guessedBatchIndex() {
+        guessedBatchIndex = true;
     }
 
     boolean isGraph() {
@@ -124,7 +131,17 @@ final class TracedArray implements InvocationHandler {
             if (out == witness && !OnnxOps.inPlace(m.getName())) {
                 return proxy; // a no-op (toType to the same type)
             }
-            String v = OnnxOps.emit(tracer, m, this, args, (NDArray) out);
+            String v;
+            try {
+                v = OnnxOps.emit(tracer, m, this, args, (NDArray) out);
+            } catch (UnsupportedOperationException e) {
+                if (guessedBatchIndex && out != witness && (args == null
+                        || Arrays.stream(args).noneMatch(Tracer::dependsOnInput))) {
+                    // moved off the first axis: a range whose length only equals the example's batch
+                    return tracer.wrapConstant(out);
+                }
+                throw e;
+            }
             if (out == witness) {
                 value = v;
                 return proxy;

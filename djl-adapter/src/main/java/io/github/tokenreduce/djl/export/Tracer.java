@@ -425,7 +425,9 @@ public final class Tracer implements AutoCloseable {
         boolean equal = w.eq(row).all().getBoolean();
         if (!equal && isBatchIndex(w)) {
             row.close();
-            return wrapGraph(w, batchIndex(w.getShape()));
+            NDArray index = wrapGraph(w, batchIndex(w.getShape()));
+            handler(index).guessedBatchIndex();
+            return index;
         }
         if (!equal) {
             row.close();

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.nn.Ops;
 
 /**
  * ViLT's image tokens (Hugging Face {@code ViltEmbeddings.visual_embed}): patches of the padded
@@ -26,7 +28,14 @@ final class ViltImageEmbedding {
     /** Image tokens [B, 1 + K, C] and their mask [B, 1 + K]. */
     record Embedded(NDArray tokens, NDArray mask) {}
 
-    Embedded embed(NDArray pixels, NDArray pixelMask) {
+    /**
+     * Embeds pixels [B, 3, H, W] with their pixel mask [B, H, W] (null: every pixel real). Every
+     * per-image value (the patch mask, the valid grid, the resized positions, the patch order) is
+     * computed from the arrays, so an ONNX trace holds it; only the number of patch tokens K is read:
+     * the batch's largest valid count, or with {@code fullGrid} every patch of the padded image
+     * (both capped by {@code max_image_length}).
+     */
+    Embedded embed(NDArray pixels, NDArray pixelMask, boolean fullGrid) {
         NDManager m = pixels.getManager();
         Shape s = pixels.getShape();
         int b = (int) s.get(0);
@@ -39,80 +48,87 @@ final class ViltImageEmbedding {
             throw new IllegalArgumentException("pixels: " + height + "x" + width + " is smaller than one " + p
                     + "-pixel patch");
         }
+        int n = hp * wp;
         long c = config.width();
         NDArray x = pixels.get(":, :, :" + hp * p + ", :" + wp * p).reshape(b, 3, hp, p, wp, p)
-                .transpose(0, 2, 4, 1, 3, 5).reshape(b, (long) hp * wp, 3L * p * p)
+                .transpose(0, 2, 4, 1, 3, 5).reshape(b, n, 3L * p * p)
                 .matMul(weights.patchT()).add(weights.patchB()); // [B, Hp·Wp, C]
-        // patch mask: nearest sample of the pixel mask at (floor(i·H/Hp), floor(j·W/Wp))
-        int[][] valid = new int[b][hp * wp];
-        long[] pm = pixelMask == null ? null : pixelMask.toType(DataType.INT64, false).toLongArray();
-        int[] rows = new int[b];
-        int[] cols = new int[b];
-        for (int n = 0; n < b; n++) {
-            for (int i = 0; i < hp; i++) {
-                for (int j = 0; j < wp; j++) {
-                    int y = (int) ((long) i * height / hp);
-                    int xx = (int) ((long) j * width / wp);
-                    valid[n][i * wp + j] = pm == null || pm[(n * height + y) * width + xx] != 0 ? 1 : 0;
-                }
-            }
-            for (int i = 0; i < hp; i++) {
-                rows[n] += valid[n][i * wp];
-            }
-            for (int j = 0; j < wp; j++) {
-                cols[n] += valid[n][j];
-            }
-            if (rows[n] == 0 || cols[n] == 0) {
-                throw new IllegalArgumentException("pixelMask: image " + n + " has no valid patch");
+        NDArray valid = patchMask(m, pixels, pixelMask, hp, wp); // [B, Hp·Wp], 1 on valid patches
+        NDArray grid = valid.reshape(b, hp, wp);
+        NDArray rows = grid.get(":, :, 0").sum(new int[] {1}); // valid rows, counted on column 0
+        NDArray cols = grid.get(":, 0, :").sum(new int[] {1}); // valid columns, counted on row 0
+        float[] smallest = rows.minimum(cols).toFloatArray();
+        for (int i = 0; i < b; i++) {
+            if (smallest[i] == 0) {
+                throw new IllegalArgumentException("pixelMask: image " + i + " has no valid patch");
             }
         }
-        int keep = 0;
-        for (int n = 0; n < b; n++) {
-            keep = Math.max(keep, rows[n] * cols[n]);
-        }
+        int keep = fullGrid ? n : (int) rows.mul(cols).max().getFloat();
         if (config.maxImageLength() > 0) {
             keep = Math.min(keep, config.maxImageLength());
         }
-        long[] select = new long[b * keep];
-        float[] keptMask = new float[b * (keep + 1)];
-        NDList positions = new NDList();
-        for (int n = 0; n < b; n++) {
-            int k = 0;
-            for (int pass = 1; pass >= 0 && k < keep; pass--) {
-                for (int q = 0; q < hp * wp && k < keep; q++) {
-                    if (valid[n][q] == pass) {
-                        select[n * keep + k] = q;
-                        keptMask[n * (keep + 1) + 1 + k] = pass;
-                        k++;
-                    }
-                }
-            }
-            keptMask[n * (keep + 1)] = 1f;
-            positions.add(resizedPositions(m, rows[n], cols[n], hp, wp));
-        }
-        NDArray idx = m.create(select, new Shape(b, keep)).toDevice(x.getDevice(), false);
-        NDArray pos = NDArrays.stack(positions, 0); // [B, Hp·Wp, C]
-        NDArray gather = idx.expandDims(2).broadcast(b, keep, c);
-        NDArray patches = x.gather(gather, 1).add(pos.gather(gather, 1));
+        // valid patches row-major, then padding patches row-major: ascending (1 - valid)·N + index
+        NDArray index = m.arange(0f, (float) n, 1f, DataType.FLOAT32).toDevice(x.getDevice(), false);
+        NDArray order = valid.neg().add(1f).mul((float) n).add(index).argSort(1, true).get(":, :" + keep);
+        NDArray pos = positions(m, rows, cols, hp, wp); // [B, Hp·Wp, C]
+        NDArray patches = Tensors.gatherTokens(x.add(pos), order);
         NDArray cls = weights.cls().add(weights.positions().get(0)).reshape(1, 1, c).broadcast(b, 1, c);
         NDArray tokens = NDArrays.concat(new NDList(cls, patches), 1);
-        NDArray mask = m.create(keptMask, new Shape(b, keep + 1)).toDevice(x.getDevice(), false);
+        NDArray kept = valid.gather(order, 1);
+        NDArray mask = NDArrays.concat(new NDList(kept.get(":, :1").onesLike(), kept), 1);
         return new Embedded(tokens, mask);
     }
 
     /**
-     * The G×G patch position grid resized bilinearly (align corners) to {@code h × w}, zero-padded
-     * to {@code hp × wp}, flattened row-major: [hp·wp, C].
+     * The patch mask [B, Hp·Wp] (float32, 1 valid): the pixel mask sampled nearest at
+     * (floor(i·H/Hp), floor(j·W/Wp)), all ones without a pixel mask.
      */
-    private NDArray resizedPositions(NDManager m, int h, int w, int hp, int wp) {
+    private static NDArray patchMask(NDManager m, NDArray pixels, NDArray pixelMask, int hp, int wp) {
+        Shape s = pixels.getShape();
+        long b = s.get(0);
+        int height = (int) s.get(2);
+        int width = (int) s.get(3);
+        if (pixelMask == null) {
+            return m.ones(new Shape(b, (long) hp * wp)).toDevice(pixels.getDevice(), false);
+        }
+        long[] at = new long[hp * wp];
+        for (int i = 0; i < hp; i++) {
+            for (int j = 0; j < wp; j++) {
+                at[i * wp + j] = (long) i * height / hp * width + (long) j * width / wp;
+            }
+        }
+        NDArray idx = m.create(at).toDevice(pixels.getDevice(), false).expandDims(0).broadcast(b, (long) hp * wp);
+        return pixelMask.toType(DataType.FLOAT32, false).reshape(b, (long) height * width).gather(idx, 1).abs()
+                .gt(0f).toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * Each image's G×G patch position grid resized bilinearly (align corners) to its valid
+     * {@code rows × cols} ([B] float32 counts), zero-padded to {@code hp × wp}, flattened
+     * row-major: [B, hp·wp, C]. The interpolation weights of every count are a table the counts pick
+     * rows of.
+     */
+    private NDArray positions(NDManager m, NDArray rows, NDArray cols, int hp, int wp) {
         int g = config.grid();
         long c = config.width();
-        NDArray grid = weights.positions().get("1:").reshape(g, g, c).transpose(2, 0, 1); // [C, G, G]
-        NDArray rowsW = m.create(interpolation(h, hp, g), new Shape(hp, g)).toDevice(grid.getDevice(), false);
-        NDArray colsW = m.create(interpolation(w, wp, g), new Shape(wp, g)).toDevice(grid.getDevice(), false);
-        NDArray out = rowsW.expandDims(0).broadcast(c, hp, g).matMul(grid)
-                .matMul(colsW.transpose().expandDims(0).broadcast(c, g, wp)); // [C, hp, wp]
-        return out.reshape(c, (long) hp * wp).transpose();
+        long b = rows.getShape().get(0);
+        NDArray table = weights.positions().get("1:").reshape(g, (long) g * c); // [G(u), G(v)·C]
+        NDArray rowW = Ops.embed(interpolationTable(m, hp, g).toDevice(table.getDevice(), false),
+                rows.toType(DataType.INT64, false)).reshape(b, hp, g);
+        NDArray colW = Ops.embed(interpolationTable(m, wp, g).toDevice(table.getDevice(), false),
+                cols.toType(DataType.INT64, false)).reshape(b, wp, g);
+        NDArray out = rowW.matMul(table).reshape(b, hp, g, c).transpose(0, 1, 3, 2) // [B, hp, C, G(v)]
+                .matMul(colW.transpose(0, 2, 1).expandDims(1)); // [B, hp, C, wp]
+        return out.transpose(0, 1, 3, 2).reshape(b, (long) hp * wp, c);
+    }
+
+    /** Row {@code size} (0 to {@code padded}): the {@link #interpolation} weights to {@code size}, [padded + 1, padded·g]. */
+    private static NDArray interpolationTable(NDManager m, int padded, int g) {
+        float[] t = new float[(padded + 1) * padded * g];
+        for (int size = 1; size <= padded; size++) {
+            System.arraycopy(interpolation(size, padded, g), 0, t, size * padded * g, padded * g);
+        }
+        return m.create(t, new Shape(padded + 1, (long) padded * g));
     }
 
     /** Weights [padded, g] of 1-D linear interpolation with aligned corners to {@code size}; rows past it are 0. */

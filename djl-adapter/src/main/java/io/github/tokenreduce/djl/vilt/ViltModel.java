@@ -173,10 +173,7 @@ public final class ViltModel implements AutoCloseable {
         NDManager caller = batch.pixels().getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            ViltWeights.VqaHead h = weights.vqa();
-            NDArray x = Ops.linear(forward(batch, null).pooler(), h.fc1T(), h.fc1B());
-            x = Activation.GELU.apply(Ops.layerNorm(x, h.ln()));
-            return keep(Ops.linear(x, h.fc2T(), h.fc2B()), caller);
+            return keep(vqa(forward(batch, null).pooler()), caller);
         }
     }
 
@@ -188,8 +185,29 @@ public final class ViltModel implements AutoCloseable {
         NDManager caller = batch.pixels().getManager();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            return keep(Ops.linear(forward(batch, null).pooler(), weights.rankT(), weights.rankB()), caller);
+            return keep(rank(forward(batch, null).pooler()), caller);
         }
+    }
+
+    /** The number of text token types (segments) the checkpoint embeds. */
+    int textTypes() {
+        return (int) weights.textTypes().getShape().get(0);
+    }
+
+    /** The VQA head on the pooler [B, C], or null when the checkpoint has none. */
+    NDArray vqa(NDArray pooler) {
+        ViltWeights.VqaHead h = weights.vqa();
+        if (h == null) {
+            return null;
+        }
+        NDArray x = Ops.linear(pooler, h.fc1T(), h.fc1B());
+        x = Activation.GELU.apply(Ops.layerNorm(x, h.ln()));
+        return Ops.linear(x, h.fc2T(), h.fc2B());
+    }
+
+    /** The retrieval head on the pooler [B, C], or null when the checkpoint has none. */
+    NDArray rank(NDArray pooler) {
+        return weights.rankT() == null ? null : Ops.linear(pooler, weights.rankT(), weights.rankB());
     }
 
     private Output forward(ViltBatch batch, ReducingEncoder.BlockObserver observer) {
@@ -200,14 +218,46 @@ public final class ViltModel implements AutoCloseable {
             throw new IllegalArgumentException("text: length " + t + " exceeds the " + config.maxText()
                     + " text position embeddings");
         }
-        NDArray textX = textEmbeddings(text);
-        ViltImageEmbedding.Embedded img = new ViltImageEmbedding(config, weights)
-                .embed(batch.pixels().toDevice(manager.getDevice(), false).toType(DataType.FLOAT32, false),
-                        batch.pixelMask() == null ? null : batch.pixelMask().toDevice(manager.getDevice(), false));
+        long[] ids = TextBatch.flatten(text.ids());
+        long[] types = TextBatch.flatten(text.types());
+        long typeCount = weights.textTypes().getShape().get(0);
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocab()) {
+                throw new IllegalArgumentException("text: token " + ids[i] + " at [" + i / t + ", " + i % t
+                        + "] outside the vocabulary [0, " + config.vocab() + ")");
+            }
+            if (types[i] < 0 || types[i] >= typeCount) {
+                throw new IllegalArgumentException("text: token type " + types[i] + " at [" + i / t + ", " + i % t
+                        + "] outside [0, " + typeCount + ")");
+            }
+        }
+        Shape shape = new Shape(b, t);
+        NDArray mask = manager.create(TextBatch.flatten(text.mask()), shape).toType(DataType.FLOAT32, false);
+        return forward(manager.create(ids, shape), manager.create(types, shape), mask,
+                batch.pixels().toDevice(manager.getDevice(), false).toType(DataType.FLOAT32, false),
+                batch.pixelMask() == null ? null : batch.pixelMask().toDevice(manager.getDevice(), false), false,
+                observer);
+    }
+
+    /**
+     * The encoder and pooler on checked arrays on the weights' device: token ids, token types [B, T]
+     * (int64) and the attention mask [B, T] (float32, 1 on real tokens), pixels [B, 3, H, W] (float32)
+     * and the pixel mask [B, H, W] (null: all real). Everything that differs per sample (embeddings,
+     * masks, the image's valid grid, positions and patch order) is computed from the arrays, so the
+     * ONNX export traces it; with {@code fullGrid} every image keeps all its patches (valid first)
+     * instead of the batch's largest valid count ({@link ViltImageEmbedding#embed}). The result
+     * belongs to the current scope.
+     */
+    Output forward(NDArray ids, NDArray types, NDArray textMask, NDArray pixels, NDArray pixelMask,
+            boolean fullGrid, ReducingEncoder.BlockObserver observer) {
+        int t = (int) ids.getShape().get(1);
+        NDArray textX = Ops.layerNorm(Ops.embed(weights.words(), ids)
+                .add(weights.textPositions().get(":" + t).expandDims(0))
+                .add(Ops.embed(weights.textTypes(), types)), weights.textLn());
+        ViltImageEmbedding.Embedded img = new ViltImageEmbedding(config, weights).embed(pixels, pixelMask, fullGrid);
         NDArray x = NDArrays.concat(new NDList(textX.add(weights.modality().get(0)),
                 img.tokens().add(weights.modality().get(1))), 1);
-        NDArray mask = NDArrays.concat(new NDList(manager.create(TextBatch.flatten(text.mask()), new Shape(b, t))
-                .toType(DataType.FLOAT32, false), img.mask()), 1);
+        NDArray mask = NDArrays.concat(new NDList(textMask, img.mask()), 1);
         int li = (int) img.tokens().getShape().get(1);
         TokenSet tokens = TokenSet.builder(x).keyMask(mask).protect(0, t).spans(ModalitySpans.textThenImage(t, li))
                 .build();
@@ -215,28 +265,6 @@ public final class ViltModel implements AutoCloseable {
         NDArray last = Ops.layerNorm(out.tokens().hidden(), weights.finalLn());
         NDArray pooler = Ops.linear(last.get(":, 0, :"), weights.poolerT(), weights.poolerB()).tanh();
         return new Output(last, out.tokens().keyMask(), pooler, out.tokensPerLayer());
-    }
-
-    private NDArray textEmbeddings(TextBatch text) {
-        int b = text.batch();
-        int t = text.length();
-        long[] ids = TextBatch.flatten(text.ids());
-        long[] types = TextBatch.flatten(text.types());
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= config.vocab()) {
-                throw new IllegalArgumentException("text: token " + ids[i] + " at [" + i / t + ", " + i % t
-                        + "] outside the vocabulary [0, " + config.vocab() + ")");
-            }
-            long typeCount = weights.textTypes().getShape().get(0);
-            if (types[i] < 0 || types[i] >= typeCount) {
-                throw new IllegalArgumentException("text: token type " + types[i] + " at [" + i / t + ", " + i % t
-                        + "] outside [0, " + typeCount + ")");
-            }
-        }
-        NDArray x = weights.words().get(manager.create(ids, new Shape(b, t)))
-                .add(weights.textPositions().get(":" + t).expandDims(0))
-                .add(weights.textTypes().get(manager.create(types, new Shape(b, t))));
-        return Ops.layerNorm(x, weights.textLn());
     }
 
     private static NDArray keep(NDArray a, NDManager caller) {

@@ -56,6 +56,39 @@ class TracerTest {
         }
     }
 
+    /**
+     * A Java-made range 0..1 at an example batch of 2 is the batch index while it stays on the first
+     * axis (a row gather), and a range of two token positions once reshaped off it (a comparison
+     * matrix, as the stable ranking builds): both give the eager result at a batch of 3.
+     */
+    @Test
+    void aRangeOfTheBatchLengthIsTheBatchIndexOnlyOnTheFirstAxis() throws Exception {
+        UnaryOperator<NDArray> f = x -> {
+            NDManager m = x.getManager();
+            long n = x.getShape().get(1); // 2 tokens, the example's batch too
+            NDArray rows = m.arange(0, x.getShape().get(0), 1, DataType.INT64).expandDims(1); // [B, 1]
+            NDArray firstToken = x.get(new ai.djl.ndarray.index.NDIndex("{}, {}", rows,
+                    m.zeros(new Shape(x.getShape().get(0), 1), DataType.INT64))); // [B, 1, C]
+            NDArray idx = m.arange(0, n, 1, DataType.INT64);
+            NDArray earlier = idx.reshape(1, 1, n).lt(idx.reshape(1, n, 1)).toType(DataType.FLOAT32, false);
+            NDArray mixed = earlier.matMul(x); // [B, N, C]: each token sees the earlier ones
+            return mixed.add(firstToken);
+        };
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray example = m.randomNormal(new Shape(2, 2, 3));
+            NDArray other = m.randomNormal(new Shape(3, 2, 3));
+            Path file = tmp.resolve("range.onnx");
+            try (Tracer t = new Tracer(Device.cpu())) {
+                t.output("y", f.apply(t.input("x", example)));
+                Files.write(file, t.toBytes("range"));
+            }
+            NDArray expected = f.apply(other);
+            NDArray actual = OnnxRuntimeRun.run(file, "x", other, m).get("y");
+            assertEquals(expected.getShape(), actual.getShape());
+            assertTrue(expected.sub(actual).abs().max().getFloat() < 1e-6, "ONNX Runtime differs from eager");
+        }
+    }
+
     @Test
     void anOperationWithoutOnnxFormIsNamed() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
