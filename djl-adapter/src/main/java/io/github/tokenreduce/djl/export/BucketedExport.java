@@ -118,8 +118,10 @@ public final class BucketedExport {
     }
 
     /**
-     * The If chain on the sequence length of {@code input}: branch i where it is at most
-     * {@code lengths[i]} (the first that holds it), the last branch otherwise.
+     * The dispatch on the sequence length of {@code input}: branch i where it is at most
+     * {@code lengths[i]} (the first that holds it), the last branch otherwise; a balanced tree of
+     * {@code If}s, so its depth grows with the log of the bucket count (ONNX Runtime's session set-up
+     * grows steeply with the nesting depth: a chain of 20 took minutes).
      */
     private static List<String> dispatch(OnnxGraph g, String input, int[] lengths, List<OnnxGraph.Subgraph> branches,
             List<NDArray> outputs) {
@@ -133,13 +135,23 @@ public final class BucketedExport {
         for (int i = 0; i < n - 1; i++) {
             fits[i] = g.node("LessOrEqual", List.of(seq, g.scalar((long) lengths[i], DataType.INT64)));
         }
-        OnnxGraph.Subgraph otherwise = branches.get(n - 1);
-        for (int i = n - 2; i >= 1; i--) {
-            int scope = g.beginScope();
-            String[] out = g.ifNode(fits[i], branches.get(i), otherwise);
-            otherwise = g.endScope(scope, List.of(out), types(outputs), ranks(outputs));
+        int mid = (n - 1) / 2;
+        return List.of(g.ifNode(fits[mid], tree(g, fits, branches, 0, mid, outputs),
+                tree(g, fits, branches, mid + 1, n - 1, outputs)));
+    }
+
+    /** The subgraph choosing among branches {@code lo..hi} (inclusive) by {@code fits}. */
+    private static OnnxGraph.Subgraph tree(OnnxGraph g, String[] fits, List<OnnxGraph.Subgraph> branches, int lo,
+            int hi, List<NDArray> outputs) {
+        if (lo == hi) {
+            return branches.get(lo);
         }
-        return List.of(g.ifNode(fits[0], branches.get(0), otherwise));
+        int mid = (lo + hi) / 2;
+        OnnxGraph.Subgraph then = tree(g, fits, branches, lo, mid, outputs);
+        OnnxGraph.Subgraph otherwise = tree(g, fits, branches, mid + 1, hi, outputs);
+        int scope = g.beginScope();
+        String[] out = g.ifNode(fits[mid], then, otherwise);
+        return g.endScope(scope, List.of(out), types(outputs), ranks(outputs));
     }
 
     private static List<DataType> types(List<NDArray> outputs) {
