@@ -18,6 +18,7 @@ import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitModel;
 import io.github.tokenreduce.djl.export.OnnxExport;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -223,6 +224,40 @@ class CliExportTest {
                 assertTrue(ort.get("median_s").getAsDouble() > 0, ort.toString());
             }
         })).toList();
+    }
+
+    /**
+     * {@code bench --engines pytorch,onnxruntime} on a sentence encoder times each fp32 configuration also as its
+     * exported graph over length buckets: unreduced it embeds as the eager model (cosine 1 to the same rows),
+     * CrossGET's graph reduces (fewer FLOPs than the unreduced graph); MADTP, whose counts are per text, runs
+     * eagerly but gets no graph row (a line on stderr says why).
+     */
+    @Test
+    void benchRunsSentenceEncoderGraphsBesideTheEagerModel() throws IOException {
+        Path out = tmp.resolve("bench-text");
+        Run run = run("bench", "all-minilm-l6-v2", "--engines", "pytorch,onnxruntime", "--methods", "crossget,madtp",
+                "--levels", "0.8", "--docs", "4", "--rounds", "1", "--warmup", "0", "--precisions", "fp32", "-q",
+                "--data", Fixtures.shared().resolve("data").toString(), "--out", out.toString());
+        assertEquals(0, run.code(), run.err());
+        JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject();
+        Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
+        for (JsonElement e : json.getAsJsonArray("configurations")) {
+            JsonObject o = e.getAsJsonObject();
+            if (!o.getAsJsonArray("tokens_per_layer").isEmpty()) { // not the peer (the encoder's own .onnx)
+                byKey.put(o.get("engine").getAsString() + " " + o.get("method").getAsString(), o);
+            }
+        }
+        assertTrue(byKey.containsKey("pytorch madtp"), "MADTP still runs eagerly: " + byKey.keySet());
+        assertTrue(byKey.containsKey("onnxruntime none") && byKey.containsKey("onnxruntime crossget")
+                && !byKey.containsKey("onnxruntime madtp"), byKey.keySet().toString());
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("| onnxruntime unreduced |") && report.contains("| onnxruntime crossget keep 0.8 |"),
+                report);
+        assertTrue(report.lines().anyMatch(l -> l.startsWith("| onnxruntime unreduced |") && l.contains("| 1.00000 /")),
+                "the unreduced graph embeds as the eager model: " + report);
+        assertTrue(byKey.get("onnxruntime crossget").get("flops_ideal").getAsDouble()
+                > byKey.get("onnxruntime none").get("flops_ideal").getAsDouble(), byKey.toString());
     }
 
     /**

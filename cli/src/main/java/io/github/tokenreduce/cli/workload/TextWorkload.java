@@ -11,7 +11,9 @@ import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.ChunkBatches;
 import io.github.tokenreduce.djl.bert.TextChunker;
 import io.github.tokenreduce.djl.bert.TextChunk;
+import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.djl.site.Site;
@@ -37,6 +39,7 @@ public final class TextWorkload implements Workload {
     private final List<TextChunk> chunks;
     private final int batch;
     private final int texts;
+    private final List<OnnxRuntimeSentenceEncoder> graphs = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private TextWorkload(BundledEncoder bundled, SentenceEncoder encoder, OrtSentenceEncoder ort, List<String> docs,
             int batch) {
@@ -128,6 +131,53 @@ public final class TextWorkload implements Workload {
         };
     }
 
+    /**
+     * The model with {@code reducer} exported as one graph over the default length buckets
+     * ({@code SentenceEncoderOnnxExport}) in {@code precision} (fp32, int8) and run by ONNX Runtime on
+     * the same chunks.
+     *
+     * @throws UnsupportedOperationException for a method the graph cannot hold (MADTP: counts per text)
+     */
+    @Override
+    public Optional<Forward> exported(TokenReducer reducer, Precision precision) {
+        TowerReduction r = reducer == null ? null : TowerReduction.of(reducer);
+        SentenceEncoderOnnxExport.eagerReduction(r); // refuses MADTP before anything is loaded
+        OnnxRuntimeSentenceEncoder graph;
+        try {
+            graph = OnnxRuntimeSentenceEncoder.open(bundled, r, precision, SentenceEncoderOnnxExport.DEFAULT_LENGTHS,
+                    batch);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot export " + bundled.modelName() + ": " + e.getMessage(), e);
+        }
+        graphs.add(graph);
+        int width = encoder.config().width();
+        int inter = encoder.config().intermediate();
+        return Optional.of(new Forward() {
+            private double flops;
+
+            @Override
+            public int[] run() {
+                OnnxRuntimeSentenceEncoder.Pooled p = graph.poolCounting(chunks);
+                double total = 0;
+                for (OnnxRuntimeSentenceEncoder.Batch b : p.batches()) {
+                    total += Flops.stack(b.size(), b.length(), b.tokensPerLayer(), width, inter);
+                }
+                flops = total;
+                return p.batches().get(p.batches().size() - 1).tokensPerLayer();
+            }
+
+            @Override
+            public float[][] outputs() {
+                return TextChunker.combine(texts, chunks, graph.pool(chunks));
+            }
+
+            @Override
+            public double flops(int[] tokensPerLayer) {
+                return flops; // summed over the batches of the last run
+            }
+        });
+    }
+
     /** FLOPs of one pass, and the tokens after each layer in its last batch. */
     public record Pass(double flops, int[] lastTokens) {}
 
@@ -165,6 +215,7 @@ public final class TextWorkload implements Workload {
 
     @Override
     public void close() {
+        graphs.forEach(OnnxRuntimeSentenceEncoder::close);
         try {
             ort.close();
         } catch (OrtException ignored) {

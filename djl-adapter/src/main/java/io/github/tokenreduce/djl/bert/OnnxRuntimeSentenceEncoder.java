@@ -108,7 +108,22 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
 
     /** Pooled vectors [chunks][C] (not normalised), in batches of one bucket each. */
     public float[][] pool(List<TextChunk> chunks) {
+        return poolCounting(chunks).vectors();
+    }
+
+    /**
+     * One batch the graph ran: its size, its bucket length and the tokens after each layer
+     * (padding included), as the graph's {@code tokens_per_layer} gives them.
+     */
+    public record Batch(int size, int length, int[] tokensPerLayer) {}
+
+    /** Pooled vectors [chunks][C] and the batches that made them. */
+    public record Pooled(float[][] vectors, List<Batch> batches) {}
+
+    /** As {@link #pool}, with the batches that ran (for FLOPs and token counts). */
+    public Pooled poolCounting(List<TextChunk> chunks) {
         float[][] pooled = new float[chunks.size()][];
+        List<Batch> batches = new ArrayList<>();
         TreeMap<Integer, List<Integer>> byBucket = new TreeMap<>();
         for (int i = 0; i < chunks.size(); i++) {
             byBucket.computeIfAbsent(bucket(chunks.get(i).ids().length), k -> new ArrayList<>()).add(i);
@@ -118,14 +133,14 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
                 List<Integer> members = e.getValue();
                 for (int from = 0; from < members.size(); from += batchSize) {
                     List<Integer> batch = members.subList(from, Math.min(members.size(), from + batchSize));
-                    run(m, chunks, batch, e.getKey(), pooled);
+                    batches.add(run(m, chunks, batch, e.getKey(), pooled));
                 }
             }
         }
-        return pooled;
+        return new Pooled(pooled, batches);
     }
 
-    private void run(NDManager m, List<TextChunk> chunks, List<Integer> batch, int length, float[][] pooled) {
+    private Batch run(NDManager m, List<TextChunk> chunks, List<Integer> batch, int length, float[][] pooled) {
         long[][] ids = new long[batch.size()][length];
         long[][] mask = new long[batch.size()][length];
         for (int k = 0; k < batch.size(); k++) {
@@ -137,11 +152,14 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
         Map<String, NDArray> in = new LinkedHashMap<>();
         in.put("input_ids", m.create(TextBatch.flatten(ids), shape));
         in.put("attention_mask", m.create(TextBatch.flatten(mask), shape));
-        float[] flat = session.run(in, m).get("sentence_embedding").toFloatArray();
+        Map<String, NDArray> out = session.run(in, m);
+        float[] flat = out.get("sentence_embedding").toFloatArray();
         int c = flat.length / batch.size();
         for (int k = 0; k < batch.size(); k++) {
             pooled[batch.get(k)] = Arrays.copyOfRange(flat, k * c, (k + 1) * c);
         }
+        return new Batch(batch.size(), length,
+                Arrays.stream(out.get(OnnxExport.TOKENS_PER_LAYER).toLongArray()).mapToInt(Math::toIntExact).toArray());
     }
 
     /** The smallest bucket holding {@code length} tokens. */
