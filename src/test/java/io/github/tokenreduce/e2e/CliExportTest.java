@@ -239,15 +239,7 @@ class CliExportTest {
                 "--levels", "0.8", "--docs", "4", "--rounds", "1", "--warmup", "0", "--precisions", "fp32", "-q",
                 "--data", Fixtures.shared().resolve("data").toString(), "--out", out.toString());
         assertEquals(0, run.code(), run.err());
-        JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
-                .getAsJsonObject();
-        Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
-        for (JsonElement e : json.getAsJsonArray("configurations")) {
-            JsonObject o = e.getAsJsonObject();
-            if (!o.getAsJsonArray("tokens_per_layer").isEmpty()) { // not the peer (the encoder's own .onnx)
-                byKey.put(o.get("engine").getAsString() + " " + o.get("method").getAsString(), o);
-            }
-        }
+        Map<String, JsonObject> byKey = configurations(out);
         assertTrue(byKey.containsKey("pytorch madtp"), "MADTP still runs eagerly: " + byKey.keySet());
         assertTrue(byKey.containsKey("onnxruntime none") && byKey.containsKey("onnxruntime crossget")
                 && !byKey.containsKey("onnxruntime madtp"), byKey.keySet().toString());
@@ -270,11 +262,22 @@ class CliExportTest {
                 "--levels", level, "--batch", "2", "--rounds", "1", "--warmup", "0", "--precisions", "fp32,int8", "-q",
                 "--out", out.toString());
         assertEquals(0, run.code(), run.err());
+        return configurations(out);
+    }
+
+    /**
+     * The configurations of the results.json in {@code out} by "engine [precision] method" (precision left out
+     * for fp32), the peer (a reference runtime, no token counts) left out.
+     */
+    private static Map<String, JsonObject> configurations(Path out) throws IOException {
         JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("results.json")))
                 .getAsJsonObject();
         Map<String, JsonObject> byKey = new java.util.LinkedHashMap<>();
         for (JsonElement e : json.getAsJsonArray("configurations")) {
             JsonObject o = e.getAsJsonObject();
+            if (o.getAsJsonArray("tokens_per_layer").isEmpty()) {
+                continue; // the peer
+            }
             String precision = o.get("precision").getAsString();
             byKey.put(o.get("engine").getAsString() + (precision.equals("fp32") ? "" : " " + precision) + " "
                     + o.get("method").getAsString(), o);

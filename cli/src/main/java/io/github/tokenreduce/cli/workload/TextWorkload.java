@@ -109,26 +109,7 @@ public final class TextWorkload implements Workload {
     public Forward prepare(TokenReducer reducer, Precision precision) {
         SentenceEncoder p = precisions.get(precision);
         SentenceEncoder e = reducer == null ? p : p.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(reducer));
-        return new Forward() {
-            private double flops;
-
-            @Override
-            public int[] run() {
-                Pass p = pass(e, chunks, batch);
-                flops = p.flops();
-                return p.lastTokens();
-            }
-
-            @Override
-            public float[][] outputs() {
-                return TextChunker.combine(texts, chunks, e.pool(chunks));
-            }
-
-            @Override
-            public double flops(int[] tokensPerLayer) {
-                return flops; // summed over the buckets of the last run
-            }
-        };
+        return forward(() -> pass(e, chunks, batch), e::pool);
     }
 
     /**
@@ -152,30 +133,42 @@ public final class TextWorkload implements Workload {
         graphs.add(graph);
         int width = encoder.config().width();
         int inter = encoder.config().intermediate();
-        return Optional.of(new Forward() {
+        return Optional.of(forward(() -> {
+            OnnxRuntimeSentenceEncoder.Pooled p = graph.poolCounting(chunks);
+            double flops = 0;
+            for (OnnxRuntimeSentenceEncoder.Batch b : p.batches()) {
+                flops += Flops.stack(b.size(), b.length(), b.tokensPerLayer(), width, inter);
+            }
+            return new Pass(flops, p.batches().get(p.batches().size() - 1).tokensPerLayer());
+        }, graph::pool));
+    }
+
+    /**
+     * A forward that runs {@code pass} over the chunks (its FLOPs summed over the batches of the last
+     * run) and whose outputs are the chunks pooled by {@code pool}, combined per text.
+     */
+    private Forward forward(java.util.function.Supplier<Pass> pass,
+            java.util.function.Function<List<TextChunk>, float[][]> pool) {
+        return new Forward() {
             private double flops;
 
             @Override
             public int[] run() {
-                OnnxRuntimeSentenceEncoder.Pooled p = graph.poolCounting(chunks);
-                double total = 0;
-                for (OnnxRuntimeSentenceEncoder.Batch b : p.batches()) {
-                    total += Flops.stack(b.size(), b.length(), b.tokensPerLayer(), width, inter);
-                }
-                flops = total;
-                return p.batches().get(p.batches().size() - 1).tokensPerLayer();
+                Pass p = pass.get();
+                flops = p.flops();
+                return p.lastTokens();
             }
 
             @Override
             public float[][] outputs() {
-                return TextChunker.combine(texts, chunks, graph.pool(chunks));
+                return TextChunker.combine(texts, chunks, pool.apply(chunks));
             }
 
             @Override
             public double flops(int[] tokensPerLayer) {
-                return flops; // summed over the batches of the last run
+                return flops;
             }
-        });
+        };
     }
 
     /** FLOPs of one pass, and the tokens after each layer in its last batch. */

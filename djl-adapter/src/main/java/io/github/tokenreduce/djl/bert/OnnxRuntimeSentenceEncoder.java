@@ -63,7 +63,7 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
         try {
             int[] buckets = SentenceEncoderOnnxExport.lengths(lengths, eager.config());
             graph = Files.createTempFile("tokenreduce-" + encoder.modelName() + "-", ".onnx");
-            OnnxExport.Result r = SentenceEncoderOnnxExport.export(encoder, reduction, buckets, graph, p);
+            OnnxExport.Result r = SentenceEncoderOnnxExport.export(encoder, eager, reduction, buckets, graph, p);
             Map<String, NDArray> like = new LinkedHashMap<>();
             try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 like.put("input_ids", m.zeros(new Shape(1, buckets[0]), ai.djl.ndarray.types.DataType.INT64));

@@ -65,8 +65,15 @@ public final class SentenceEncoderOnnxExport {
     /** Exports the bundled encoder {@code encoder} (see the class documentation); null reduction: unreduced. */
     public static OnnxExport.Result export(BundledEncoder encoder, TowerReduction reduction, int[] lengths, Path out,
             Precision precision) throws IOException {
-        try (SentenceEncoder eager = encoder.load(Device.cpu());
-                InputStream onnx = encoder.open(encoder.onnxResource())) {
+        try (SentenceEncoder eager = encoder.load(Device.cpu())) {
+            return export(encoder, eager, reduction, lengths, out, precision);
+        }
+    }
+
+    /** As {@link #export(BundledEncoder, TowerReduction, int[], Path, Precision)} with {@code eager} already loaded. */
+    static OnnxExport.Result export(BundledEncoder encoder, SentenceEncoder eager, TowerReduction reduction,
+            int[] lengths, Path out, Precision precision) throws IOException {
+        try (InputStream onnx = encoder.open(encoder.onnxResource())) {
             return export(eager, onnx, encoder.modelName(), reduction, lengths, out, precision);
         }
     }
