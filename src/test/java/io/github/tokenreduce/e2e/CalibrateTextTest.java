@@ -91,6 +91,42 @@ class CalibrateTextTest {
         assertEquals(chosen.group(1), spec.method(), md);
     }
 
+    /**
+     * {@code --engine onnxruntime}: the sentence encoder's configurations are exported graphs (length
+     * buckets, counts from the padded bucket) run by ONNX Runtime; MADTP, whose counts are per text,
+     * is skipped with a line, and the unreduced graph scores what the eager model scores.
+     */
+    @Test
+    void onOnnxRuntimeMadtpIsSkippedAndTheGraphsAreMeasured() throws IOException {
+        Path out = tmp.resolve("ort");
+        CliArgumentsTest.Outcome o = CliArgumentsTest.run("calibrate", "all-minilm-l6-v2", "--budget", "drop=50",
+                "--data", Fixtures.shared().resolve("data/austen/austen_passages300.jsonl").toString(), "--limit", "12",
+                "--methods", "crossget,madtp", "--levels", "0.7", "--docs", "2", "--rounds", "1", "--engine",
+                "onnxruntime", "--lengths", "256,512", "-q", "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.err().contains("skips madtp") && o.err().contains("per text"), o.err());
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("on ONNX Runtime") && md.contains("Skipped madtp"), md);
+        assertEquals(0, md.lines().filter(l -> l.startsWith("| madtp |")).count(), md);
+        assertEquals(1.0, Double.parseDouble(row(md, "unreduced", "0")[5].trim()), 1e-5, "the graph is the model");
+        double crossget = Double.parseDouble(row(md, "crossget", "0.7")[5].trim());
+        assertTrue(crossget < 0.9999 && crossget > 0.5, "CrossGET keep 0.7 changes the passages' embeddings: " + md);
+    }
+
+    /** Buckets too short for the data are refused before any graph is exported. */
+    @Test
+    void bucketsShorterThanTheDataAreRefusedFirst() {
+        Path out = tmp.resolve("short-buckets");
+        CliArgumentsTest.Outcome o = CliArgumentsTest.run("calibrate", "all-minilm-l6-v2", "--budget", "drop=50",
+                "--data", Fixtures.shared().resolve("data/austen/austen_passages300.jsonl").toString(), "--limit", "8",
+                "--methods", "crossget", "--levels", "0.7", "--engine", "onnxruntime", "--lengths", "128", "-q",
+                "--out", out.toString());
+        assertTrue(o.code() != 0, o.err());
+        assertTrue(o.err().contains("--lengths: the data's longest chunk has") && o.err().contains("largest bucket, 128"),
+                o.err());
+        assertFalse(Files.exists(out.resolve("report.md")), "nothing measured");
+    }
+
     /** The report row of {@code method} whose schedule has {@code level} as its keep ratio or r, split on '|'. */
     private static String[] row(String md, String method, String level) {
         Pattern value = Pattern.compile(":" + Pattern.quote(level) + "[,}]");

@@ -266,6 +266,33 @@ class CliRunTest {
         }
     }
 
+    /**
+     * {@code calibrate --engine onnxruntime}: every configuration is the exported graph run by ONNX Runtime,
+     * measured against the float32 eager model. In float32 the unreduced graph is the model (cosine 1 to six
+     * places); with {@code --precision int8} its rounding shows in the cosine, which the budget then covers.
+     */
+    @Test
+    void calibrateOnOnnxRuntimeMeasuresTheExportedGraphInItsPrecision() throws Exception {
+        double[] unreduced = new double[2];
+        String[] precisions = {"fp32", "int8"};
+        for (int i = 0; i < 2; i++) {
+            Path out = tmp.resolve("calibrate-ort-" + precisions[i]);
+            ok("calibrate", clip.toString(), "--budget", "fidelity=0.9", "--methods", "tome", "--levels", "2,8",
+                    "--engine", "onnxruntime", "--precision", precisions[i], "--batch", "2", "--rounds", "1", "-q",
+                    "--out", out.toString());
+            String md = Files.readString(out.resolve("report.md"));
+            assertTrue(md.contains("on ONNX Runtime, exported as one graph") && md.contains(" in " + precisions[i] + ";"),
+                    md);
+            List<String> rows = md.lines().filter(l -> l.startsWith("| unreduced |")).toList();
+            assertEquals(1, rows.size(), md);
+            unreduced[i] = Double.parseDouble(rows.get(0).split("\\|")[5].trim());
+            ReducerSpec spec = ReducerSpec.read(out.resolve("schedule.json"));
+            assertTrue(spec.schedule().removals(0, 197) > 0, "a cosine floor of 0.9 is met by a reduction: " + md);
+        }
+        assertEquals(1.0, unreduced[0], 1e-4, "the float32 graph computes the eager model");
+        assertTrue(unreduced[1] < 0.99999 && unreduced[1] > 0.95, "int8 products round, a little: " + unreduced[1]);
+    }
+
     @Test
     void embedImagesEqualsTheReducedModel() throws Exception {
         Path out = tmp.resolve("embed-images");

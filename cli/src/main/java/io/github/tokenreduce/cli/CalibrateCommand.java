@@ -8,14 +8,20 @@ import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
+import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
+import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
+import io.github.tokenreduce.djl.export.OnnxExport;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * {@code tokenreduce calibrate}: the schedule that meets a budget, found by searching methods and
@@ -88,6 +95,22 @@ public final class CalibrateCommand implements Callable<Integer> {
             + "the least mean cosine to the unreduced outputs a choice keeps (default ${DEFAULT-VALUE}).")
     double minCosine;
 
+    @Option(names = "--engine", defaultValue = "pytorch", description = "pytorch (default), or onnxruntime: every "
+            + "configuration is exported as one ONNX graph with its reduction inside and measured (cosine, accuracy, time) "
+            + "as ONNX Runtime runs it; a method the graph cannot hold (MADTP on text) is skipped with a line. See "
+            + "docs/export.md.")
+    String engine;
+
+    @Option(names = "--lengths", split = ",", paramLabel = "L", description = "--engine onnxruntime, sentence encoders: "
+            + "the graphs' bucket lengths, as export --lengths (default: every 16 tokens to 128, every 32 to 512).")
+    int[] lengths;
+
+    @Option(names = "--precision", defaultValue = "fp32", converter = PrecisionConverter.class, description = "Precision "
+            + "of the linear layers every configuration runs in: fp32, bf16, int8 or auto (onnxruntime: fp32, int8, auto = "
+            + "int8). Cosine and accuracy are always against the float32 unreduced model, so the budget also covers what "
+            + "the precision costs; the unreduced model in this precision is a candidate (default ${DEFAULT-VALUE}).")
+    Precision precision;
+
     @Option(names = "--rounds", defaultValue = "3", description = "Timed rounds after one warm-up, every configuration "
             + "once per round in a shuffled order (default ${DEFAULT-VALUE}).")
     int rounds;
@@ -120,6 +143,13 @@ public final class CalibrateCommand implements Callable<Integer> {
     private double[] baseScores = new double[0];
     private List<CalibrationTask> tasks = List.of();
     private String dataNote = "";
+    private boolean onOrt;
+    private final List<String> skipped = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+    /** The precision every configuration runs in ({@code --precision} resolved). */
+    private Precision used;
 
     @Override
     public Integer call() throws Exception {
@@ -144,7 +174,19 @@ public final class CalibrateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--rounds, --docs and --knn: must be >= 1 but were " + rounds + ", " + docs
                     + ", " + knn);
         }
+        if (!engine.equals("pytorch") && !engine.equals("onnxruntime")) {
+            throw new IllegalArgumentException("--engine: expected pytorch or onnxruntime but got '" + engine + "'");
+        }
+        onOrt = engine.equals("onnxruntime");
+        used = onOrt && precision == Precision.AUTO ? Precision.INT8 : precision.resolve(common.device());
+        if (onOrt) {
+            OnnxExport.int8(used); // refuses bf16 before anything is loaded
+        }
         BundledEncoder text = ModelArgs.bundled(model);
+        if (lengths != null && (!onOrt || text == null)) {
+            throw new IllegalArgumentException("--lengths: only a sentence encoder's graph (--engine onnxruntime) has "
+                    + "length buckets, not " + model + " on " + engine);
+        }
         if (kind.equals("drop") && text == null) {
             throw new IllegalArgumentException("--budget drop needs labelled data; it is implemented for the bundled sentence "
                     + "encoders (k-NN accuracy on labelled passages); for images use fidelity or latency");
@@ -174,33 +216,95 @@ public final class CalibrateCommand implements Callable<Integer> {
                         + "model. Calibrate on texts the reduction acts on: labelled passages (--data a .jsonl of id, "
                         + "label, text, or a folder with austen/ and sotu/). No schedule written.");
             }
+            if (lengths != null) {
+                int longest = encoder.chunker().chunk(all).stream().mapToInt(c -> c.ids().length).max().orElse(0);
+                int largest = Arrays.stream(lengths).max().orElse(0);
+                if (longest > largest) {
+                    throw new IllegalArgumentException("--lengths: the data's longest chunk has " + longest + " tokens "
+                            + "and the largest bucket, " + largest + ", cannot hold it; add a bucket of at least "
+                            + longest + " (at most " + encoder.config().maxPositions() + ")");
+                }
+            }
             List<String> timed = new ArrayList<>();
             for (String t : all.subList(0, Math.min(docs, all.size()))) {
                 timed.add(t.startsWith(text.passagePrefix()) ? t.substring(text.passagePrefix().length()) : t);
             }
-            try (Workload w = TextWorkload.of(text, timed, size)) {
+            List<OnnxRuntimeSentenceEncoder> graphs = new ArrayList<>();
+            try (TextWorkload w = TextWorkload.of(text, timed, size)) {
                 List<String> ms = methods == null ? w.defaultMethods() : methods;
                 List<Double> grid = levels != null ? levels : List.of(0.9, 0.8, 0.7, 0.6, 0.5);
                 List<Candidate> cands = new ArrayList<>();
                 try (Progress p = new Progress("calibrate", (1 + (long) ms.size() * grid.size()) * (2L + rounds),
                         common.quiet)) {
-                    float[][][] reference = embed(encoder);
+                    float[][][] reference = embed(encoder::embed);
                     baseScores = score(reference);
-                    cands.add(textCandidate(w.prepare(null), "unreduced", Schedule.none(), reference, reference));
+                    TextRun run = new TextRun(text, encoder.withPrecision(used), w, size, reference, graphs);
+                    run.add(cands, "unreduced", Schedule.none(), null);
                     p.step();
                     for (String m : ms) {
                         for (double level : grid) {
-                            TokenReducer r = w.reducer(m, level);
-                            float[][][] e = embed(encoder.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(r)));
-                            cands.add(textCandidate(w.prepare(r), m, w.schedule(m, level), reference, e));
+                            run.add(cands, m, w.schedule(m, level), w.reducer(m, level));
                             p.step();
                         }
                     }
                     time(cands, p);
                 }
                 return finish(cands, null, false);
+            } finally {
+                graphs.forEach(OnnxRuntimeSentenceEncoder::close);
             }
         }
+    }
+
+    /**
+     * Makes the candidates of a sentence encoder on the chosen engine and precision: its texts' embeddings
+     * for accuracy and cosine, and a forward over the timed texts.
+     */
+    private final class TextRun {
+        private final BundledEncoder text;
+        private final SentenceEncoder precise;
+        private final TextWorkload timed;
+        private final int batchSize;
+        private final float[][][] reference;
+        private final List<OnnxRuntimeSentenceEncoder> graphs;
+
+        TextRun(BundledEncoder text, SentenceEncoder precise, TextWorkload timed, int batchSize, float[][][] reference,
+                List<OnnxRuntimeSentenceEncoder> graphs) {
+            this.text = text;
+            this.precise = precise;
+            this.timed = timed;
+            this.batchSize = batchSize;
+            this.reference = reference;
+            this.graphs = graphs;
+        }
+
+        /** Adds {@code method} at {@code s} ({@code r}; null: unreduced), or says why ONNX Runtime cannot run it. */
+        void add(List<Candidate> cands, String method, Schedule s, TokenReducer r) throws IOException {
+            TowerReduction tr = r == null ? null : TowerReduction.of(r);
+            if (!onOrt) {
+                float[][][] e = tr == null && used == Precision.FP32 ? reference
+                        : embed((tr == null ? precise : precise.withReduction(Site.TEXT_BLOCKS, tr))::embed);
+                cands.add(textCandidate(timed.prepare(r, used), method, s, reference, e));
+                return;
+            }
+            try {
+                SentenceEncoderOnnxExport.eagerReduction(tr);
+            } catch (UnsupportedOperationException e) {
+                skip(method + " " + s, e.getMessage());
+                return;
+            }
+            OnnxRuntimeSentenceEncoder g = OnnxRuntimeSentenceEncoder.open(text, tr, used,
+                    lengths == null ? SentenceEncoderOnnxExport.DEFAULT_LENGTHS : lengths, batchSize);
+            graphs.add(g);
+            cands.add(textCandidate(timed.exported(g), method, s, reference, embed(g::embed)));
+        }
+    }
+
+    /** Says on stderr, and later in the report, that {@code what} was not measured and why. */
+    private void skip(String what, String why) {
+        skipped.add(what + ": " + why);
+        spec.commandLine().getErr().println("tokenreduce calibrate: --engine " + engine + " skips " + what + ": " + why);
+        spec.commandLine().getErr().flush();
     }
 
     private int calibrateVision() throws IOException {
@@ -208,15 +312,14 @@ public final class CalibrateCommand implements Callable<Integer> {
         try (Workload w = ModelArgs.workload(model, common.device(), batch, data, docs)) {
             List<String> ms = methods == null ? w.defaultMethods() : methods;
             List<Double> grid = levels != null ? levels : List.of(2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0);
-            Workload.Forward base = w.prepare(null);
-            float[][] reference = base.outputs();
+            float[][] reference = w.prepare(null).outputs();
             try (Progress p = new Progress("calibrate", (1 + (long) ms.size() * grid.size()) * (2L + rounds),
                     common.quiet)) {
-                all.add(measure(base, "unreduced", Schedule.none(), reference));
+                measure(w, null, "unreduced", Schedule.none(), reference, all);
                 p.step();
                 for (String m : ms) {
                     for (double level : grid) {
-                        all.add(measure(w.prepare(w.reducer(m, level)), m, w.schedule(m, level), reference));
+                        measure(w, w.reducer(m, level), m, w.schedule(m, level), reference, all);
                         p.step();
                     }
                 }
@@ -258,10 +361,10 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
 
     /** Each task's embeddings by {@code e}. */
-    private float[][][] embed(SentenceEncoder e) {
+    private float[][][] embed(Function<List<String>, float[][]> e) {
         float[][][] out = new float[tasks.size()][][];
         for (int t = 0; t < out.length; t++) {
-            out[t] = e.embed(tasks.get(t).texts());
+            out[t] = e.apply(tasks.get(t).texts());
         }
         return out;
     }
@@ -286,10 +389,36 @@ public final class CalibrateCommand implements Callable<Integer> {
         return new Candidate(method, s, tokens, f.flops(tokens), cos / n, score(embeddings), f);
     }
 
-    private Candidate measure(Workload.Forward f, String method, Schedule s, float[][] reference) {
+    /**
+     * Adds {@code method} at {@code s} ({@code r}; null: unreduced) of a vision workload on the chosen engine and
+     * precision, measured against the float32 unreduced {@code reference}; returns it, or null where the
+     * graph cannot hold it (said on stderr).
+     */
+    private Candidate measure(Workload w, TokenReducer r, String method, Schedule s, float[][] reference,
+            List<Candidate> into) {
+        Workload.Forward f;
+        if (onOrt) {
+            try {
+                f = w.exported(r, used).orElseThrow(() -> new IllegalArgumentException("--engine onnxruntime: "
+                        + w.describe() + " has no ONNX export here (docs/export.md); calibrate it on pytorch"));
+            } catch (UnsupportedOperationException e) {
+                skip(method + " " + s, e.getMessage());
+                return null;
+            }
+        } else {
+            f = w.prepare(r, used);
+        }
         int[] tokens = f.run();
-        return new Candidate(method, s, tokens, f.flops(tokens), Metrics.meanCosine(reference, f.outputs()),
+        float[][] outputs = f.outputs();
+        if (outputs == null) {
+            throw new IllegalArgumentException("--engine onnxruntime: the exported graph of " + w.describe()
+                    + " gives other outputs than its eager model's, so its cosine cannot be measured; calibrate it on "
+                    + "pytorch");
+        }
+        Candidate c = new Candidate(method, s, tokens, f.flops(tokens), Metrics.meanCosine(reference, outputs),
                 new double[0], f);
+        into.add(c);
+        return c;
     }
 
     /** Times every candidate's forward: one warm-up round, then {@code rounds} interleaved rounds; the median. */
@@ -325,10 +454,9 @@ public final class CalibrateCommand implements Callable<Integer> {
             int[] trial = perLayer.clone();
             trial[l] += step;
             Schedule s = Schedule.perLayer(trial);
-            Candidate c = measure(w.prepare(w.reducer(start.method, s)), start.method, s, reference);
-            trials.add(c);
+            Candidate c = measure(w, w.reducer(start.method, s), start.method, s, reference, trials);
             p.step();
-            if (meets(c) && c.flops < best.flops) {
+            if (c != null && meets(c) && c.flops < best.flops) {
                 perLayer = trial;
                 best = c;
             }
@@ -377,6 +505,13 @@ public final class CalibrateCommand implements Callable<Integer> {
         if (!dataNote.isEmpty()) {
             sb.append(dataNote).append(" Accuracy: ").append(tasks.stream().map(CalibrationTask::name).toList())
                     .append(", unreduced ").append(format(baseScores)).append(".\n\n");
+        }
+        sb.append("Every configuration ran ").append(onOrt ? "on ONNX Runtime, exported as one graph with its reduction "
+                + "inside," : "on PyTorch").append(" in ").append(used.label()).append("; cosine and accuracy are "
+                + "against the float32 unreduced model").append(used == Precision.FP32 && !onOrt ? "" : ", so they "
+                + "include what the engine and precision cost").append(".\n\n");
+        for (String s : skipped) {
+            sb.append("Skipped ").append(s).append("\n\n");
         }
         sb.append(String.format(Locale.ROOT, "Times: median of %d interleaved rounds after one warm-up round, %d CPU "
                 + "threads visible; × unreduced is the unreduced median over each one's.%n%n", rounds,

@@ -56,7 +56,8 @@ public final class ExportCommand implements Callable<Integer> {
     Precision precision;
 
     @Option(names = "--lengths", split = ",", paramLabel = "L",
-            description = "A sentence encoder's bucket lengths (default: 16,32,64,128,256,512 up to its position table).")
+            description = "A sentence encoder's bucket lengths (default: every 16 tokens to 128, every 32 to 512, up to its "
+                    + "position table).")
     int[] lengths;
 
     @Mixin

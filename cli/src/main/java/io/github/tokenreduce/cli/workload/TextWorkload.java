@@ -131,16 +131,24 @@ public final class TextWorkload implements Workload {
             throw new java.io.UncheckedIOException("cannot export " + bundled.modelName() + ": " + e.getMessage(), e);
         }
         graphs.add(graph);
+        return Optional.of(exported(graph));
+    }
+
+    /**
+     * A forward over the same chunks on {@code graph}, an exported encoder the caller opened and
+     * closes (its FLOPs those of the padded buckets it ran, its outputs the texts' embeddings).
+     */
+    public Forward exported(OnnxRuntimeSentenceEncoder graph) {
         int width = encoder.config().width();
         int inter = encoder.config().intermediate();
-        return Optional.of(forward(() -> {
+        return forward(() -> {
             OnnxRuntimeSentenceEncoder.Pooled p = graph.poolCounting(chunks);
             double flops = 0;
             for (OnnxRuntimeSentenceEncoder.Batch b : p.batches()) {
                 flops += Flops.stack(b.size(), b.length(), b.tokensPerLayer(), width, inter);
             }
             return new Pass(flops, p.batches().get(p.batches().size() - 1).tokensPerLayer());
-        }, graph::pool));
+        }, graph::pool);
     }
 
     /**
