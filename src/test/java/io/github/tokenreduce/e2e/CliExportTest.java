@@ -309,10 +309,56 @@ class CliExportTest {
                 assertRefused(new String[] {vit, "--spec", spec.toString()}, Arrays.copyOfRange(c, 2, c.length));
             }));
         }
-        tests.add(DynamicTest.dynamicTest("vilt", () -> assertRefused(
-                new String[] {Fixtures.cases("vilt").get(0).resolve("hf").toString(), "--method", "tome"},
-                "is a VILT model", "ViT/DeiT image classifiers", "CLIP dual encoders",
-                "BLIP image-text matching models")));
+        Path vilt = Fixtures.cases("vilt").get(0);
+        String viltDir = vilt.resolve("hf").toString();
+        tests.add(DynamicTest.dynamicTest("vilt", () -> {
+            try (NDManager m = NDManager.newBaseManager()) {
+                Map<String, NDArray> given = Fixtures.tensors(vilt.resolve("inputs.safetensors"), m);
+                long[] pixels = given.get("pixel_values").getShape().getShape();
+                long[] text = given.get("input_ids").getShape().getShape();
+                Map<String, NDArray> in = new java.util.LinkedHashMap<>();
+                in.put("pixels", given.get("pixel_values"));
+                in.put("pixel_mask", given.get("pixel_mask"));
+                in.put("input_ids", given.get("input_ids"));
+                in.put("attention_mask", given.get("attention_mask"));
+                in.put("token_type_ids", given.get("token_type_ids"));
+                String size = pixels[2] + "x" + pixels[3];
+                Path plain = tmp.resolve("vilt.onnx");
+                Run r = run("export", viltDir, "--image-size", size, "--text-length", Long.toString(text[1]), "-o",
+                        plain.toString());
+                assertEquals(0, r.code(), r.err());
+                assertTrue(r.out().contains("ViLT, " + size + " px, " + text[1] + " text tokens"), r.out());
+                assertClose(Fixtures.tensors(vilt.resolve("expected.safetensors"), m).get("qa_logits"),
+                        OnnxRuntimeRun.run(plain, in, m).get("qa_logits"), 1e-4, "unreduced qa_logits vs Hugging Face");
+                Path tome = tmp.resolve("vilt-tome.onnx");
+                r = run("export", viltDir, "--image-size", size, "--text-length", Long.toString(text[1]), "--method",
+                        "tome", "--level", "3", "-o", tome.toString());
+                assertEquals(0, r.code(), r.err());
+                long[] tokens = OnnxRuntimeRun.run(tome, in, m).get("tokens_per_layer").toLongArray();
+                long all = text[1] + 1 + (pixels[2] / 32) * (pixels[3] / 32);
+                for (int l = 0; l < tokens.length; l++) {
+                    assertEquals(all - 3L * (l + 1), tokens[l], "ToMe r=3 removes 3 of the " + all
+                            + " tokens at every block: " + Arrays.toString(tokens));
+                }
+                Path spec = Files.writeString(tmp.resolve("pumer.json"),
+                        "{\"method\":\"pumer\",\"schedule\":{\"type\":\"dynamic\",\"layers\":[0,1]}}");
+                Path pumer = tmp.resolve("vilt-pumer.onnx");
+                r = run("export", viltDir, "--image-size", size, "--text-length", Long.toString(text[1]), "--spec",
+                        spec.toString(), "-o", pumer.toString());
+                assertEquals(0, r.code(), r.err());
+                tokens = OnnxRuntimeRun.run(pumer, in, m).get("tokens_per_layer").toLongArray();
+                assertTrue(tokens[1] < all, "PuMer at layers 0 and 1 prunes and merges image tokens: "
+                        + Arrays.toString(tokens));
+            }
+        }));
+        tests.add(DynamicTest.dynamicTest("vilt pumer beyond its depth", () -> assertRefused(
+                new String[] {viltDir, "--method", "pumer"}, "reduces at layers 2, 5 and 8", "--spec")));
+        tests.add(DynamicTest.dynamicTest("vilt in int8", () -> assertRefused(
+                new String[] {viltDir, "--precision", "int8"}, "ViLT's graph is written in fp32")));
+        tests.add(DynamicTest.dynamicTest("vilt image size", () -> assertRefused(
+                new String[] {viltDir, "--image-size", "96"}, "--image-size", "HEIGHTxWIDTH", "'96'")));
+        tests.add(DynamicTest.dynamicTest("image size of a vit", () -> assertRefused(
+                new String[] {vit, "--image-size", "96x96"}, "only ViLT's graph takes them")));
         tests.add(DynamicTest.dynamicTest("sentence encoder with madtp", () -> assertRefused(
                 new String[] {"all-minilm-l6-v2", "--method", "madtp", "--level", "0.8"}, "madtp decides per text")));
         tests.add(DynamicTest.dynamicTest("sentence encoder in bf16", () -> assertRefused(

@@ -34,6 +34,11 @@ final class ReductionOptions {
             + "text (default: the model's documented level, Defaults).")
     Double level;
 
+    /** The method {@code --method} names, or null. */
+    String method() {
+        return source == null ? null : source.method;
+    }
+
     /** Rejects a {@code --level} without {@code --method}; call before any work. */
     void check() {
         if (level != null && (source == null || source.method == null)) {

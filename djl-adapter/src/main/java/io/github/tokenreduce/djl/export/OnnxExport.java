@@ -174,7 +174,6 @@ public final class OnnxExport {
         return m.create(v, shape);
     }
 
-    /** Runs the file on one input and compares with the eager values; returns the largest difference. */
     /**
      * Runs the file (one ONNX Runtime session) on every check, labelled by {@code label} (its index), and
      * compares with the eager values: the largest difference (int8: 1 − the smallest cosine, at least
