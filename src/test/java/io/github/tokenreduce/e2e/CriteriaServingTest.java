@@ -68,6 +68,11 @@ class CriteriaServingTest {
                     () -> imageEmbeddings(dir, base().optModelPath(dir.resolve("model.pt")))));
             tests.add(DynamicTest.dynamicTest("state dict " + Fixtures.name(dir),
                     () -> imageEmbeddings(dir, pending(base()).optModelPath(dir.resolve("state_dict.safetensors")))));
+            tests.add(DynamicTest.dynamicTest("state dict on onnxruntime " + Fixtures.name(dir),
+                    () -> imageEmbeddings(dir, pending(base()).optModelPath(dir.resolve("state_dict.safetensors"))
+                            .optArgument("engine", "onnxruntime"))));
+            tests.add(bad("archive on onnxruntime " + Fixtures.name(dir), base().optModelPath(dir.resolve("model.pt"))
+                    .optArgument("engine", "onnxruntime"), "not a TorchScript archive"));
         }
         return tests;
     }
@@ -317,7 +322,9 @@ class CriteriaServingTest {
             for (Path weights : Fixtures.weights(dir)) {
                 String name = Fixtures.name(dir) + "/" + weights.getFileName();
                 tests.add(DynamicTest.dynamicTest("classify " + name,
-                        () -> imageClassification(weights, weights, HALF, HALF)));
+                        () -> imageClassification(weights, weights, HALF, HALF, "pytorch")));
+                tests.add(DynamicTest.dynamicTest("classify on onnxruntime " + name,
+                        () -> imageClassification(weights, weights, HALF, HALF, "onnxruntime")));
                 tests.add(DynamicTest.dynamicTest("classify with preprocessor_config.json " + name, () -> {
                     Path copy = java.nio.file.Files.createDirectories(tmp.resolve(Fixtures.name(dir).replace(':', '-')
                             + "-" + weights.getFileName()));
@@ -329,7 +336,7 @@ class CriteriaServingTest {
                     java.nio.file.Files.writeString(copy.resolve("preprocessor_config.json"),
                             "{\"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225]}");
                     imageClassification(copy, weights, new float[] {0.485f, 0.456f, 0.406f},
-                            new float[] {0.229f, 0.224f, 0.225f});
+                            new float[] {0.229f, 0.224f, 0.225f}, "pytorch");
                 }));
             }
         }
@@ -342,12 +349,15 @@ class CriteriaServingTest {
      * The served classifier at {@code served} against {@link VitModel#classify} of the weights at
      * {@code weights} on the same pictures preprocessed with {@code mean} and {@code std}: the same
      * probabilities (softmax of the logits), classes best first in the logits' order, names from
-     * {@code id2label} or the index; tome:8 equals the reduced model and differs from the plain one.
+     * {@code id2label} or the index; tome:8 equals the reduced model and differs from the plain one. On
+     * {@code engine} (pytorch, or onnxruntime: the model exported with its reduction, run by ONNX Runtime).
      */
-    private static void imageClassification(Path served, Path weights, float[] mean, float[] std) throws Exception {
+    private static void imageClassification(Path served, Path weights, float[] mean, float[] std, String engine)
+            throws Exception {
         Criteria.Builder<Image, Classifications> criteria = pending(Criteria.builder()
                 .setTypes(Image.class, Classifications.class)).optEngine("PyTorch").optModelPath(served)
-                .optArgument("topK", "3").optTranslatorFactory(new ImageClassificationFactory());
+                .optArgument("topK", "3").optArgument("engine", engine)
+                .optTranslatorFactory(new ImageClassificationFactory());
         try (VitModel vit = VitModel.load(weights, Device.cpu()); NDManager m = NDManager.newBaseManager()) {
             int size = vit.config().imageSize();
             int classes = vit.config().classes();
@@ -431,6 +441,10 @@ class CriteriaServingTest {
                     .setTypes(Image.class, Classifications.class)).optEngine("PyTorch").optModelPath(hf)
                     .optTranslatorFactory(new ImageClassificationFactory());
             String n = Fixtures.name(dir);
+            tests.add(bad("classifier engine " + n, vit.get().optArgument("engine", "tensorrt"),
+                    "engine: expected pytorch or onnxruntime, got 'tensorrt'"));
+            tests.add(bad("classifier onnxruntime in bf16 " + n, vit.get().optArgument("engine", "onnxruntime")
+                    .optArgument("precision", "bf16"), "ONNX Runtime runs fp32, int8 or auto"));
             tests.add(bad("classifier unknown method " + n, vit.get().optArgument("reduction", "merge:8"),
                     "unknown method 'merge'"));
             tests.add(bad("classifier fractional r " + n, vit.get().optArgument("reduction", "tome:0.5"),

@@ -1,5 +1,6 @@
 package io.github.tokenreduce.djl.family;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.github.tokenreduce.core.TokenReducer;
@@ -14,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Image embeddings on the ONNX Runtime engine (what {@code tokenreduce embed --engine onnxruntime} runs):
@@ -87,6 +89,21 @@ public final class OnnxRuntimeImages implements AutoCloseable {
             return exporter.outputs(Tensors.rows(session.run("pixels", exporter.pixels(m, images, geometry), m)
                     .get(exporter.output())));
         }
+    }
+
+    /**
+     * The graph's output {@code name} (for example {@code logits}, {@code image_embeds}) for normalised
+     * pixels [B, 3, S, S] as the family's processor makes them, attached to the pixels' manager.
+     *
+     * @throws IllegalArgumentException when the graph has no output of that name, naming those it has
+     */
+    public NDArray run(NDArray pixels, String name) {
+        Map<String, NDArray> out = session.run("pixels", pixels, pixels.getManager());
+        NDArray o = out.get(name);
+        if (o == null) {
+            throw new IllegalArgumentException("output: the graph has no '" + name + "'; it gives " + out.keySet());
+        }
+        return o;
     }
 
     @Override

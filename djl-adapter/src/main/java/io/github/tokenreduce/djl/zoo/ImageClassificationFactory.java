@@ -12,6 +12,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
+import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.vit.VitModel;
@@ -29,7 +30,8 @@ import java.util.Map;
  * model has one, else by the class index; {@code topK} (5 unless given) is how many
  * {@link Classifications#toString()} and {@code toJson} show, best first. The method the
  * {@code reduction} argument names runs on the blocks ({@link ReductionArgument}), the linear layers
- * in {@code precision}. Images are resized (shortest side, bicubic), centre-cropped to the model's
+ * in {@code precision}; with {@code engine=onnxruntime} the model is exported with its reduction as
+ * one ONNX graph (fp32, or int8 with {@code precision} int8 or auto) and ONNX Runtime runs it. Images are resized (shortest side, bicubic), centre-cropped to the model's
  * image size and normalised with {@code preprocessor_config.json}'s {@code image_mean} and
  * {@code image_std} when the model folder has one, else mean and std 0.5 (Hugging Face's ViT
  * default); {@code batchPredict} runs one batch.
@@ -47,17 +49,24 @@ public final class ImageClassificationFactory extends ServingFactory<Image, Clas
     Translator<Image, Classifications> build(Model model, Map<String, ?> arguments) throws TranslateException {
         ReductionArgument reduction = ReductionArgument.parse(arguments.get("reduction"));
         int topK = ServedModels.count(arguments, "topK", 1, 5);
-        VitModel vit = ServedModels.stateDict(model, VitModel.class, task())
-                .withPrecision(ServedModels.precision(arguments));
+        VitModel vit = ServedModels.stateDict(model, VitModel.class, task());
         if (vit.config().classes() < 1) {
             throw new IllegalArgumentException(task() + ": the ViT at " + model.getModelPath()
                     + " has no classifier head (head.* / classifier.*), so it has no classes to give");
         }
         ClipImageProcessor processor = processor(model, vit.config().imageSize());
         ReducerSpec spec = reduction.visionSpec();
-        VitModel served = spec == null ? vit : vit.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer()));
-        model.setBlock(ReducibleBlock.of(in -> new NDList(served.logits(in.get(0)).softmax(1)),
-                "ViT image classification, reduction " + (spec == null ? "none" : spec.toJson())));
+        OnnxRuntimeImages graph = ServedModels.onnxRuntime(model, arguments, spec == null ? null : spec.reducer(), task());
+        String what = "ViT image classification, reduction " + (spec == null ? "none" : spec.toJson());
+        if (graph != null) {
+            model.setBlock(ReducibleBlock.of(in -> new NDList(graph.run(in.get(0), "logits").softmax(1)),
+                    what + ", on ONNX Runtime"));
+        } else {
+            VitModel precise = vit.withPrecision(ServedModels.precision(arguments));
+            VitModel served = spec == null ? precise
+                    : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer()));
+            model.setBlock(ReducibleBlock.of(in -> new NDList(served.logits(in.get(0)).softmax(1)), what));
+        }
         return new ClassifyTranslator(processor, vit.labels(), topK);
     }
 

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.translate.TranslateException;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.weights.ModelFiles;
 import io.github.tokenreduce.djl.weights.WeightFiles;
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -87,6 +90,34 @@ final class ServedModels {
     static <T extends AutoCloseable> T closeWith(Model model, T resource) {
         model.getNDManager().attachInternal("tokenreduce-" + UUID.randomUUID(), resource);
         return resource;
+    }
+
+    /**
+     * The {@code engine} argument: null for {@code pytorch} (the default: our block-by-block model), or
+     * for {@code onnxruntime} the model at the pending placeholder's path exported with {@code reducer}
+     * (null: none) as one ONNX graph in the {@code precision} argument (fp32, int8, auto = int8) and opened
+     * in ONNX Runtime ({@link OnnxRuntimeImages}), closed with {@code model}.
+     */
+    static OnnxRuntimeImages onnxRuntime(Model model, Map<String, ?> arguments, TokenReducer reducer, String task)
+            throws TranslateException {
+        Object e = arguments.get("engine");
+        String engine = e == null ? "pytorch" : e.toString().trim().toLowerCase(Locale.ROOT);
+        if (engine.equals("pytorch")) {
+            return null;
+        }
+        if (!engine.equals("onnxruntime")) {
+            throw new IllegalArgumentException("engine: expected pytorch or onnxruntime, got '" + e + "'");
+        }
+        if (model.getBlock() instanceof PtSymbolBlock) {
+            throw new IllegalArgumentException(task + ": engine onnxruntime exports the model from its weights; give "
+                    + "a folder of weights behind optBlock(ReducibleBlock.pending()), not a TorchScript archive");
+        }
+        Path path = pendingPath(model, task);
+        try {
+            return closeWith(model, OnnxRuntimeImages.open(path, reducer, precision(arguments)));
+        } catch (IOException ex) {
+            throw new TranslateException(task + ": cannot export the model at " + path + ": " + ex.getMessage(), ex);
+        }
     }
 
     /** The {@code precision} argument (fp32 unless given). */
