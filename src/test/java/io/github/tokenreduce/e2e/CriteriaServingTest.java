@@ -229,18 +229,26 @@ class CriteriaServingTest {
         for (Path dir : Fixtures.cases("blip")) {
             for (Path weights : Fixtures.weights(dir)) {
                 tests.add(DynamicTest.dynamicTest("match " + Fixtures.name(dir) + "/" + weights.getFileName(),
-                        () -> imageTextMatch(weights, tmp)));
+                        () -> imageTextMatch(weights, tmp, "pytorch")));
+                tests.add(DynamicTest.dynamicTest("match on onnxruntime " + Fixtures.name(dir) + "/"
+                        + weights.getFileName(), () -> imageTextMatch(weights, tmp, "onnxruntime")));
             }
         }
         return tests;
     }
 
-    private static void imageTextMatch(Path weights, Path tmp) throws Exception {
+    /**
+     * The served ITM probabilities against {@link BlipModel#itmScores} on the same pairs, unreduced and with
+     * ToMe, on {@code engine} (onnxruntime: the matching graph exported with the reduction, texts padded to
+     * its 35 tokens).
+     */
+    private static void imageTextMatch(Path weights, Path tmp, String engine) throws Exception {
         Path tokenizer = bertTokenizer(tmp.resolve("bert-tokenizer.json"));
         List<String> texts = List.of("a cat on the mat", "the red car", "a dog");
         Criteria.Builder<VisionLanguageInput, Float> criteria = pending(Criteria.builder()
                 .setTypes(VisionLanguageInput.class, Float.class)).optEngine("PyTorch").optModelPath(weights)
-                .optArgument("tokenizer", tokenizer.toString()).optTranslatorFactory(new ImageTextMatchFactory());
+                .optArgument("tokenizer", tokenizer.toString()).optArgument("engine", engine)
+                .optTranslatorFactory(new ImageTextMatchFactory());
         try (BlipModel blip = BlipModel.load(weights, Device.cpu());
                 BertTokenizer tok = BertTokenizer.load(tokenizer, 35); NDManager m = NDManager.newBaseManager()) {
             int size = blip.config().imageSize();

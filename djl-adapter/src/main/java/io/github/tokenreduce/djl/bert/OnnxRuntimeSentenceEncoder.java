@@ -4,15 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.djl.export.OnnxExport;
-import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
+import io.github.tokenreduce.djl.export.TemporaryGraph;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.TextBatch;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -32,18 +29,14 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
 
     private final SentenceEncoder tokens;
     private final int[] lengths;
-    private final Path graph;
-    private final OnnxRuntimeRun session;
-    private final OnnxExport.Result export;
+    private final TemporaryGraph<OnnxExport.Result> graph;
     private final int batchSize;
 
-    private OnnxRuntimeSentenceEncoder(SentenceEncoder tokens, int[] lengths, Path graph, OnnxRuntimeRun session,
-            OnnxExport.Result export, int batchSize) {
+    private OnnxRuntimeSentenceEncoder(SentenceEncoder tokens, int[] lengths, TemporaryGraph<OnnxExport.Result> graph,
+            int batchSize) {
         this.tokens = tokens;
         this.lengths = lengths;
         this.graph = graph;
-        this.session = session;
-        this.export = export;
         this.batchSize = batchSize;
     }
 
@@ -59,30 +52,23 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
         Precision p = precision == Precision.AUTO ? Precision.INT8 : precision;
         OnnxExport.int8(p); // refuses bf16 before anything is exported
         SentenceEncoder eager = encoder.load(ai.djl.Device.cpu());
-        Path graph = null;
-        try {
+        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             int[] buckets = SentenceEncoderOnnxExport.lengths(lengths, eager.config());
-            graph = Files.createTempFile("tokenreduce-" + encoder.modelName() + "-", ".onnx");
-            OnnxExport.Result r = SentenceEncoderOnnxExport.export(encoder, eager, reduction, buckets, graph, p);
             Map<String, NDArray> like = new LinkedHashMap<>();
-            try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-                like.put("input_ids", m.zeros(new Shape(1, buckets[0]), ai.djl.ndarray.types.DataType.INT64));
-                like.put("attention_mask", m.zeros(new Shape(1, buckets[0]), ai.djl.ndarray.types.DataType.INT64));
-                return new OnnxRuntimeSentenceEncoder(eager, buckets, graph, OnnxRuntimeRun.open(graph, like), r,
-                        batchSize);
-            }
+            like.put("input_ids", m.zeros(new Shape(1, buckets[0]), ai.djl.ndarray.types.DataType.INT64));
+            like.put("attention_mask", m.zeros(new Shape(1, buckets[0]), ai.djl.ndarray.types.DataType.INT64));
+            return new OnnxRuntimeSentenceEncoder(eager, buckets, TemporaryGraph.export("tokenreduce-"
+                    + encoder.modelName() + "-", file -> SentenceEncoderOnnxExport.export(encoder, eager, reduction,
+                            buckets, file, p), like), batchSize);
         } catch (IOException | RuntimeException e) {
             eager.close();
-            if (graph != null) {
-                Files.deleteIfExists(graph);
-            }
             throw e;
         }
     }
 
     /** What the export wrote and checked (tokens per layer on its example, difference to eager). */
     public OnnxExport.Result export() {
-        return export;
+        return graph.result();
     }
 
     /** How texts are cut into chunks (the eager model's tokenizer). */
@@ -152,7 +138,7 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
         Map<String, NDArray> in = new LinkedHashMap<>();
         in.put("input_ids", m.create(TextBatch.flatten(ids), shape));
         in.put("attention_mask", m.create(TextBatch.flatten(mask), shape));
-        Map<String, NDArray> out = session.run(in, m);
+        Map<String, NDArray> out = graph.run(in, m);
         float[] flat = out.get("sentence_embedding").toFloatArray();
         int c = flat.length / batch.size();
         for (int k = 0; k < batch.size(); k++) {
@@ -176,14 +162,9 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
     @Override
     public void close() {
         try {
-            session.close();
+            graph.close();
         } finally {
             tokens.close();
-            try {
-                Files.deleteIfExists(graph);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot remove " + graph + ": " + e.getMessage(), e);
-            }
         }
     }
 }

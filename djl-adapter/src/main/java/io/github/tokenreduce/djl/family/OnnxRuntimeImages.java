@@ -2,17 +2,15 @@ package io.github.tokenreduce.djl.family;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.util.Tensors;
-import io.github.tokenreduce.djl.export.OnnxRuntimeRun;
+import io.github.tokenreduce.djl.export.TemporaryGraph;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +34,13 @@ public final class OnnxRuntimeImages implements AutoCloseable {
 
     private final OnnxExporter exporter;
     private final OnnxExporter.Geometry geometry;
-    private final Path graph;
-    private final OnnxRuntimeRun session;
+    private final TemporaryGraph<OnnxExporter.Result> graph;
 
-    private OnnxRuntimeImages(OnnxExporter exporter, OnnxExporter.Geometry geometry, Path graph, OnnxRuntimeRun session) {
+    private OnnxRuntimeImages(OnnxExporter exporter, OnnxExporter.Geometry geometry,
+            TemporaryGraph<OnnxExporter.Result> graph) {
         this.exporter = exporter;
         this.geometry = geometry;
         this.graph = graph;
-        this.session = session;
     }
 
     /** As {@link #open(ModelFamily, Path, TokenReducer, Precision)}, the family recognised from the files. */
@@ -69,14 +66,11 @@ public final class OnnxRuntimeImages implements AutoCloseable {
                 "model: a " + family.describe() + " has no ONNX export yet (docs/export.md); run it on the PyTorch "
                         + "engine"));
         OnnxExporter.Geometry geometry = exporter.geometry(model);
-        Path graph = Files.createTempFile("tokenreduce-embed-", ".onnx");
-        try {
-            exporter.export(model, reducer == null ? null : TowerReduction.of(reducer), graph, p);
-            return new OnnxRuntimeImages(exporter, geometry, graph, OnnxRuntimeRun.open(graph, "pixels",
-                    new long[] {1, 3, geometry.imageSize(), geometry.imageSize()}, DataType.FLOAT32));
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(graph);
-            throw e;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray like = m.zeros(new Shape(1, 3, geometry.imageSize(), geometry.imageSize()));
+            return new OnnxRuntimeImages(exporter, geometry, TemporaryGraph.export("tokenreduce-" + family.name() + "-",
+                    file -> exporter.export(model, reducer == null ? null : TowerReduction.of(reducer), file, p),
+                    Map.of("pixels", like)));
         }
     }
 
@@ -86,8 +80,7 @@ public final class OnnxRuntimeImages implements AutoCloseable {
             return new float[0][];
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            return exporter.outputs(Tensors.rows(session.run("pixels", exporter.pixels(m, images, geometry), m)
-                    .get(exporter.output())));
+            return exporter.outputs(Tensors.rows(run(exporter.pixels(m, images, geometry), exporter.output())));
         }
     }
 
@@ -98,7 +91,7 @@ public final class OnnxRuntimeImages implements AutoCloseable {
      * @throws IllegalArgumentException when the graph has no output of that name, naming those it has
      */
     public NDArray run(NDArray pixels, String name) {
-        Map<String, NDArray> out = session.run("pixels", pixels, pixels.getManager());
+        Map<String, NDArray> out = graph.run(Map.of("pixels", pixels), pixels.getManager());
         NDArray o = out.get(name);
         if (o == null) {
             throw new IllegalArgumentException("output: the graph has no '" + name + "'; it gives " + out.keySet());
@@ -108,14 +101,6 @@ public final class OnnxRuntimeImages implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } finally {
-            try {
-                Files.deleteIfExists(graph);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot remove " + graph + ": " + e.getMessage(), e);
-            }
-        }
+        graph.close();
     }
 }

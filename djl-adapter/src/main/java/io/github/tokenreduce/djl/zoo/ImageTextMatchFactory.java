@@ -2,15 +2,22 @@ package io.github.tokenreduce.djl.zoo;
 
 import ai.djl.Model;
 import ai.djl.modality.cv.VisionLanguageInput;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import io.github.tokenreduce.core.spec.ReducerSpec;
 import io.github.tokenreduce.djl.blip.BlipModel;
+import io.github.tokenreduce.djl.blip.BlipOnnxExport;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
+import io.github.tokenreduce.djl.export.OnnxExport;
+import io.github.tokenreduce.djl.export.TemporaryGraph;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import io.github.tokenreduce.djl.text.BertTokenizer;
@@ -21,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,8 +55,7 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
         int maxLength = ServedModels.count(arguments, "maxLength", 2, 35);
         Path dir = Files.isDirectory(model.getModelPath()) ? model.getModelPath() : model.getModelPath().getParent();
         Path tokenizerPath = arguments.get("tokenizer") != null ? Paths.get(arguments.get("tokenizer").toString()) : dir;
-        BlipModel blip = ServedModels.stateDict(model, BlipModel.class, task())
-                .withPrecision(ServedModels.precision(arguments));
+        BlipModel blip = ServedModels.stateDict(model, BlipModel.class, task());
         BertTokenizer tokenizer;
         try {
             tokenizer = ServedModels.closeWith(model, BertTokenizer.load(tokenizerPath, maxLength));
@@ -57,11 +64,49 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
                     + e.getMessage(), e);
         }
         ReducerSpec spec = reduction.visionSpec();
-        BlipModel served = spec == null ? blip : blip.withReduction(Site.VISION_BLOCKS, TowerReduction.of(spec.reducer()));
-        model.setBlock(ReducibleBlock.of(in -> new NDList(served.itmScores(in.get(0),
-                new TextBatch(ServedModels.longRows(in.get(1)), ServedModels.longRows(in.get(2))))),
-                "BLIP image-text matching, reduction " + (spec == null ? "none" : spec.toJson())));
+        TowerReduction vision = spec == null ? null : TowerReduction.of(spec.reducer());
+        String what = "BLIP image-text matching, reduction " + (spec == null ? "none" : spec.toJson());
+        TemporaryGraph<OnnxExport.Result> graph = ServedModels.onnxRuntime(model, arguments, task(),
+                path -> file -> BlipOnnxExport.exportItm(path, vision, maxLength, file, ortPrecision(arguments)),
+                m -> like(m, blip.config().imageSize(), maxLength));
+        if (graph != null) {
+            model.setBlock(ReducibleBlock.of(in -> {
+                Map<String, NDArray> feed = new LinkedHashMap<>();
+                feed.put("pixels", in.get(0));
+                feed.put("input_ids", padded(in.get(1), maxLength));
+                feed.put("attention_mask", padded(in.get(2), maxLength));
+                return new NDList(graph.run(feed, in.get(0).getManager()).get("itm_scores"));
+            }, what + ", on ONNX Runtime"));
+        } else {
+            BlipModel precise = blip.withPrecision(ServedModels.precision(arguments));
+            BlipModel served = vision == null ? precise : precise.withReduction(Site.VISION_BLOCKS, vision);
+            model.setBlock(ReducibleBlock.of(in -> new NDList(served.itmScores(in.get(0),
+                    new TextBatch(ServedModels.longRows(in.get(1)), ServedModels.longRows(in.get(2))))), what));
+        }
         return new MatchTranslator(new ClipImageProcessor(blip.config().imageSize()), tokenizer);
+    }
+
+    /** The graph's precision: auto is fp32 here (the matching graph is exported in fp32; int8 is refused, naming why). */
+    private static Precision ortPrecision(Map<String, ?> arguments) {
+        Precision p = ServedModels.precision(arguments);
+        return p == Precision.AUTO ? Precision.FP32 : p;
+    }
+
+    /** Example inputs of the matching graph: one pair at {@code size} pixels and {@code length} tokens. */
+    private static Map<String, NDArray> like(NDManager m, int size, int length) {
+        Map<String, NDArray> like = new LinkedHashMap<>();
+        like.put("pixels", m.zeros(new Shape(1, 3, size, size)));
+        like.put("input_ids", m.zeros(new Shape(1, length), DataType.INT64));
+        like.put("attention_mask", m.zeros(new Shape(1, length), DataType.INT64));
+        return like;
+    }
+
+    /** int64 rows [B, L] padded with 0 to [B, length] (the graph's fixed text length; the tokenizer cuts at it). */
+    private static NDArray padded(NDArray rows, int length) {
+        long b = rows.getShape().get(0);
+        long l = rows.getShape().get(1);
+        NDArray ids = rows.toType(DataType.INT64, false);
+        return l == length ? ids : ids.concat(ids.getManager().zeros(new Shape(b, length - l), DataType.INT64), 1);
     }
 
     /** Pairs to pixels [B, 3, S, S], ids and mask [B, L]; scores [B] to one float each. */

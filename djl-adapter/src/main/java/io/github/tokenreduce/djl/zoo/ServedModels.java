@@ -3,10 +3,12 @@ package io.github.tokenreduce.djl.zoo;
 import ai.djl.Model;
 import ai.djl.modality.Classifications;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.translate.TranslateException;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.djl.export.TemporaryGraph;
 import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.weights.ModelFiles;
@@ -100,6 +102,37 @@ final class ServedModels {
      */
     static OnnxRuntimeImages onnxRuntime(Model model, Map<String, ?> arguments, TokenReducer reducer, String task)
             throws TranslateException {
+        Path path = exportedFrom(model, arguments, task);
+        if (path == null) {
+            return null;
+        }
+        try {
+            return closeWith(model, OnnxRuntimeImages.open(path, reducer, precision(arguments)));
+        } catch (IOException ex) {
+            throw new TranslateException(task + ": cannot export the model at " + path + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * As {@link #onnxRuntime(Model, Map, TokenReducer, String)} for a graph {@code writer} writes from the
+     * weights at the path it is given, its inputs like those {@code like} makes: null for {@code pytorch}.
+     */
+    static <R> TemporaryGraph<R> onnxRuntime(Model model, Map<String, ?> arguments, String task,
+            java.util.function.Function<Path, TemporaryGraph.Writer<R>> writer,
+            java.util.function.Function<NDManager, Map<String, NDArray>> like) throws TranslateException {
+        Path path = exportedFrom(model, arguments, task);
+        if (path == null) {
+            return null;
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            return closeWith(model, TemporaryGraph.export("tokenreduce-", writer.apply(path), like.apply(m)));
+        } catch (IOException ex) {
+            throw new TranslateException(task + ": cannot export the model at " + path + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The weights an {@code engine=onnxruntime} export reads, or null for {@code pytorch}; anything else is an error. */
+    private static Path exportedFrom(Model model, Map<String, ?> arguments, String task) {
         Object e = arguments.get("engine");
         String engine = e == null ? "pytorch" : e.toString().trim().toLowerCase(Locale.ROOT);
         if (engine.equals("pytorch")) {
@@ -112,12 +145,7 @@ final class ServedModels {
             throw new IllegalArgumentException(task + ": engine onnxruntime exports the model from its weights; give "
                     + "a folder of weights behind optBlock(ReducibleBlock.pending()), not a TorchScript archive");
         }
-        Path path = pendingPath(model, task);
-        try {
-            return closeWith(model, OnnxRuntimeImages.open(path, reducer, precision(arguments)));
-        } catch (IOException ex) {
-            throw new TranslateException(task + ": cannot export the model at " + path + ": " + ex.getMessage(), ex);
-        }
+        return pendingPath(model, task);
     }
 
     /** The {@code precision} argument (fp32 unless given). */
