@@ -114,7 +114,7 @@ public final class ExportCommand implements Callable<Integer> {
             ExportableReduction.check(s, geometry.layers());
         }
         TowerReduction r0 = s == null ? null : TowerReduction.of(s.reducer());
-        OnnxExporter.Result r = write(tmp -> exporter.export(weights, r0, tmp, p));
+        OnnxExport.Result r = write(tmp -> exporter.export(weights, r0, tmp, p));
         report(geometry.description(), s, r, geometry.tokens());
         return 0;
     }
@@ -125,10 +125,7 @@ public final class ExportCommand implements Callable<Integer> {
         TowerReduction red = s == null ? null : TowerReduction.of(s.reducer());
         SentenceEncoderOnnxExport.eagerReduction(red); // refuses MADTP before anything is loaded
         int[] buckets = lengths == null ? SentenceEncoderOnnxExport.DEFAULT_LENGTHS : lengths;
-        OnnxExporter.Result r = write(tmp -> {
-            OnnxExport.Result e = SentenceEncoderOnnxExport.export(text, red, buckets, tmp, p);
-            return new OnnxExporter.Result(e.tokensPerLayer(), e.maxDifference());
-        });
+        OnnxExport.Result r = write(tmp -> SentenceEncoderOnnxExport.export(text, red, buckets, tmp, p));
         report(text.modelName() + " sentence encoder, length buckets " + Arrays.toString(buckets)
                 + " (those the position table holds)", s, r, buckets[buckets.length - 1]);
         return 0;
@@ -156,10 +153,8 @@ public final class ExportCommand implements Callable<Integer> {
             ExportableReduction.check(s, c.layers());
         }
         TowerReduction red = s == null ? null : TowerReduction.of(s.reducer());
-        OnnxExporter.Result r = write(tmp -> {
-            OnnxExport.Result e = ViltOnnxExport.export(weights, red, KeyMasking.ALWAYS, hw[0], hw[1], text, tmp);
-            return new OnnxExporter.Result(e.tokensPerLayer(), e.maxDifference());
-        });
+        OnnxExport.Result r = write(tmp -> ViltOnnxExport.export(weights, red, KeyMasking.ALWAYS, hw[0], hw[1], text,
+                tmp));
         int tokens = text + 1 + (hw[0] / c.patch()) * (hw[1] / c.patch());
         report(String.format(Locale.ROOT, "ViLT, %dx%d px, %d text tokens, %d layers x %d wide", hw[0], hw[1], text,
                 c.layers(), c.width()), s, r, tokens);
@@ -195,7 +190,7 @@ public final class ExportCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--image-size: expected HEIGHTxWIDTH in pixels such as 384x576, got '" + hw + "'");
     }
 
-    private void report(String description, ReducerSpec s, OnnxExporter.Result r, int tokens) throws IOException {
+    private void report(String description, ReducerSpec s, OnnxExport.Result r, int tokens) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         long bytes = Files.size(output);
         out.printf(Locale.ROOT, "wrote %s (%.1f MB, %d bytes)%n", output.toAbsolutePath(), bytes / 1e6, bytes);
@@ -211,7 +206,7 @@ public final class ExportCommand implements Callable<Integer> {
     /** Writes one graph to the file it is given (a temporary one). */
     @FunctionalInterface
     private interface Writing {
-        OnnxExporter.Result to(Path file) throws IOException;
+        OnnxExport.Result to(Path file) throws IOException;
     }
 
     /** The exporter of the family of the model {@code arg}; a model whose family has none is refused, naming it. */
@@ -237,7 +232,7 @@ public final class ExportCommand implements Callable<Integer> {
      * Exports to a temporary file beside {@link #output}, then moves it there; a failure leaves neither,
      * nor the folders made for it.
      */
-    private OnnxExporter.Result write(Writing writing) throws IOException {
+    private OnnxExport.Result write(Writing writing) throws IOException {
         Path target = output.toAbsolutePath();
         Path made = target.getParent();
         while (made.getParent() != null && !Files.exists(made.getParent())) {
@@ -248,7 +243,7 @@ public final class ExportCommand implements Callable<Integer> {
         Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
         boolean done = false;
         try {
-            OnnxExporter.Result result = writing.to(tmp);
+            OnnxExport.Result result = writing.to(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             done = true;
             return result;

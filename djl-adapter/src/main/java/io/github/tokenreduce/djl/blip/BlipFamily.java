@@ -100,10 +100,9 @@ public final class BlipFamily implements ModelFamily {
             }
 
             @Override
-            public Result export(Path model, TowerReduction reduction, Path target, Precision precision)
+            public OnnxExport.Result export(Path model, TowerReduction reduction, Path target, Precision precision)
                     throws IOException {
-                OnnxExport.Result r = BlipOnnxExport.exportImage(model, reduction, target, precision);
-                return new Result(r.tokensPerLayer(), r.maxDifference());
+                return BlipOnnxExport.exportImage(model, reduction, target, precision);
             }
         });
     }

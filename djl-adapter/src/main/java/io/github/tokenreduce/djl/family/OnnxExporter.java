@@ -2,6 +2,7 @@ package io.github.tokenreduce.djl.family;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
 
@@ -28,14 +29,6 @@ public interface OnnxExporter {
      * @param imageSize the side S of the pixels [B, 3, S, S] the graph takes
      */
     record Geometry(String description, int layers, int tokens, int imageSize) {}
-
-    /**
-     * An export's outcome.
-     *
-     * @param tokensPerLayer the tokens each block of the graph leaves
-     * @param maxDifference the largest difference from the eager model's outputs
-     */
-    record Result(int[] tokensPerLayer, double maxDifference) {}
 
     /**
      * The graph output that gives the family's {@code ImageForward.outputs}: as they are, or L2-normalised
@@ -80,7 +73,7 @@ public interface OnnxExporter {
     Geometry geometry(Path model) throws IOException;
 
     /** Writes the model at {@code model} with {@code reduction} (null: none) as one float32 graph at {@code target}. */
-    default Result export(Path model, TowerReduction reduction, Path target) throws IOException {
+    default OnnxExport.Result export(Path model, TowerReduction reduction, Path target) throws IOException {
         return export(model, reduction, target, Precision.FP32);
     }
 
@@ -88,5 +81,5 @@ public interface OnnxExporter {
      * As {@link #export(Path, TowerReduction, Path)} with the products with weights in {@code precision}
      * (fp32, or int8 as dynamic quantization; another precision is refused before anything is written).
      */
-    Result export(Path model, TowerReduction reduction, Path target, Precision precision) throws IOException;
+    OnnxExport.Result export(Path model, TowerReduction reduction, Path target, Precision precision) throws IOException;
 }

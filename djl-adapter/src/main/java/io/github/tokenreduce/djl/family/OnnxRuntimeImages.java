@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.core.util.Tensors;
+import io.github.tokenreduce.djl.export.OnnxExport;
 import io.github.tokenreduce.djl.export.TemporaryGraph;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
@@ -34,10 +35,10 @@ public final class OnnxRuntimeImages implements AutoCloseable {
 
     private final OnnxExporter exporter;
     private final OnnxExporter.Geometry geometry;
-    private final TemporaryGraph<OnnxExporter.Result> graph;
+    private final TemporaryGraph<OnnxExport.Result> graph;
 
     private OnnxRuntimeImages(OnnxExporter exporter, OnnxExporter.Geometry geometry,
-            TemporaryGraph<OnnxExporter.Result> graph) {
+            TemporaryGraph<OnnxExport.Result> graph) {
         this.exporter = exporter;
         this.geometry = geometry;
         this.graph = graph;

@@ -108,10 +108,9 @@ public final class VitFamily implements ModelFamily {
             }
 
             @Override
-            public Result export(Path model, TowerReduction reduction, Path target, Precision precision)
+            public OnnxExport.Result export(Path model, TowerReduction reduction, Path target, Precision precision)
                     throws IOException {
-                OnnxExport.Result r = VitOnnxExport.export(model, VitLoader.Overrides.NONE, reduction, target, precision);
-                return new Result(r.tokensPerLayer(), r.maxDifference());
+                return VitOnnxExport.export(model, VitLoader.Overrides.NONE, reduction, target, precision);
             }
         });
     }
