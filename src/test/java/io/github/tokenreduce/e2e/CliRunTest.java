@@ -25,6 +25,8 @@ import io.github.tokenreduce.djl.site.Site;
 import io.github.tokenreduce.djl.site.TowerReduction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.Color;
@@ -173,11 +175,13 @@ class CliRunTest {
         assertTrue(row.endsWith(tokens + " |"), "row " + label + " should end with " + tokens + ": " + row);
     }
 
-    @Test
-    void evalZeroShotMatchesTheLibrary() throws Exception {
-        Path out = tmp.resolve("eval");
+    /** On ONNX Runtime the image tower runs as its exported float32 graph, which computes what the library does. */
+    @ParameterizedTest
+    @ValueSource(strings = {"pytorch", "onnxruntime"})
+    void evalZeroShotMatchesTheLibrary(String engine) throws Exception {
+        Path out = tmp.resolve("eval-" + engine);
         ok("eval", clip.toString(), "--task", "zeroshot", "--images", images.toString(), "--methods", "tome",
-                "--levels", "8", "--batch", "4", "-q", "--out", out.toString());
+                "--levels", "8", "--batch", "4", "--engine", engine, "-q", "--out", out.toString());
         String md = Files.readString(out.resolve("report.md"));
         double[] unreduced = metrics(md, "unreduced");
         double[] tome = metrics(md, "tome 8");

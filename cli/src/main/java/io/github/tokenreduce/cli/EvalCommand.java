@@ -18,7 +18,9 @@ import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
+import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.clip.ClipModel;
+import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
@@ -43,8 +45,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * {@code tokenreduce eval}: accuracy of each method and level against the unreduced model, with its
@@ -121,9 +123,10 @@ public final class EvalCommand implements Callable<Integer> {
     List<Precision> precisions;
 
     @Option(names = "--engine", defaultValue = "pytorch",
-            description = "pytorch (default), or onnxruntime: the text and sts tasks through each configuration exported "
-                    + "as one ONNX graph with its reduction inside (fp32 and int8 of --precisions; MADTP is skipped, its "
-                    + "counts are per text). See docs/export.md.")
+            description = "pytorch (default), or onnxruntime: each configuration exported as one ONNX graph with its "
+                    + "reduction inside (fp32 and int8 of --precisions): the sentence encoder, or CLIP's image tower "
+                    + "(its texts through the float32 eager text tower); MADTP is skipped on text, its counts are per "
+                    + "text. See docs/export.md.")
     String engine;
 
     /** A method at a level, or the unreduced model (method null), at a precision. */
@@ -164,10 +167,6 @@ public final class EvalCommand implements Callable<Integer> {
         if (!engine.equals("pytorch") && !engine.equals("onnxruntime")) {
             throw new IllegalArgumentException("--engine: expected pytorch or onnxruntime but got '" + engine + "'");
         }
-        if (engine.equals("onnxruntime") && (t == Task.ZEROSHOT || t == Task.RETRIEVAL)) {
-            throw new IllegalArgumentException("--engine onnxruntime: eval runs the text and sts tasks on ONNX Runtime; "
-                    + "the CLIP tasks run on pytorch (bench --engines pytorch,onnxruntime times CLIP's graphs)");
-        }
         List<String> ms = methods == null ? Levels.METHODS : methods;
         List<Row> rows = switch (t) {
             case ZEROSHOT, RETRIEVAL -> clip(t, ms);
@@ -185,7 +184,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<Double> ls = levels == null ? List.of(0.9, 0.8, 0.7) : levels;
         boolean ort = engine.equals("onnxruntime");
-        List<Config> cs = configs(ms, ls).stream().filter(c -> !ort || onOnnxRuntime(c)).toList();
+        List<Config> cs = configs(ms, ls).stream().filter(c -> !ort || onOnnxRuntime(c, true)).toList();
         Map<Config, Map<String, Double>> metrics = new HashMap<>();
         List<OnnxRuntimeSentenceEncoder> sessions = new ArrayList<>();
         try (SentenceEncoder loaded = b.load(common.device()).withBatchSize(batch);
@@ -218,11 +217,15 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** Whether ONNX Runtime can run {@code c} (fp32 or int8, not MADTP); says why not on stderr. */
-    private boolean onOnnxRuntime(Config c) {
+    /**
+     * Whether ONNX Runtime can run {@code c} (fp32 or int8; on a sentence encoder, {@code text}, not MADTP); says
+     * why not on stderr.
+     */
+    private boolean onOnnxRuntime(Config c, boolean text) {
         String why = c.precision() != Precision.FP32 && c.precision() != Precision.INT8
                 ? c.precision().label() + " (ONNX Runtime's CPU provider has no bfloat16 products)"
-                : "madtp".equals(c.method()) ? "madtp (its counts are per text, which the graph cannot hold)" : null;
+                : text && "madtp".equals(c.method()) ? "madtp (its counts are per text, which the graph cannot hold)"
+                : null;
         if (why != null) {
             spec.commandLine().getErr().println("tokenreduce eval: --engine onnxruntime skips " + c.label() + ": " + why);
             spec.commandLine().getErr().flush();
@@ -262,7 +265,9 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--images: the " + task + " task needs an image folder");
         }
         List<Double> ls = levels == null ? List.of(8.0, 16.0) : levels;
-        List<Config> cs = configs(ms, ls);
+        boolean ort = engine.equals("onnxruntime");
+        List<Config> cs = configs(ms, ls).stream().filter(c -> !ort || onOnnxRuntime(c, false)).toList();
+        List<OnnxRuntimeImages> graphs = new ArrayList<>();
         try (ClipModel base = ClipModel.load(dir, common.device());
                 ClipTokenizer tok = ClipTokenizer.load(dir, base.config().context());
                 NDManager m = NDManager.newBaseManager();
@@ -294,13 +299,25 @@ public final class EvalCommand implements Callable<Integer> {
             List<Interleaved.Contender> runs = new ArrayList<>();
             Map<Precision, ClipModel> views = new EnumMap<>(Precision.class);
             for (Config cfg : cs) {
-                ClipModel precise = views.computeIfAbsent(cfg.precision(), base::withPrecision);
-                ClipModel c = cfg.method() == null ? precise : precise.withReduction(Site.VISION_BLOCKS,
-                        TowerReduction.of(Levels.reducer(cfg.method(), Levels.visionSchedule(cfg.level()), true)));
+                ClipModel precise = views.computeIfAbsent(ort ? Precision.FP32 : cfg.precision(), base::withPrecision);
+                TokenReducer r = cfg.method() == null ? null
+                        : Levels.reducer(cfg.method(), Levels.visionSchedule(cfg.level()), true);
+                ClipModel c = r == null ? precise : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(r));
+                Function<NDArray, NDArray> images;
+                if (ort) { // the image tower as its exported graph; the texts through the float32 eager tower
+                    OnnxRuntimeImages graph = OnnxRuntimeImages.open(dir, r, cfg.precision());
+                    graphs.add(graph);
+                    images = x -> {
+                        NDArray e = graph.run(x, "image_embeds");
+                        return e.div(e.norm(new int[] {1}, true));
+                    };
+                } else {
+                    images = c::encodeImages;
+                }
                 runs.add(new Interleaved.Contender(cfg.label(), () -> {
                     try (NDManager run = m.newSubManager()) {
                         run.tempAttachAll(pixels); // what the evaluation creates is freed with run
-                        NDArray img = embedImages(c, pixels);
+                        NDArray img = embedImages(images, pixels);
                         if (t == Task.ZEROSHOT) {
                             int[] pred = zeroShot(c, tok, run, img, classes, prompts);
                             predictions.put(cfg, pred);
@@ -316,6 +333,8 @@ public final class EvalCommand implements Callable<Integer> {
             int[] reference = predictions.get(Config.UNREDUCED);
             predictions.forEach((cfg, pred) -> metrics.get(cfg).put("agreement", agreement(pred, reference)));
             return rows(cs, metrics, times);
+        } finally {
+            graphs.forEach(OnnxRuntimeImages::close);
         }
     }
 
@@ -359,11 +378,12 @@ public final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
-    private NDArray embedImages(ClipModel c, NDArray pixels) {
+    /** Unit image embeddings of {@code pixels} by {@code encode}, in batches of {@code --batch}. */
+    private NDArray embedImages(Function<NDArray, NDArray> encode, NDArray pixels) {
         long n = pixels.getShape().get(0);
         NDList parts = new NDList();
         for (long i = 0; i < n; i += batch) {
-            parts.add(c.encodeImages(pixels.get(i + ":" + Math.min(n, i + batch))));
+            parts.add(encode.apply(pixels.get(i + ":" + Math.min(n, i + batch))));
         }
         return NDArrays.concat(parts, 0);
     }
