@@ -35,8 +35,8 @@ public final class MatchMasks {
      */
     public static NDArray apply(NDArray scores, NDArray protRows, NDArray protCols,
             NDArray maskRows, NDArray maskCols, NDArray alsoBlocked) {
-        // an edge is blocked when either end is protected: max(row, col) > 0
-        NDArray blocked = protRows.expandDims(2).maximum(protCols.expandDims(1)).gt(0f);
+        // an edge is blocked when either end is protected (mask > 0), compared before the [B, Na, Nb] outer "or"
+        NDArray blocked = protRows.gt(0f).expandDims(2).logicalOr(protCols.gt(0f).expandDims(1));
         if (alsoBlocked != null) {
             blocked = blocked.logicalOr(alsoBlocked);
         }
