@@ -34,10 +34,12 @@ import java.util.TreeSet;
  * random-blip} times it) or the image tower ({@code image}), unreduced, with ToMe r and with CrossGET r (the
  * bench's vision reducers: constant r, proportional attention). The three sessions run in turn, round after
  * round, each with ONNX Runtime's profiler on, so a loaded machine slows all alike: the medians' ratios and
- * the kernel time per operator type (after one warm-up forward) of each graph, side by side.
+ * the kernel time per operator type (after one warm-up forward) of each graph, side by side. The graphs
+ * can be kept in a folder ({@code keep}, "-" for none), and graphs an earlier run kept (another build's) run
+ * beside the three, in the same rounds: a before/after comparison in one interleaved run.
  *
  * <p>{@code java -cp <benchmarks classes and dependencies> io.github.tokenreduce.bench.export.BlipOrtProfile
- * [graph=itm|image] [r=40] [batch=2] [rounds=5]}
+ * [graph=itm|image] [r=40] [batch=2] [rounds=5] [keep=-] [earlier graph.onnx ...]}
  */
 public final class BlipOrtProfile {
 
@@ -63,17 +65,25 @@ public final class BlipOrtProfile {
         methods.put("unreduced", null);
         methods.put("ToMe r=" + r, TowerReduction.of(Levels.reducer("tome", Schedule.constant(r), true)));
         methods.put("CrossGET r=" + r, TowerReduction.of(Levels.reducer("crossget", Schedule.constant(r), true)));
+        Path keep = args.length > 4 && !args[4].equals("-") ? Files.createDirectories(Path.of(args[4])) : null;
         Map<String, OrtOpProfile> sessions = new LinkedHashMap<>();
         int k = 0;
         for (Map.Entry<String, TowerReduction> e : methods.entrySet()) {
-            Path graph = dir.resolve("graph" + k + ".onnx");
+            String file = kind + "-" + e.getKey().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "") + ".onnx";
+            Path graph = (keep != null ? keep : dir).resolve(file);
             if (kind.equals("itm")) {
                 BlipOnnxExport.exportItm(model, e.getValue(), TEXT_LENGTH, graph, Precision.FP32);
             } else {
                 BlipOnnxExport.exportImage(model, e.getValue(), graph, Precision.FP32);
             }
             sessions.put(e.getKey(), new OrtOpProfile(graph, dir, "graph" + k++, false));
-            Files.delete(graph);
+            if (keep == null) {
+                Files.delete(graph);
+            }
+        }
+        for (int i = 5; i < args.length; i++) { // graphs kept by an earlier run (another build), run beside these
+            Path graph = Path.of(args[i]);
+            sessions.put(graph.toString(), new OrtOpProfile(graph, dir, "graph" + k++, false));
         }
         Files.delete(model);
         System.out.printf(Locale.ROOT, "BLIP %s graph, random weights, 384 px, batch %d, float32, %d rounds; %s; "
@@ -106,7 +116,7 @@ public final class BlipOrtProfile {
                     base / median(seconds.get(name)), OrtOpProfile.total(times.get(name)) / rounds / 1000);
         }
         List<String> names = new ArrayList<>(sessions.keySet());
-        Map<String, OrtOpProfile.OpTime> last = times.get(names.get(names.size() - 1));
+        Map<String, OrtOpProfile.OpTime> last = times.get(names.get(2)); // rows by CrossGET's time
         TreeSet<String> ops = new TreeSet<>();
         times.values().forEach(t -> ops.addAll(t.keySet()));
         System.out.println();
