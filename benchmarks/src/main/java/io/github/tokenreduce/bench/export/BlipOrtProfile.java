@@ -61,6 +61,7 @@ public final class BlipOrtProfile {
             m.getEngine().setRandomSeed(42);
             SafetensorsWriter.write(model, RandomBlipWeights.base(m), SafetensorsWriter.Encoding.F32);
         }
+        model.toFile().deleteOnExit(); // 0.9 GB: gone even when an export fails
         Map<String, TowerReduction> methods = new LinkedHashMap<>();
         methods.put("unreduced", null);
         methods.put("ToMe r=" + r, TowerReduction.of(Levels.reducer("tome", Schedule.constant(r), true)));
