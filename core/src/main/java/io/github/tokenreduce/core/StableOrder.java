@@ -1,16 +1,17 @@
 package io.github.tokenreduce.core;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.tokenreduce.core.util.Tensors;
 
 /**
- * Deterministic ranking of scores [B, N] along the last axis. Backends' argsort gives no tie-break
- * guarantee (CPU and CUDA kernels differ), so with {@link TieBreak#INDEX} ranks are computed
- * exactly by pairwise comparison, {@code O(N^2)} per row — the same order as the similarity
- * matrices the matchers build — and equal values keep index order. Ranks are distinct integers, so
- * any argsort of them yields one answer on any device. {@link TieBreak#PYTORCH_CPU} instead
+ * Deterministic ranking of finite scores [B, N] along the last axis. Backends' argsort gives no tie-break
+ * guarantee (CPU and CUDA kernels differ), so with {@link TieBreak#INDEX} equal values keep index order
+ * by construction: one sort of the values (any order among equals), then one of the distinct keys
+ * (run of equal values, index), {@code O(N log N)} per row. Ranks are distinct integers, so any
+ * argsort of them yields one answer on any device. {@link TieBreak#PYTORCH_CPU} instead
  * reproduces the reference implementations' order on the host.
  */
 public final class StableOrder {
@@ -36,25 +37,15 @@ public final class StableOrder {
         if (tie == TieBreak.PYTORCH_CPU) {
             return hostRanks(values, descending);
         }
-        long b = values.getShape().get(0);
         long n = values.getShape().get(1);
-        // rows in slices, so the [B', N, N] comparison stays small (no page-fault storm on big N)
-        long slice = Math.max(1, Math.min(b, (16L << 20) / Math.max(1, n * n * 4)));
-        if (slice < b) {
-            ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
-            for (long from = 0; from < b; from += slice) {
-                parts.add(ranks(values.get(from + ":" + Math.min(b, from + slice)), descending, tie));
-            }
-            return ai.djl.ndarray.NDArrays.concat(parts, 0);
-        }
-        NDArray vi = values.expandDims(2); // [B, N, 1] the ranked element
-        NDArray vj = values.expandDims(1); // [B, 1, N] the competitor
-        NDArray idx = Tensors.arange(values, n);
-        NDArray earlier = idx.reshape(1, 1, n).lt(idx.reshape(1, n, 1)); // [1, i, j]: j < i
-        // j is ahead of i when its value is better, or equal and j comes earlier
-        NDArray ahead = Tensors.select(earlier, descending ? vj.gte(vi) : vj.lte(vi),
-                descending ? vj.gt(vi) : vj.lt(vi));
-        return ahead.sum(new int[] {2}); // a boolean sum counts in int64
+        // Any sort puts equal values side by side, whatever order it leaves them in: number the runs of
+        // equal values along it, then sort by (run, index), which are distinct, so no tie is left.
+        NDArray order = values.argSort(1, !descending);
+        NDArray sorted = values.gather(order, 1);
+        NDArray before = NDArrays.concat(new NDList(sorted.get(":, :1"), sorted.get(":, :-1")), 1);
+        NDArray run = (descending ? before.gt(sorted) : before.lt(sorted)).cumSum(1); // counts in int64
+        NDArray stable = order.gather(run.mul(n).add(order).argSort(1, true), 1);
+        return orderOf(stable); // the inverse permutation
     }
 
     private static NDArray hostRanks(NDArray values, boolean descending) {

@@ -2,11 +2,6 @@ package io.github.tokenreduce.bench.export;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.crossget.CrossGetReducer;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
@@ -14,7 +9,6 @@ import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.nn.CpuFeatures;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.TowerReduction;
-import io.github.tokenreduce.djl.weights.onnx.OnnxModel;
 
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -24,7 +18,6 @@ import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 
 /**
  * Which kernels ONNX Runtime runs for an exported sentence encoder: the graph after ONNX Runtime's
@@ -47,7 +40,6 @@ public final class OrtKernelProfile {
         int runs = args.length > 5 ? Integer.parseInt(args[5]) : 5;
         Path dir = Files.createTempDirectory("tokenreduce-profile");
         Path graph = dir.resolve("model.onnx");
-        Path optimized = dir.resolve("optimized.onnx");
         TowerReduction r = keep >= 1 ? null
                 : TowerReduction.of(CrossGetReducer.builder().schedule(Schedule.keepRatio(keep, 64)).build());
         SentenceEncoderOnnxExport.export(model, r, new int[] {length}, graph, precision);
@@ -56,55 +48,33 @@ public final class OrtKernelProfile {
                 Instant.now(), CpuFeatures.current().model(), Runtime.getRuntime().availableProcessors(),
                 OrtEnvironment.getEnvironment().getVersion());
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        String profile;
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            o.setOptimizedModelFilePath(optimized.toString());
-            o.enableProfiling(dir.resolve("profile").toString());
-            try (OrtSession s = env.createSession(graph.toString(), o)) {
-                long[] ids = new long[batch * length];
-                long[] mask = new long[batch * length];
-                Random rnd = new Random(1);
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = i % length == 0 ? 101 : i % length == length - 1 ? 102 : 1000 + rnd.nextInt(20000);
-                    mask[i] = 1;
-                }
-                long[] shape = {batch, length};
-                try (OnnxTensor x = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
-                        OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape)) {
-                    for (int i = 0; i < runs; i++) {
-                        s.run(Map.of("input_ids", x, "attention_mask", m)).close();
-                    }
-                }
-                profile = s.endProfiling();
+        Map<String, OrtOpProfile.OpTime> byOp;
+        Map<String, Integer> types;
+        try (OrtOpProfile p = new OrtOpProfile(graph, dir, "model", true)) {
+            long[] ids = new long[batch * length];
+            long[] mask = new long[batch * length];
+            Random rnd = new Random(1);
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = i % length == 0 ? 101 : i % length == length - 1 ? 102 : 1000 + rnd.nextInt(20000);
+                mask[i] = 1;
             }
-        }
-        Map<String, Integer> types = new TreeMap<>();
-        for (OnnxModel.Node n : OnnxModel.read(optimized).nodes()) {
-            types.merge(n.opType(), 1, Integer::sum);
+            long[] shape = {batch, length};
+            try (OnnxTensor x = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+                    OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape)) {
+                for (int i = 0; i < runs; i++) {
+                    p.session().run(Map.of("input_ids", x, "attention_mask", m)).close();
+                }
+            }
+            byOp = p.kernelTimes(0);
+            types = p.optimizedNodeTypes();
         }
         System.out.println("nodes after ONNX Runtime's optimisations (in the If branches too): " + types);
-        Map<String, double[]> byOp = new TreeMap<>();
-        double total = 0;
-        JsonArray events = JsonParser.parseString(Files.readString(Path.of(profile))).getAsJsonArray();
-        for (JsonElement e : events) {
-            JsonObject ev = e.getAsJsonObject();
-            if (!"Node".equals(ev.get("cat").getAsString()) || !ev.get("name").getAsString().endsWith("_kernel_time")) {
-                continue;
-            }
-            JsonObject a = ev.getAsJsonObject("args");
-            String key = a.get("op_name").getAsString() + " (" + a.get("provider").getAsString() + ")";
-            double us = ev.get("dur").getAsDouble();
-            double[] acc = byOp.computeIfAbsent(key, k -> new double[2]);
-            acc[0] += us;
-            acc[1]++;
-            total += us;
-        }
+        double all = OrtOpProfile.total(byOp);
         System.out.println("| operator (provider) | calls per forward | ms per forward | share |");
         System.out.println("|---|---|---|---|");
-        double all = total;
-        byOp.entrySet().stream().sorted(Comparator.comparingDouble(en -> -en.getValue()[0])).limit(12)
+        byOp.entrySet().stream().sorted(Comparator.comparingDouble(en -> -en.getValue().micros())).limit(12)
                 .forEach(en -> System.out.printf(Locale.ROOT, "| %s | %.0f | %.1f | %.0f%% |%n", en.getKey(),
-                        en.getValue()[1] / runs, en.getValue()[0] / runs / 1000, 100 * en.getValue()[0] / all));
+                        (double) en.getValue().calls() / runs, en.getValue().micros() / runs / 1000,
+                        100 * en.getValue().micros() / all));
     }
 }

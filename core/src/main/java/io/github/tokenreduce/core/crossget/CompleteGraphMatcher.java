@@ -146,7 +146,7 @@ public final class CompleteGraphMatcher {
                         .toDevice(importance.getDevice(), false).reshape(applied.length, 1));
         NDArray isDest = isSource.logicalNot();
 
-        NDArray dest = Tensors.argMaxFirst(Tensors.where(isDest.expandDims(1), sim, Tensors.NEG), 2);
+        NDArray dest = Tensors.argMaxFirst(Tensors.blockUnless(sim, isDest.expandDims(1)), 2);
         // padding (which may sit before a real cross token) takes no slot when dropped
         NDArray anchors = dropPadding ? isDest.logicalAnd(real) : isDest;
         NDArray destSlot = anchors.cumSum(1).sub(1L); // a boolean running sum counts in int64

@@ -31,24 +31,22 @@ public final class MatchMasks {
     /**
      * As {@link #apply(NDArray, NDArray, NDArray, NDArray, NDArray)}, and every edge where
      * {@code alsoBlocked} (boolean, broadcastable to the scores; null for none) is set is blocked
-     * too, whatever the padding rule says of it.
+     * too, whatever the padding rule says of it. Scores are similarities, {@code >= NEG}.
      */
     public static NDArray apply(NDArray scores, NDArray protRows, NDArray protCols,
             NDArray maskRows, NDArray maskCols, NDArray alsoBlocked) {
-        // an edge is blocked when either end is protected: max(row, col) > 0
-        NDArray blocked = protRows.expandDims(2).maximum(protCols.expandDims(1)).gt(0f);
-        if (alsoBlocked != null) {
-            blocked = blocked.logicalOr(alsoBlocked);
-        }
         NDArray s = scores;
         if (maskRows != null) {
             NDArray realRows = maskRows.gt(0f).expandDims(2);
             NDArray realCols = maskCols.gt(0f).expandDims(1);
             NDArray padPair = realRows.logicalOr(realCols).logicalNot();
             s = Tensors.select(padPair, Tensors.scalar(scores, PAD_PAIR), scores);
-            blocked = blocked.logicalOr(realRows.logicalXor(realCols));
+            s = Tensors.where(realRows.logicalXor(realCols).logicalNot(), s, Tensors.NEG);
         }
-        return Tensors.where(blocked.logicalNot(), s, Tensors.NEG);
+        // an edge with a protected end is blocked: by rows, then by columns (each a broadcast minimum)
+        s = Tensors.blockUnless(s, protRows.gt(0f).logicalNot().expandDims(2));
+        s = Tensors.blockUnless(s, protCols.gt(0f).logicalNot().expandDims(1));
+        return alsoBlocked == null ? s : Tensors.blockUnless(s, alsoBlocked.logicalNot());
     }
 
     /**

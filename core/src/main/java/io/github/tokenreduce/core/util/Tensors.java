@@ -107,6 +107,15 @@ public final class Tensors {
         return select(cond, a, scalar(a, b));
     }
 
+    /**
+     * {@code keep ? scores : NEG} for {@code scores >= NEG} (similarities, {@link #NEG} itself): the minimum
+     * with {@code keep ? +inf : NEG}, which with a row or column mask {@code keep} (broadcast over the scores)
+     * is one broadcast minimum over the scores instead of a select with an expanded condition.
+     */
+    public static NDArray blockUnless(NDArray scores, NDArray keep) {
+        return scores.minimum(select(keep, scalar(scores, Float.POSITIVE_INFINITY), scalar(scores, NEG)));
+    }
+
     /** {@code v} as a 0-dimensional tensor of {@code like}'s data type and device (broadcasts anywhere). */
     public static NDArray scalar(NDArray like, float v) {
         return like.getManager().create(v).toType(like.getDataType(), false).toDevice(like.getDevice(), false);

@@ -165,13 +165,13 @@ final class OnnxOps {
                 return g.node("Transpose", List.of(x), ints("perm", perm));
             }
             case "broadcast":
-                return g.node("Expand", List.of(x, t.shapeValue(out.getShape())));
+                return expand(t, x, in.getShape(), out.getShape());
             case "repeat": {
                 int axis = axis((int) a0, in.getShape().dimension());
                 if (in.getShape().get(axis) != 1) {
                     return null;
                 }
-                return g.node("Expand", List.of(x, t.shapeValue(out.getShape())));
+                return expand(t, x, in.getShape(), out.getShape());
             }
             case "gather":
                 return g.node("GatherElements", List.of(x, operand(t, a0, DataType.INT64)),
@@ -209,8 +209,8 @@ final class OnnxOps {
             }
             case "where": { // x.where(condition, y), as NDArrays.where calls it
                 DataType wt = ot == DataType.BOOLEAN ? DataType.INT32 : ot; // ONNX Runtime has no boolean Where
-                String w = g.node("Where", List.of(operand(t, args[0], DataType.BOOLEAN),
-                        cast(t, x, owner.witness().getDataType(), wt), operand(t, args[1], wt)));
+                String w = g.node("Where", broadcastOperands(t, new Object[] {args[0], owner.self(), args[1]},
+                        new DataType[] {DataType.BOOLEAN, wt, wt}, out.getShape()));
                 return cast(t, w, wt, ot);
             }
             case "stack":
@@ -244,6 +244,65 @@ final class OnnxOps {
             default:
                 throw new IllegalStateException("ONNX export: no form for NDArrayEx." + m.getName());
         }
+    }
+
+    /** {@code x} (of {@code from}) expanded to {@code to}, recorded so that a broadcasting operation can take {@code x} itself. */
+    private static String expand(Tracer t, String x, Shape from, Shape to) {
+        String v = t.graph().node("Expand", List.of(x, t.shapeValue(to)));
+        t.expanded(v, x, from);
+        return v;
+    }
+
+    /**
+     * The operands (arrays or numbers) of a broadcasting operation whose result has the shape {@code out}, as
+     * {@code types}: an operand that is an {@code Expand}'s output is taken before that Expand when the others
+     * still broadcast it to {@code out} (DJL's {@code where} needs expanded operands, ONNX's {@code Where}
+     * broadcasts them itself), so no expanded copy is computed.
+     */
+    private static List<String> broadcastOperands(Tracer t, Object[] operands, DataType[] types, Shape out) {
+        String[] values = new String[operands.length];
+        Shape[] shapes = new Shape[operands.length];
+        for (int i = 0; i < operands.length; i++) {
+            values[i] = operands[i] instanceof Number ? null : t.value(operands[i]);
+            shapes[i] = operands[i] instanceof Number ? new Shape() : ((NDArray) Tracer.unwrap(operands[i])).getShape();
+        }
+        for (int i = 0; i < operands.length; i++) {
+            Tracer.Expansion e = values[i] == null ? null : t.expansion(values[i]);
+            if (e == null) {
+                continue;
+            }
+            Shape kept = shapes[i];
+            shapes[i] = e.shape();
+            if (out.equals(broadcast(shapes))) {
+                values[i] = e.source();
+            } else {
+                shapes[i] = kept;
+            }
+        }
+        List<String> in = new ArrayList<>();
+        for (int i = 0; i < operands.length; i++) {
+            in.add(values[i] == null ? operand(t, operands[i], types[i])
+                    : cast(t, values[i], typeOf(operands[i]), types[i]));
+        }
+        return in;
+    }
+
+    /** NumPy's broadcast of {@code shapes}, or null when they do not broadcast. */
+    private static Shape broadcast(Shape... shapes) {
+        int rank = java.util.Arrays.stream(shapes).mapToInt(Shape::dimension).max().orElse(0);
+        long[] dims = new long[rank];
+        java.util.Arrays.fill(dims, 1);
+        for (Shape s : shapes) {
+            for (int i = 0; i < s.dimension(); i++) {
+                int k = rank - s.dimension() + i;
+                long d = s.get(i);
+                if (d != 1 && dims[k] != 1 && dims[k] != d) {
+                    return null;
+                }
+                dims[k] = d == 1 ? dims[k] : d;
+            }
+        }
+        return new Shape(dims);
     }
 
     private static String reduce(Tracer t, String op, String x, Object[] args) {

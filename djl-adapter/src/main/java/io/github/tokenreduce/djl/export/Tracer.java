@@ -46,6 +46,7 @@ public final class Tracer implements AutoCloseable {
     private final NDManager witnesses;
     private final NDManager manager;
     private final Map<TracedArray, String> materialized = new IdentityHashMap<>();
+    private final Map<String, Expansion> expansions = new java.util.HashMap<>();
     private final Map<NDArray, String[]> int8 = new IdentityHashMap<>();
     private final List<String> reads = new ArrayList<>();
     private long batch = -1;
@@ -372,6 +373,19 @@ public final class Tracer implements AutoCloseable {
         return materialized.computeIfAbsent(t, k -> graph.initializer(k.witness()));
     }
 
+    /** The value an {@code Expand} of the graph broadcast ({@code source}, of {@code shape}) to a larger shape. */
+    record Expansion(String source, Shape shape) {}
+
+    /** Records that the graph value {@code value} is {@code source} (of {@code shape}) expanded. */
+    void expanded(String value, String source, Shape shape) {
+        expansions.put(value, new Expansion(source, shape));
+    }
+
+    /** What the graph value {@code value} was expanded from, or null when it is not an {@code Expand}'s output. */
+    Expansion expansion(String value) {
+        return expansions.get(value);
+    }
+
     /** Forgets a constant's initializer (its values changed in place). */
     void changed(TracedArray t) {
         materialized.remove(t);
@@ -436,7 +450,9 @@ public final class Tracer implements AutoCloseable {
                     + "graph); only rows equal for every sample can follow a dynamic batch"
                     + (reads.isEmpty() ? "" : "; the last value read into Java: " + reads.get(reads.size() - 1)));
         }
-        String v = graph.node("Expand", List.of(graph.initializer(row), shapeValue(w.getShape())));
+        String source = graph.initializer(row);
+        String v = graph.node("Expand", List.of(source, shapeValue(w.getShape())));
+        expanded(v, source, row.getShape());
         row.close();
         return wrapGraph(w, v);
     }

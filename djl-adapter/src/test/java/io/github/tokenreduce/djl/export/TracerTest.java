@@ -89,6 +89,40 @@ class TracerTest {
         }
     }
 
+    /**
+     * DJL's {@code where} needs its condition and first operand expanded to the result's shape; ONNX's
+     * {@code Where} broadcasts, so the graph takes them before their {@code Expand} unless the result's shape
+     * needs it: of three expanded operands here one Expand stays, and the graph equals eager at another batch.
+     */
+    @Test
+    void whereTakesOperandsBeforeTheirExpand() throws Exception {
+        UnaryOperator<NDArray> f = x -> { // [B, N]
+            Shape full = new Shape(x.getShape().get(0), x.getShape().get(1), x.getShape().get(1));
+            NDArray cond = x.gt(0f).expandDims(1).broadcast(full); // from [B, 1, N]
+            NDArray both = NDArrays.where(cond, x.expandDims(2).broadcast(full), x.expandDims(1)); // from [B, N, 1]
+            NDArray total = x.sum(new int[] {1}, true).expandDims(2).broadcast(full); // from [B, 1, 1]: needed
+            NDArray one = NDArrays.where(x.lt(0.5f).expandDims(1).broadcast(full), total, x.getManager().create(-3f));
+            return NDArrays.concat(new NDList(both, one), 1);
+        };
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray example = m.randomNormal(new Shape(2, 4));
+            NDArray other = m.randomNormal(new Shape(3, 4));
+            Path file = tmp.resolve("where.onnx");
+            try (Tracer t = new Tracer(Device.cpu())) {
+                t.output("y", f.apply(t.input("x", example)));
+                Files.write(file, t.toBytes("where"));
+            }
+            long expands = io.github.tokenreduce.djl.weights.onnx.OnnxModel.read(file).nodes().stream()
+                    .filter(n -> n.opType().equals("Expand")).count();
+            assertEquals(1, expands, "Expand nodes left in the graph");
+            NDArray expected = f.apply(other);
+            NDArray actual = OnnxRuntimeRun.run(file, "x", other, m).get("y");
+            assertEquals(expected.getShape(), actual.getShape());
+            assertTrue(expected.sub(actual).abs().max().getFloat() < 1e-6, "ONNX Runtime differs from eager: "
+                    + expected.sub(actual).abs().max().getFloat());
+        }
+    }
+
     @Test
     void anOperationWithoutOnnxFormIsNamed() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
