@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
+import io.github.tokenreduce.cli.measure.Interleaved;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.djl.blip.BlipOnnxExport;
 import io.github.tokenreduce.djl.blip.RandomBlipWeights;
@@ -19,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,12 +109,12 @@ public final class BlipOrtProfile {
             times.put(s.getKey(), s.getValue().kernelTimes(1));
             s.getValue().close();
         }
-        double base = median(seconds.get("unreduced"));
+        double base = Interleaved.median(seconds.get("unreduced"));
         System.out.println("| graph | median s per forward | x unreduced | kernel ms per forward |");
         System.out.println("|---|---|---|---|");
         for (String name : sessions.keySet()) {
-            System.out.printf(Locale.ROOT, "| %s | %.3f | %.2f | %.0f |%n", name, median(seconds.get(name)),
-                    base / median(seconds.get(name)), OrtOpProfile.total(times.get(name)) / rounds / 1000);
+            System.out.printf(Locale.ROOT, "| %s | %.3f | %.2f | %.0f |%n", name, Interleaved.median(seconds.get(name)),
+                    base / Interleaved.median(seconds.get(name)), OrtOpProfile.total(times.get(name)) / rounds / 1000);
         }
         List<String> names = new ArrayList<>(sessions.keySet());
         Map<String, OrtOpProfile.OpTime> last = times.get(names.get(2)); // rows by CrossGET's time
@@ -140,12 +140,6 @@ public final class BlipOrtProfile {
     private static double micros(Map<String, OrtOpProfile.OpTime> t, String op) {
         OrtOpProfile.OpTime v = t.get(op);
         return v == null ? 0 : v.micros();
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** N(0, 1) pixels and, for the ITM graph, full captions of {@value #TEXT_LENGTH} random ids (as the bench's). */

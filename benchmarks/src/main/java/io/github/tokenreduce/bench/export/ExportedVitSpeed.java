@@ -9,6 +9,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.github.tokenreduce.cli.measure.Interleaved;
 import io.github.tokenreduce.cli.text.OrtSentenceEncoder;
 import io.github.tokenreduce.core.tome.ToMeReducer;
 import io.github.tokenreduce.djl.nn.CpuFeatures;
@@ -98,11 +99,11 @@ public final class ExportedVitSpeed {
                         t[c][i] = time(sessions.get(c), feed);
                     }
                 }
-                double base = median(t[0]);
+                double base = Interleaved.median(t[0]);
                 List<String> names = new ArrayList<>(graphs.keySet());
                 for (int c = 0; c < k; c++) {
-                    System.out.printf("%-16s median %7.1f ms  %.2fx fp32 unreduced  %s%n", names.get(c), median(t[c]),
-                            base / median(t[c]), Arrays.toString(round(t[c])));
+                    System.out.printf("%-16s median %7.1f ms  %.2fx fp32 unreduced  %s%n", names.get(c), Interleaved.median(t[c]),
+                            base / Interleaved.median(t[c]), Arrays.toString(round(t[c])));
                 }
             } finally {
                 for (OrtSession s : sessions) {
@@ -123,12 +124,6 @@ public final class ExportedVitSpeed {
         try (OrtSession.Result out = s.run(feed)) {
             return (System.nanoTime() - t0) / 1e6;
         }
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static long[] round(double[] v) {

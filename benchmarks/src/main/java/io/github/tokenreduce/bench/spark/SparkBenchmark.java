@@ -3,6 +3,7 @@ package io.github.tokenreduce.bench.spark;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import io.github.tokenreduce.cli.data.Cranfield;
+import io.github.tokenreduce.cli.measure.Interleaved;
 import io.github.tokenreduce.cli.measure.ProcessStats;
 import io.github.tokenreduce.spark.TokenReducedEmbedder;
 import org.apache.spark.sql.Dataset;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -61,9 +61,9 @@ public final class SparkBenchmark {
                 LocalDateTime.now().toString().substring(0, 16), Runtime.getRuntime().availableProcessors(), rows,
                 rounds, ProcessStats.peakRss() >> 20));
         md.append("| configuration | median s | rows/s | × local[1] unreduced |\n|---|---|---|---|\n");
-        double base = median(seconds[0]);
+        double base = Interleaved.median(seconds[0]);
         for (int c = 0; c < configs.size(); c++) {
-            double m = median(seconds[c]);
+            double m = Interleaved.median(seconds[c]);
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.2f |%n", configs.get(c).label(), m, rows / m,
                     base / m));
         }
@@ -93,11 +93,5 @@ public final class SparkBenchmark {
         } finally {
             spark.stop();
         }
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

@@ -1,5 +1,7 @@
 package io.github.tokenreduce.bench.step;
 
+import io.github.tokenreduce.cli.measure.Interleaved;
+
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -77,22 +79,16 @@ public final class StepCostMain {
                     check[k] = out[2];
                 }
             }
-            double base = median(ms[0]);
-            double baseCpu = median(cpu[0]);
+            double base = Interleaved.median(ms[0]);
+            double baseCpu = Interleaved.median(cpu[0]);
             for (int k = 0; k < loaders.size(); k++) {
-                double med = median(ms[k]);
-                double medCpu = median(cpu[k]);
+                double med = Interleaved.median(ms[k]);
+                double medCpu = Interleaved.median(cpu[k]);
                 System.out.printf(Locale.ROOT, "%-9s build %d  wall %8.3f ms/step (ratio %.2f)  thread CPU %8.3f ms/step"
                         + " (ratio %.2f)  %5.0f arrays/step  checksum %.6g  %s%n", m, k, med, base / med, medCpu,
                         baseCpu / medCpu, arrays[k], check[k], builds.isEmpty() ? "class path" : builds.get(k));
             }
         }
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** Loads the tokenreduce classes from its own URLs first, everything else from the parent. */

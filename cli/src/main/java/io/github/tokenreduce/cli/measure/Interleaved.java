@@ -21,9 +21,7 @@ public final class Interleaved {
     /** One contender's timings. */
     public record Timing(double[] seconds, long peakRssBytes, long peakGrowthBytes, double faultsPerRun) {
         public double median() {
-            double[] s = seconds.clone();
-            Arrays.sort(s);
-            return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+            return Interleaved.median(seconds);
         }
 
         public double min() {
@@ -39,6 +37,13 @@ public final class Interleaved {
     public record Contender(String name, Runnable run) {}
 
     private Interleaved() {}
+
+    /** The median of {@code v} (the mean of the middle two for an even count); {@code v} is left as it is. */
+    public static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
 
     /** Runs {@code warmup} untimed and {@code rounds} timed interleaved rounds (seeded order). */
     public static Map<String, Timing> run(List<Contender> contenders, int warmup, int rounds, long seed,
