@@ -134,6 +134,15 @@ public final class Tensors {
         return x.getShape().equals(target) ? x : x.broadcast(target);
     }
 
+    /** NumPy's broadcast of {@code shapes}. @throws IllegalArgumentException when they do not broadcast */
+    public static Shape broadcastShape(Shape... shapes) {
+        Shape out = new Shape();
+        for (Shape s : shapes) {
+            out = broadcastShape(out, s);
+        }
+        return out;
+    }
+
     private static Shape broadcastShape(Shape a, Shape b) {
         int rank = Math.max(a.dimension(), b.dimension());
         long[] out = new long[rank];

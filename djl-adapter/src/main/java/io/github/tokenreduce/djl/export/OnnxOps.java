@@ -11,7 +11,10 @@ import ai.djl.ndarray.index.dim.NDIndexTake;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import io.github.tokenreduce.core.util.Tensors;
+
 import java.lang.reflect.Method;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -273,7 +276,7 @@ final class OnnxOps {
             }
             Shape kept = shapes[i];
             shapes[i] = e.shape();
-            if (out.equals(broadcast(shapes))) {
+            if (out.equals(Tensors.broadcastShape(shapes))) { // a source broadcasts wherever its expansion did
                 values[i] = e.source();
             } else {
                 shapes[i] = kept;
@@ -285,24 +288,6 @@ final class OnnxOps {
                     : cast(t, values[i], typeOf(operands[i]), types[i]));
         }
         return in;
-    }
-
-    /** NumPy's broadcast of {@code shapes}, or null when they do not broadcast. */
-    private static Shape broadcast(Shape... shapes) {
-        int rank = java.util.Arrays.stream(shapes).mapToInt(Shape::dimension).max().orElse(0);
-        long[] dims = new long[rank];
-        java.util.Arrays.fill(dims, 1);
-        for (Shape s : shapes) {
-            for (int i = 0; i < s.dimension(); i++) {
-                int k = rank - s.dimension() + i;
-                long d = s.get(i);
-                if (d != 1 && dims[k] != 1 && dims[k] != d) {
-                    return null;
-                }
-                dims[k] = d == 1 ? dims[k] : d;
-            }
-        }
-        return new Shape(dims);
     }
 
     private static String reduce(Tracer t, String op, String x, Object[] args) {

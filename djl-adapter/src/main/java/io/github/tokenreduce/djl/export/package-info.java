@@ -7,7 +7,8 @@
  * {@link io.github.tokenreduce.djl.export.BucketedExport} the one for a dynamic sequence length (one
  * traced branch per length bucket, chosen by an {@code If}).
  *
- * <p>May use DJL, protobuf-java (it writes the ONNX wire format itself) and ONNX Runtime Java; knows
+ * <p>May use DJL, protobuf-java (it writes the ONNX wire format itself), ONNX Runtime Java and
+ * core's tensor utilities ({@code core.util.Tensors}, for NumPy's broadcast rule); knows
  * no model family and no method (it reads one thing of a model's: {@code djl.nn.Precision}). See docs/export.md.
  */
 package io.github.tokenreduce.djl.export;
