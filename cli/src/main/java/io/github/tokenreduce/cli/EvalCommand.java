@@ -13,15 +13,16 @@ import io.github.tokenreduce.cli.measure.Interleaved;
 import io.github.tokenreduce.cli.measure.Speedups;
 import io.github.tokenreduce.cli.report.Charts;
 import io.github.tokenreduce.cli.text.TextTasks;
+import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.bert.BundledEncoder;
 import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.clip.ClipImageProcessor;
-import io.github.tokenreduce.core.TokenReducer;
 import io.github.tokenreduce.djl.clip.ClipModel;
-import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.clip.ClipTokenizer;
+import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.site.Levels;
 import io.github.tokenreduce.djl.site.Site;
@@ -302,15 +303,13 @@ public final class EvalCommand implements Callable<Integer> {
                 ClipModel precise = views.computeIfAbsent(ort ? Precision.FP32 : cfg.precision(), base::withPrecision);
                 TokenReducer r = cfg.method() == null ? null
                         : Levels.reducer(cfg.method(), Levels.visionSchedule(cfg.level()), true);
-                ClipModel c = r == null ? precise : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(r));
+                ClipModel c = r == null || ort ? precise
+                        : precise.withReduction(Site.VISION_BLOCKS, TowerReduction.of(r));
                 Function<NDArray, NDArray> images;
                 if (ort) { // the image tower as its exported graph; the texts through the float32 eager tower
                     OnnxRuntimeImages graph = OnnxRuntimeImages.open(dir, r, cfg.precision());
                     graphs.add(graph);
-                    images = x -> {
-                        NDArray e = graph.run(x, "image_embeds");
-                        return e.div(e.norm(new int[] {1}, true));
-                    };
+                    images = x -> Tensors.normalize(graph.run(x, "image_embeds"));
                 } else {
                     images = c::encodeImages;
                 }

@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.translate.TranslateException;
 import io.github.tokenreduce.core.TokenReducer;
+import io.github.tokenreduce.core.util.Tensors;
 import io.github.tokenreduce.djl.export.TemporaryGraph;
 import io.github.tokenreduce.djl.family.OnnxRuntimeImages;
 import io.github.tokenreduce.djl.nn.Precision;
@@ -208,7 +209,7 @@ final class ServedModels {
 
     /** Rows of [B, E] scaled to unit length when {@code normalize}. */
     static NDArray unit(NDArray rows, boolean normalize) {
-        return normalize ? rows.div(rows.norm(new int[] {1}, true).maximum(1e-12f)) : rows;
+        return normalize ? Tensors.normalize(rows) : rows;
     }
 
     /** A [B, L] integer array as rows. */
