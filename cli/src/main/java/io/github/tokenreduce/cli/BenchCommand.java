@@ -104,8 +104,8 @@ public final class BenchCommand implements Callable<Integer> {
                     r = BenchRunner.run(w, ms, ls, ps, onnx, warmup, rounds, seed, p);
                 }
                 if (onnx && r.rows().stream().noneMatch(row -> row.engine().equals(BenchRunner.ONNXRUNTIME))) {
-                    System.err.println("tokenreduce bench: " + name + " has no ONNX export (ViT/DeiT, CLIP, BLIP and the sentence encoders have); "
-                            + "only its PyTorch configurations" + (w.peer().isPresent() ? " and peer" : "") + " ran");
+                    System.err.println("tokenreduce bench: " + name + " has no ONNX export (ViT/DeiT, CLIP, BLIP and "
+                            + "the sentence encoders have); only its PyTorch configurations" + (w.peer().isPresent() ? " and peer" : "") + " ran");
                 }
                 results.add(r);
             }

@@ -54,8 +54,8 @@ public final class SentenceEncoderOnnxExport {
      * Bucket lengths of a default export (those above the model's position embeddings are dropped):
      * every 16 tokens up to 128, every 32 up to 512, so a batch is padded by at most a few tokens and
      * the counts a bucket's branch holds (from its padded length) stay close to each text's own.
-     * Coarser buckets (powers of two) cost bge-small-en-v1.5 1.4 more points of Cranfield nDCG@10 with
-     * CrossGET keep 0.8 (docs/text-results.md).
+     * Coarser buckets (powers of two) cost bge-small-en-v1.5 1.1 more points of Cranfield nDCG@10 with
+     * CrossGET keep 0.8 (−1.96 against −0.83, docs/text-results.md).
      */
     public static final int[] DEFAULT_LENGTHS = {16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 288, 320, 352,
         384, 416, 448, 480, 512};
