@@ -238,7 +238,9 @@ public final class CalibrateCommand implements Callable<Integer> {
                         common.quiet)) {
                     float[][][] reference = embed(encoder::embed);
                     baseScores = score(reference);
-                    TextRun run = new TextRun(text, encoder.withPrecision(used), w, size, reference, graphs);
+                    // on ONNX Runtime the graphs hold the precision; no eager view in it is made
+                    TextRun run = new TextRun(text, onOrt ? encoder : encoder.withPrecision(used), w, size, reference,
+                            graphs);
                     run.add(cands, "unreduced", Schedule.none(), null);
                     p.step();
                     for (String m : ms) {
