@@ -37,6 +37,8 @@ import io.github.tokenreduce.djl.zoo.ImageClassificationFactory;
 import io.github.tokenreduce.djl.zoo.ImageEmbeddingFactory;
 import io.github.tokenreduce.djl.zoo.ImageTextMatchFactory;
 import io.github.tokenreduce.djl.zoo.ReducibleBlock;
+import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
+import io.github.tokenreduce.djl.nn.Precision;
 import io.github.tokenreduce.djl.zoo.TextEmbeddingFactory;
 import io.github.tokenreduce.djl.zoo.VisualQuestionAnsweringFactory;
 import io.github.tokenreduce.djl.zoo.ZeroShotClassificationFactory;
@@ -321,6 +323,42 @@ class CriteriaServingTest {
             assertRows(e.withReduction(Site.TEXT_BLOCKS, TowerReduction.of(BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("crossget", 0.5).reducer())).embed(texts), cut, "crossget:0.5");
             assertFalse(java.util.Arrays.equals(plain[0], cut[0]), "the reduction changed nothing on a long text");
         }
+    }
+
+    /**
+     * {@code engine=onnxruntime}: the bundled encoder's exported graph serves the same embeddings as the
+     * eager model unreduced (chunking, pooling, normalising as before), and with a method what the
+     * library's own ONNX Runtime encoder of that method gives; bad engine arguments are named.
+     */
+    @Test
+    void servesABundledSentenceEncoderOnOnnxRuntime(@TempDir Path empty) throws Throwable {
+        List<Passages.Passage> ps = Passages.read(Fixtures.shared().resolve("data/sotu/sotu_passages300.jsonl"));
+        List<String> texts = List.of(ps.get(3).text(), ps.get(11).text(), "A short sentence.");
+        int[] lengths = {16, 64, 512};
+        Criteria.Builder<String, float[]> criteria = pending(Criteria.builder().setTypes(String.class, float[].class))
+                .optModelPath(empty).optEngine("PyTorch").optArgument("model", "all-minilm-l6-v2")
+                .optArgument("engine", "onnxruntime").optArgument("lengths", "16,64,512").optArgument("batchSize", "2")
+                .optTranslatorFactory(new TextEmbeddingFactory());
+        TowerReduction crossget = TowerReduction.of(BundledEncoder.ALL_MINILM_L6_V2.reductionSpec("crossget", 0.5)
+                .reducer());
+        try (SentenceEncoder e = BundledEncoder.ALL_MINILM_L6_V2.load(Device.cpu());
+                OnnxRuntimeSentenceEncoder graph = OnnxRuntimeSentenceEncoder.open(BundledEncoder.ALL_MINILM_L6_V2,
+                        crossget, Precision.FP32, lengths, 4)) {
+            float[][] plain = served(criteria, "none", texts);
+            float[][] cut = served(criteria, "crossget:0.5", texts);
+            assertRows(e.embed(texts), plain, "unreduced on onnxruntime");
+            assertRows(graph.embed(texts), cut, "crossget:0.5 on onnxruntime");
+            assertFalse(java.util.Arrays.equals(plain[0], cut[0]), "the reduction changed nothing on a long text");
+        }
+        Criteria.Builder<String, float[]> folder = pending(Criteria.builder().setTypes(String.class, float[].class))
+                .optModelPath(empty).optEngine("PyTorch").optArgument("engine", "onnxruntime")
+                .optTranslatorFactory(new TextEmbeddingFactory());
+        // one at a time: the builder keeps each argument set on it
+        bad("no bundled model", folder, "engine onnxruntime exports a bundled encoder").getExecutable().execute();
+        bad("decreasing lengths", criteria.optArgument("lengths", "64,32"), "lengths: expected increasing")
+                .getExecutable().execute();
+        bad("unknown engine", criteria.optArgument("lengths", "16").optArgument("engine", "tensorrt"),
+                "engine: expected pytorch or onnxruntime, got 'tensorrt'").getExecutable().execute();
     }
 
     @TestFactory

@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code level}, {@code median_s}, {@code speedup} (over float32 unreduced), {@code vs_peer},
  * {@code flops_ideal}, {@code peak_rss_mb}, {@code faults_per_run}, {@code tokens_per_layer}, and for a
  * low-precision configuration its fidelity to float32 with the same reduction (for an exported graph,
- * to the eager float32 configuration): {@code cosine_vs_fp32} (the smallest over output rows),
+ * to the eager float32 configuration): {@code cosine_vs_fp32} (the smallest over output rows), {@code mean_cosine_vs_fp32},
  * {@code max_abs_error_vs_fp32}, {@code same_tokens_as_fp32}. A field without a value is null, never
  * absent.
  */
@@ -63,6 +63,7 @@ public final class BenchJson {
         o.put("tokens_per_layer", row.tokensPerLayer());
         BenchRunner.Fidelity f = row.vsFp32();
         o.put("cosine_vs_fp32", f == null ? null : f.minCosine());
+        o.put("mean_cosine_vs_fp32", f == null ? null : f.meanCosine());
         o.put("max_abs_error_vs_fp32", f == null ? null : f.maxAbsError());
         o.put("same_tokens_as_fp32", f == null ? null : f.sameTokens());
         return o;

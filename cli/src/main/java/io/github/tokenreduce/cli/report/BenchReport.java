@@ -37,8 +37,8 @@ public final class BenchReport {
             if (low) {
                 sb.append("× unreduced is over the float32 unreduced forward; \"of ideal\" relates a configuration's "
                         + "speed-up over the unreduced forward at its own precision to the FLOPs-ideal one; \"vs fp32\" "
-                        + "compares its outputs with the float32 configuration of the same method and level (smallest "
-                        + "cosine over output rows, largest absolute difference, whether every layer kept as many "
+                        + "compares its outputs with the float32 configuration of the same method and level (smallest and "
+                        + "mean cosine over output rows, largest absolute difference, whether every layer kept as many "
                         + "tokens).\n\n");
             }
             sb.append("| configuration | median s | range s | ").append(r.unit()).append("/s | × unreduced | ")
@@ -58,8 +58,8 @@ public final class BenchReport {
                         row.faultsPerRun()));
                 if (low) {
                     BenchRunner.Fidelity f = row.vsFp32();
-                    sb.append(f == null ? "– | " : String.format(Locale.ROOT, "%.5f / %.2g / %s | ", f.minCosine(),
-                            f.maxAbsError(), f.sameTokens() ? "same" : "differ"));
+                    sb.append(f == null ? "– | " : String.format(Locale.ROOT, "%.5f / %.5f / %.2g / %s | ",
+                            f.minCosine(), f.meanCosine(), f.maxAbsError(), f.sameTokens() ? "same" : "differ"));
                 }
                 sb.append(Arrays.toString(row.tokensPerLayer())).append(" |\n");
             }

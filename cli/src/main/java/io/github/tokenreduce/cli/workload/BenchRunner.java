@@ -42,13 +42,14 @@ public final class BenchRunner {
 
     /**
      * A low-precision configuration against the float32 one with the same method and level: the
-     * smallest cosine between corresponding output rows, the largest absolute difference, and whether
-     * every layer kept the same number of tokens.
+     * smallest and the mean cosine between corresponding output rows, the largest absolute difference,
+     * and whether every layer kept the same number of tokens.
      */
-    public record Fidelity(double minCosine, double maxAbsError, boolean sameTokens) {
+    public record Fidelity(double minCosine, double meanCosine, double maxAbsError, boolean sameTokens) {
 
         static Fidelity of(float[][] reference, float[][] low, int[] referenceTokens, int[] lowTokens) {
             double minCos = 1;
+            double sumCos = 0;
             double maxErr = 0;
             for (int i = 0; i < reference.length; i++) {
                 double dot = 0;
@@ -60,9 +61,11 @@ public final class BenchRunner {
                     nb += (double) low[i][j] * low[i][j];
                     maxErr = Math.max(maxErr, Math.abs(reference[i][j] - low[i][j]));
                 }
-                minCos = Math.min(minCos, dot / Math.sqrt(na * nb));
+                double cos = dot / Math.sqrt(na * nb);
+                minCos = Math.min(minCos, cos);
+                sumCos += cos;
             }
-            return new Fidelity(minCos, maxErr, java.util.Arrays.equals(referenceTokens, lowTokens));
+            return new Fidelity(minCos, sumCos / reference.length, maxErr, java.util.Arrays.equals(referenceTokens, lowTokens));
         }
     }
 

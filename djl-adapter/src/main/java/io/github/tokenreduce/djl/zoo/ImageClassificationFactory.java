@@ -49,14 +49,15 @@ public final class ImageClassificationFactory extends ServingFactory<Image, Clas
     Translator<Image, Classifications> build(Model model, Map<String, ?> arguments) throws TranslateException {
         ReductionArgument reduction = ReductionArgument.parse(arguments.get("reduction"));
         int topK = ServedModels.count(arguments, "topK", 1, 5);
-        VitModel vit = ServedModels.stateDict(model, VitModel.class, task());
+        ServedModels.Served<VitModel> eager = ServedModels.served(model, VitModel.class, task());
+        VitModel vit = eager.model();
         if (vit.config().classes() < 1) {
             throw new IllegalArgumentException(task() + ": the ViT at " + model.getModelPath()
                     + " has no classifier head (head.* / classifier.*), so it has no classes to give");
         }
         ClipImageProcessor processor = processor(model, vit.config().imageSize());
         ReducerSpec spec = reduction.visionSpec();
-        OnnxRuntimeImages graph = ServedModels.onnxRuntime(model, arguments, spec == null ? null : spec.reducer(), task());
+        OnnxRuntimeImages graph = ServedModels.onnxRuntime(model, eager, arguments, spec == null ? null : spec.reducer(), task());
         String what = "ViT image classification, reduction " + (spec == null ? "none" : spec.toJson());
         if (graph != null) {
             model.setBlock(ReducibleBlock.of(in -> new NDList(graph.run(in.get(0), "logits").softmax(1)),

@@ -41,9 +41,10 @@ public final class ImageEmbeddingFactory extends ServingFactory<Image, float[]> 
     Translator<Image, float[]> build(Model model, Map<String, ?> arguments) throws TranslateException {
         ReductionArgument reduction = ReductionArgument.parse(arguments.get("reduction"));
         boolean normalize = ServedModels.flag(arguments, "normalize", false);
-        ClipModel clip = ServedModels.stateDict(model, ClipModel.class, TASK);
+        ServedModels.Served<ClipModel> eager = ServedModels.served(model, ClipModel.class, TASK);
+        ClipModel clip = eager.model();
         ReducerSpec spec = reduction.visionSpec();
-        OnnxRuntimeImages graph = ServedModels.onnxRuntime(model, arguments, spec == null ? null : spec.reducer(), TASK);
+        OnnxRuntimeImages graph = ServedModels.onnxRuntime(model, eager, arguments, spec == null ? null : spec.reducer(), TASK);
         String what = "CLIP image embeddings, reduction " + (spec == null ? "none" : spec.toJson());
         if (graph != null) {
             model.setBlock(ReducibleBlock.of(in -> new NDList(ServedModels.unit(graph.run(in.get(0), "image_embeds"),

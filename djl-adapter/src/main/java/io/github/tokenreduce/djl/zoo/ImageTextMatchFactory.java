@@ -55,7 +55,8 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
         int maxLength = ServedModels.count(arguments, "maxLength", 2, 35);
         Path dir = Files.isDirectory(model.getModelPath()) ? model.getModelPath() : model.getModelPath().getParent();
         Path tokenizerPath = arguments.get("tokenizer") != null ? Paths.get(arguments.get("tokenizer").toString()) : dir;
-        BlipModel blip = ServedModels.stateDict(model, BlipModel.class, task());
+        ServedModels.Served<BlipModel> eager = ServedModels.served(model, BlipModel.class, task());
+        BlipModel blip = eager.model();
         BertTokenizer tokenizer;
         try {
             tokenizer = ServedModels.closeWith(model, BertTokenizer.load(tokenizerPath, maxLength));
@@ -66,7 +67,7 @@ public final class ImageTextMatchFactory extends ServingFactory<VisionLanguageIn
         ReducerSpec spec = reduction.visionSpec();
         TowerReduction vision = spec == null ? null : TowerReduction.of(spec.reducer());
         String what = "BLIP image-text matching, reduction " + (spec == null ? "none" : spec.toJson());
-        TemporaryGraph<OnnxExport.Result> graph = ServedModels.onnxRuntime(model, arguments, task(),
+        TemporaryGraph<OnnxExport.Result> graph = ServedModels.onnxRuntime(model, eager, arguments, task(),
                 path -> file -> BlipOnnxExport.exportItm(path, vision, maxLength, file, ortPrecision(arguments)),
                 m -> like(m, blip.config().imageSize(), maxLength));
         if (graph != null) {

@@ -36,24 +36,51 @@ final class ServedModels {
 
     /** Our model for {@code model}, which must be of type {@code type} ({@code task} names the factory for errors). */
     static <T> T stateDict(Model model, Class<T> type, String task) throws TranslateException {
+        return served(model, type, task).model();
+    }
+
+    /**
+     * Our model and the manager its weights are on: a fresh sub-manager of the model's behind a pending
+     * placeholder, so that {@link Served#free()} can let them go once an exported graph serves instead;
+     * null for a TorchScript module's parameters, which the module owns.
+     */
+    record Served<T>(T model, NDManager weights) {
+
+        /** Frees the loaded weights (the model's config stays readable; its forward no longer runs). */
+        void free() {
+            if (weights != null) {
+                weights.close();
+            }
+        }
+    }
+
+    /** As {@link #stateDict}, with the manager the weights were loaded on. */
+    static <T> Served<T> served(Model model, Class<T> type, String task) throws TranslateException {
         WrappedModel w;
+        NDManager weights = null;
         try {
             if (model.getBlock() instanceof PtSymbolBlock) {
                 w = DjlModels.wrap(model);
             } else {
                 Path path = pendingPath(model, task);
-                WeightFiles.Loaded files = WeightFiles.load(path, model.getNDManager(), model.getNDManager().getDevice());
-                w = DjlModels.wrap(files.tensors(), ModelFiles.config(path), model.getNDManager(),
-                        files.source().toString());
+                weights = model.getNDManager().newSubManager();
+                WeightFiles.Loaded files = WeightFiles.load(path, weights, weights.getDevice());
+                w = DjlModels.wrap(files.tensors(), ModelFiles.config(path), weights, files.source().toString());
             }
         } catch (IOException e) {
+            if (weights != null) {
+                weights.close();
+            }
             throw new TranslateException(task + ": cannot read the model at " + model.getModelPath() + ": " + e.getMessage(), e);
         }
         if (!type.isInstance(w.model())) {
+            if (weights != null) {
+                weights.close();
+            }
             throw new IllegalArgumentException(task + ": the model at " + model.getModelPath() + " was recognised as "
                     + w.family().name() + ", but this factory serves " + type.getSimpleName() + " models");
         }
-        return type.cast(w.model());
+        return new Served<>(type.cast(w.model()), weights);
     }
 
     /**
@@ -99,14 +126,16 @@ final class ServedModels {
      * The {@code engine} argument: null for {@code pytorch} (the default: our block-by-block model), or
      * for {@code onnxruntime} the model at the pending placeholder's path exported with {@code reducer}
      * (null: none) as one ONNX graph in the {@code precision} argument (fp32, int8, auto = int8) and opened
-     * in ONNX Runtime ({@link OnnxRuntimeImages}), closed with {@code model}.
+     * in ONNX Runtime ({@link OnnxRuntimeImages}), closed with {@code model}. The {@code eager} weights
+     * are freed before the export (which reads its own copy): the graph serves instead of them.
      */
-    static OnnxRuntimeImages onnxRuntime(Model model, Map<String, ?> arguments, TokenReducer reducer, String task)
-            throws TranslateException {
+    static OnnxRuntimeImages onnxRuntime(Model model, Served<?> eager, Map<String, ?> arguments, TokenReducer reducer,
+            String task) throws TranslateException {
         Path path = exportedFrom(model, arguments, task);
         if (path == null) {
             return null;
         }
+        eager.free();
         try {
             return closeWith(model, OnnxRuntimeImages.open(path, reducer, precision(arguments)));
         } catch (IOException ex) {
@@ -115,16 +144,17 @@ final class ServedModels {
     }
 
     /**
-     * As {@link #onnxRuntime(Model, Map, TokenReducer, String)} for a graph {@code writer} writes from the
-     * weights at the path it is given, its inputs like those {@code like} makes: null for {@code pytorch}.
+     * As {@link #onnxRuntime(Model, Served, Map, TokenReducer, String)} for a graph {@code writer} writes from
+     * the weights at the path it is given, its inputs like those {@code like} makes: null for {@code pytorch}.
      */
-    static <R> TemporaryGraph<R> onnxRuntime(Model model, Map<String, ?> arguments, String task,
+    static <R> TemporaryGraph<R> onnxRuntime(Model model, Served<?> eager, Map<String, ?> arguments, String task,
             java.util.function.Function<Path, TemporaryGraph.Writer<R>> writer,
             java.util.function.Function<NDManager, Map<String, NDArray>> like) throws TranslateException {
         Path path = exportedFrom(model, arguments, task);
         if (path == null) {
             return null;
         }
+        eager.free();
         try (NDManager m = NDManager.newBaseManager()) {
             return closeWith(model, TemporaryGraph.export("tokenreduce-", writer.apply(path), like.apply(m)));
         } catch (IOException ex) {
@@ -134,19 +164,24 @@ final class ServedModels {
 
     /** The weights an {@code engine=onnxruntime} export reads, or null for {@code pytorch}; anything else is an error. */
     private static Path exportedFrom(Model model, Map<String, ?> arguments, String task) {
-        Object e = arguments.get("engine");
-        String engine = e == null ? "pytorch" : e.toString().trim().toLowerCase(Locale.ROOT);
-        if (engine.equals("pytorch")) {
+        if (!onOnnxRuntime(arguments)) {
             return null;
-        }
-        if (!engine.equals("onnxruntime")) {
-            throw new IllegalArgumentException("engine: expected pytorch or onnxruntime, got '" + e + "'");
         }
         if (model.getBlock() instanceof PtSymbolBlock) {
             throw new IllegalArgumentException(task + ": engine onnxruntime exports the model from its weights; give "
                     + "a folder of weights behind optBlock(ReducibleBlock.pending()), not a TorchScript archive");
         }
         return pendingPath(model, task);
+    }
+
+    /** Whether the {@code engine} argument is {@code onnxruntime} (false for {@code pytorch}, the default; anything else is an error). */
+    static boolean onOnnxRuntime(Map<String, ?> arguments) {
+        Object e = arguments.get("engine");
+        String engine = e == null ? "pytorch" : e.toString().trim().toLowerCase(Locale.ROOT);
+        if (!engine.equals("pytorch") && !engine.equals("onnxruntime")) {
+            throw new IllegalArgumentException("engine: expected pytorch or onnxruntime, got '" + e + "'");
+        }
+        return engine.equals("onnxruntime");
     }
 
     /** The {@code precision} argument (fp32 unless given). */
