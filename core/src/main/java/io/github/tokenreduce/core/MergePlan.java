@@ -35,6 +35,7 @@ public final class MergePlan {
     private final NDArray targets;
     private final NDArray validOutputs;
     private final int inputLength;
+    /** Per-sample output counts, or null when they were decided in the tensors (read from {@link #validOutputs} on demand). */
     private final int[] counts;
     private final int requested;
     private final int applied;
@@ -59,7 +60,7 @@ public final class MergePlan {
         this.requested = requested;
         this.applied = applied;
         long out = keep.getShape().get(1);
-        this.full = everySlotReal(counts, out);
+        this.full = counts != null && everySlotReal(counts, out);
         if (oneHot != null || sources.getShape().get(1) == 0) {
             this.oneHot = oneHot;
         } else {
@@ -99,8 +100,36 @@ public final class MergePlan {
     public static MergePlan fromAssignment(NDArray slots, NDArray anchors, int[] counts,
             int maxSources, int requested, int applied) {
         long batch = slots.getShape().get(0);
-        int n = (int) slots.getShape().get(1);
         int out = Arrays.stream(counts).max().orElse(0);
+        NDArray[] groups = groups(slots, anchors, out, maxSources);
+        NDManager m = slots.getManager();
+        NDArray valid;
+        if (everySlotReal(counts, out)) {
+            valid = m.ones(new Shape(batch, out), DataType.FLOAT32).toDevice(slots.getDevice(), false);
+        } else {
+            NDArray countArr = m.create(counts).toType(DataType.INT64, false)
+                    .toDevice(slots.getDevice(), false);
+            valid = validSlots(slots, countArr, out);
+        }
+        return new MergePlan(groups[0], groups[1], groups[2], valid, (int) slots.getShape().get(1), counts, requested,
+                applied);
+    }
+
+    /**
+     * As {@link #fromAssignment(NDArray, NDArray, int[], int, int, int)} with the counts decided in the
+     * tensors, int64 [B], never read to the host, and the output width fixed at {@code width} (at least
+     * every count): slots past a sample's count are padding. The plan's shapes then do not depend on
+     * the data while its counts do, which is what a graph traced once needs (MADTP's capped step).
+     */
+    public static MergePlan fromAssignment(NDArray slots, NDArray anchors, NDArray counts, int width, int maxSources) {
+        NDArray[] groups = groups(slots, anchors, width, maxSources);
+        return new MergePlan(groups[0], groups[1], groups[2], validSlots(slots, counts, width),
+                (int) slots.getShape().get(1), null, -1, -1);
+    }
+
+    /** {@code keep} [B, out], {@code sources} and {@code targets} [B, maxSources] of a slot assignment. */
+    private static NDArray[] groups(NDArray slots, NDArray anchors, int out, int maxSources) {
+        int n = (int) slots.getShape().get(1);
         NDArray idx = Tensors.arange(slots, n).expandDims(0);
         // Anchors sort by their slot; everything else after them, by index.
         NDArray anchorKey = Tensors.select(anchors, slots, idx.add(out + n));
@@ -108,18 +137,15 @@ public final class MergePlan {
         NDArray isSource = slots.gte(0).logicalAnd(anchors.logicalNot());
         NDArray srcKey = Tensors.select(isSource, idx.broadcast(slots.getShape()), idx.add(n));
         NDArray src = srcKey.argSort(1, true).get(":, :" + maxSources);
-        NDManager m = slots.getManager();
         NDArray tgt = Tensors.select(isSource.gather(src, 1), slots.gather(src, 1),
-                m.create(new long[] {-1L}).toDevice(slots.getDevice(), false));
-        NDArray valid;
-        if (everySlotReal(counts, out)) {
-            valid = m.ones(new Shape(batch, out), DataType.FLOAT32).toDevice(slots.getDevice(), false);
-        } else {
-            NDArray countArr = m.create(counts).toType(DataType.INT64, false)
-                    .toDevice(slots.getDevice(), false).reshape(batch, 1);
-            valid = Tensors.arange(slots, out).expandDims(0).lt(countArr).toType(DataType.FLOAT32, false);
-        }
-        return new MergePlan(keep, src, tgt, valid, n, counts, requested, applied);
+                slots.getManager().create(new long[] {-1L}).toDevice(slots.getDevice(), false));
+        return new NDArray[] {keep, src, tgt};
+    }
+
+    /** float32 [B, out]: 1 on the slots below each sample's count ({@code counts} int64 [B]). */
+    private static NDArray validSlots(NDArray like, NDArray counts, int out) {
+        return Tensors.arange(like, out).expandDims(0).lt(counts.reshape(like.getShape().get(0), 1))
+                .toType(DataType.FLOAT32, false);
     }
 
     /**
@@ -141,8 +167,8 @@ public final class MergePlan {
         long offIn = a.inputLength;
         long offOut = a.outputLength();
         NDArray tgtB = Tensors.select(b.targets.gte(0L), b.targets.add(offOut), b.targets);
-        int[] counts = new int[a.counts.length];
-        for (int s = 0; s < counts.length; s++) {
+        int[] counts = a.counts == null || b.counts == null ? null : new int[a.counts.length];
+        for (int s = 0; counts != null && s < counts.length; s++) {
             counts[s] = a.counts[s] + b.counts[s];
         }
         return new MergePlan(
@@ -183,9 +209,9 @@ public final class MergePlan {
         return (int) keep.getShape().get(1);
     }
 
-    /** True per-sample output counts. */
+    /** True per-sample output counts (read from the valid slots when the method decided them in the tensors). */
     public int[] counts() {
-        return counts.clone();
+        return counts != null ? counts.clone() : Tensors.toIntArray(validOutputs.sum(new int[] {1}));
     }
 
     /** Removal count requested by the schedule (-1 when the method decides per sample). */
