@@ -38,12 +38,13 @@ import java.util.stream.IntStream;
  * ({@code itm_scores}, {@code itm_logits}, texts padded to BLIP's 35 tokens), each traced from the
  * eager model on a batch of 2 and run in ONNX Runtime on the fixture's batch of 3 and on a batch of 1.
  * Each keeps the eager path's vision token count after every block and its outputs to 1e-4; unreduced,
- * the outputs equal Hugging Face's (the fixture's) to 1e-4. What the graph cannot take is refused
- * before a file is written.
+ * the outputs equal Hugging Face's (the fixture's) to 1e-4. MADTP's learned threshold exports with a
+ * keep cap (its counts computed in the graph); without one it is refused, as is anything else the
+ * graph cannot take, before a file is written.
  */
 class BlipOnnxExportTest {
 
-    private static final List<String> IMAGE_METHODS = List.of("plain", "tome", "crossget");
+    private static final List<String> IMAGE_METHODS = List.of("plain", "tome", "crossget", "madtp-capped");
     private static final List<String> ITM_METHODS = List.of("plain", "tome", "crossget", "text-tome", "vision-and-text-crossget",
             "fusion-pumer");
 
@@ -98,7 +99,8 @@ class BlipOnnxExportTest {
                 assertEquals(Arrays.toString(e.tokensPerLayer()), Arrays.toString(written.tokensPerLayer()), what);
                 all = all == null ? ort : all;
             }
-            assertReducedOrReference(written.tokensPerLayer(), reductions, dir, m, Map.of("image_feat",
+            assertReducedOrReference(written.tokensPerLayer(), plain.config().visionTokens(), reductions, dir, m,
+                    Map.of("image_feat",
                     all.get("image_feat")), id);
         }
     }
@@ -139,20 +141,22 @@ class BlipOnnxExportTest {
             Map<String, NDArray> compared = new LinkedHashMap<>();
             compared.put("itm_score", all.get("itm_scores"));
             compared.put("itm_logits", all.get("itm_logits"));
-            assertReducedOrReference(written.tokensPerLayer(), reductions, dir, m, compared, id);
+            assertReducedOrReference(written.tokensPerLayer(), plain.config().visionTokens(), reductions, dir, m,
+                    compared, id);
         }
     }
 
     /**
      * Unreduced: every block keeps every token and the outputs equal the fixture's (Hugging Face's) to
      * 1e-4, for each it holds (at least one). Reduced at the vision site: the last block keeps fewer
-     * tokens. Reduced elsewhere only: the vision counts stay whole and some output moves away from the
+     * than the {@code input} tokens (a capped MADTP step's width counts as kept). Reduced elsewhere only: the vision counts stay whole and some output moves away from the
      * unreduced reference (the graph holds the reduction).
      */
-    private static void assertReducedOrReference(int[] tokens, Map<Site, TowerReduction> reductions, Path dir,
-            NDManager m, Map<String, NDArray> outputs, String id) {
+    private static void assertReducedOrReference(int[] tokens, int input, Map<Site, TowerReduction> reductions,
+            Path dir, NDManager m, Map<String, NDArray> outputs, String id) {
         boolean vision = reductions.containsKey(Site.VISION_BLOCKS);
-        assertEquals(vision, tokens[tokens.length - 1] < tokens[0], id + " vision tokens " + Arrays.toString(tokens));
+        assertEquals(vision, tokens[tokens.length - 1] < input, id + " vision tokens " + Arrays.toString(tokens)
+                + " of " + input);
         if (vision) {
             return;
         }
@@ -234,6 +238,9 @@ class BlipOnnxExportTest {
             case "plain" -> Map.of();
             case "tome" -> Map.of(Site.VISION_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(rv).build()));
             case "crossget" -> Map.of(Site.VISION_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(rv).build()));
+            // the learned threshold at every block, its counts computed in the graph under a cap of half the patches
+            case "madtp-capped" -> Map.of(Site.VISION_BLOCKS, TowerReduction.of(MadtpReducer.builder()
+                    .keepCap((c.visionTokens() - 1) / 2).build()));
             case "text-tome" -> Map.of(Site.TEXT_BLOCKS, TowerReduction.of(ToMeReducer.builder().r(rt).build()));
             case "vision-and-text-crossget" -> Map.of(Site.TEXT_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(rt).build()),
                     Site.VISION_BLOCKS, TowerReduction.of(CrossGetReducer.builder().r(rv).build()));

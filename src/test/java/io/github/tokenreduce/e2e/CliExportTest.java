@@ -125,6 +125,16 @@ class CliExportTest {
                 tests.add(DynamicTest.dynamicTest(Fixtures.name(dir) + "/" + method + " r=" + r, () -> checkEager(dir,
                         Defaults.visionSpec(method, (double) r, true), "--method", method, "--level", Integer.toString(r))));
             }
+            // MADTP's learned threshold at every block, its counts computed in the graph under a keep cap
+            tests.add(DynamicTest.dynamicTest(Fixtures.name(dir) + "/madtp learned threshold, capped", () -> {
+                int cap;
+                try (VitModel vit = VitModel.load(hf(dir), Device.cpu())) {
+                    cap = (vit.config().tokens() - 1) / 2;
+                }
+                ReducerSpec spec = new ReducerSpec("madtp", io.github.tokenreduce.core.Schedule.dynamic(), false, 1f, cap);
+                Path file = Files.writeString(tmp.resolve("madtp-capped.json"), spec.toJson().toString());
+                checkEager(dir, spec, "--spec", file.toString());
+            }));
             tests.add(DynamicTest.dynamicTest(Fixtures.name(dir) + "/tome keep 0.9", () -> {
                 String json = "{\"method\":\"tome\",\"schedule\":{\"type\":\"keepRatio\",\"keep\":0.9},"
                         + "\"proportionalAttention\":true}";
@@ -296,7 +306,8 @@ class CliExportTest {
         Path folder = Files.createDirectories(tmp.resolve("folder.onnx"));
         List<String[]> cases = List.of(
                 new String[] {"madtp-threshold", "{\"method\":\"madtp\",\"schedule\":{\"type\":\"dynamic\"}}",
-                    "\"method\":\"madtp\"", "\"type\":\"dynamic\"", "per sample", "supports tome, crossget and madtp"},
+                    "\"method\":\"madtp\"", "\"type\":\"dynamic\"", "per sample", "supports tome, crossget and madtp",
+                    "keepCap in --spec"},
                 new String[] {"pumer", "{\"method\":\"pumer\",\"schedule\":{\"type\":\"dynamic\",\"layers\":[1]}}",
                     "\"method\":\"pumer\"", "PuMer", "supports tome, crossget and madtp"},
                 new String[] {"deeper-schedule", deeper, "r for " + (depth + 1) + " layers but the model has " + depth

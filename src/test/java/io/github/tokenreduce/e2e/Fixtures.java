@@ -60,13 +60,18 @@ final class Fixtures {
      * at least one.
      */
     static List<Path> cases(String family) {
+        return cases(family, "expected.safetensors");
+    }
+
+    /** As {@link #cases(String)} for a family whose case folders are marked by the file {@code marker}. */
+    static List<Path> cases(String family, String marker) {
         Path root = shared().resolve("fixtures").resolve(family);
-        List<Path> out = new ArrayList<>(caseFolders(root));
+        List<Path> out = new ArrayList<>(caseFolders(root, marker));
         Path own = repository(family);
         if (own != null) {
-            out.addAll(caseFolders(own));
+            out.addAll(caseFolders(own, marker));
         }
-        assertTrue(!out.isEmpty(), "no case folder with expected.safetensors under " + root
+        assertTrue(!out.isEmpty(), "no case folder with " + marker + " under " + root
                 + (own == null ? "" : " or " + own));
         return out;
     }
@@ -89,8 +94,8 @@ final class Fixtures {
         }
     }
 
-    private static List<Path> caseFolders(Path root) {
-        return list(root).filter(p -> Files.isRegularFile(p.resolve("expected.safetensors"))).toList();
+    private static List<Path> caseFolders(Path root, String marker) {
+        return list(root).filter(p -> Files.isRegularFile(p.resolve(marker))).toList();
     }
 
     /** The weight variants of a case: its sub-folders holding {@code model.safetensors}. */

@@ -8,9 +8,9 @@ import java.util.List;
 /**
  * Which reductions {@code tokenreduce export} can write as one ONNX graph, checked before anything is
  * traced or written: ToMe, CrossGET or MADTP with a count fixed per layer (a constant r, one r per layer,
- * or a keep ratio). What is decided per sample from the data (a dynamic schedule: MADTP's learned
- * threshold; PuMer) and schedules the model cannot hold are refused with what was asked, what was seen
- * and what is supported.
+ * or a keep ratio), and MADTP's learned threshold with a keep cap (its counts computed in the graph).
+ * What is decided per sample in Java (MADTP's learned threshold without a cap; PuMer) and schedules the
+ * model cannot hold are refused with what was asked, what was seen and what is supported.
  */
 final class ExportableReduction {
 
@@ -19,7 +19,7 @@ final class ExportableReduction {
 
     private static final String SUPPORTED = "export supports tome, crossget and madtp with a count fixed per layer: "
             + "a constant r (--method, --level), or one r per layer or a keep ratio (a perLayer or keepRatio schedule "
-            + "in --spec)";
+            + "in --spec), and madtp's learned threshold with a keep cap (a dynamic schedule and keepCap in --spec)";
 
     private ExportableReduction() {}
 
@@ -35,10 +35,10 @@ final class ExportableReduction {
         }
         JsonObject s = spec.schedule().toJson();
         String type = s.get("type").getAsString();
-        if (spec.schedule().isDynamic()) {
+        if (spec.schedule().isDynamic() && spec.keepCap() == 0) {
             throw new IllegalArgumentException(asked + ": a " + type + " schedule lets " + spec.method() + " decide "
-                    + "how many tokens each image keeps from the data (per sample), but the graph fixes each layer's "
-                    + "count; " + SUPPORTED);
+                    + "how many tokens each image keeps from the data (per sample) in Java, but the graph fixes each "
+                    + "layer's count unless a keep cap fixes its width; " + SUPPORTED);
         }
         if (type.equals("perLayer") && s.getAsJsonArray("r").size() > layers) {
             throw new IllegalArgumentException(asked + ": the schedule gives r for " + s.getAsJsonArray("r").size()

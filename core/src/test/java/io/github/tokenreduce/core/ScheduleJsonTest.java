@@ -68,6 +68,27 @@ class ScheduleJsonTest {
                 .getMessage().contains("fixed-count schedule"));
     }
 
+    /** MADTP's keep cap travels in the spec and builds a capped step; it is refused where it means nothing. */
+    @Test
+    void aMadtpKeepCapRoundTripsAndIsRefusedElsewhere() {
+        ReducerSpec capped = new ReducerSpec("madtp", Schedule.dynamic(), false, 0.7f, 98);
+        assertTrue(capped.toJson().toString().contains("\"keepCap\":98"), capped.toJson().toString());
+        assertEquals(capped, ReducerSpec.fromJson(capped.toJson().toString()));
+        assertTrue(capped.reducer().toString().contains("cap=98"), capped.reducer().toString());
+        assertEquals(0, ReducerSpec.fromJson("{\"method\":\"madtp\",\"schedule\":{\"type\":\"dynamic\"}}").keepCap());
+        String[][] bad = {
+            {"{\"method\":\"tome\",\"schedule\":{\"type\":\"constant\",\"r\":1},\"keepCap\":4}", "keepCap 4 for tome"},
+            {"{\"method\":\"madtp\",\"schedule\":{\"type\":\"dynamic\"},\"keepCap\":1.5}", "whole number"},
+            {"{\"method\":\"madtp\",\"schedule\":{\"type\":\"dynamic\"},\"keepCap\":-2}", "whole number"},
+            {"{\"method\":\"madtp\",\"schedule\":{\"type\":\"constant\",\"r\":4},\"keepCap\":8}",
+                "caps the learned threshold's counts"},
+        };
+        for (String[] b : bad) {
+            String msg = assertThrows(IllegalArgumentException.class, () -> ReducerSpec.fromJson(b[0])).getMessage();
+            assertTrue(msg.contains(b[1]), b[0] + " -> " + msg);
+        }
+    }
+
     @Test
     void anOversizedSpecFileIsRefusedUnread() throws Exception {
         Path big = tmp.resolve("big.json");

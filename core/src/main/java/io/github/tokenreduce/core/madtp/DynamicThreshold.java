@@ -25,7 +25,11 @@ public final class DynamicThreshold {
 
     /** Keep counts {@code K_b} [B] on the host. */
     public static int[] keepCounts(NDArray tis, NDArray tau, NDArray candidates) {
-        NDArray above = tis.gt(tau.expandDims(1)).logicalAnd(candidates.gt(0f));
-        return Tensors.toIntArray(above.sum(new int[] {1}));
+        return Tensors.toIntArray(keepCountArray(tis, tau, candidates));
+    }
+
+    /** Keep counts {@code K_b}, int64 [B], left in the tensors (a traced graph computes them). */
+    public static NDArray keepCountArray(NDArray tis, NDArray tau, NDArray candidates) {
+        return tis.gt(tau.expandDims(1)).logicalAnd(candidates.gt(0f)).sum(new int[] {1}); // booleans sum as int64
     }
 }

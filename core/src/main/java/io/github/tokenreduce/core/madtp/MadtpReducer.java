@@ -19,6 +19,7 @@ import io.github.tokenreduce.core.util.MatchMasks;
 import io.github.tokenreduce.core.StableOrder;
 import io.github.tokenreduce.core.util.Tensors;
 
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -38,7 +39,9 @@ import java.util.Set;
  * latter. Output [B, N_out, C]: with {@link KeepCount#PER_SAMPLE} (default)
  * {@code N_out = max_b (#protected + K_b + fused_b)}, samples keep their own counts, padded with a
  * key mask of 0; with {@link KeepCount#BATCH_MAX} every sample keeps the batch's largest K, as the
- * reference code does. The true counts are {@link MergePlan#counts()}. Needs attention
+ * reference code does. The true counts are {@link MergePlan#counts()}. With a keep cap
+ * ({@link Builder#keepCap}) the learned threshold's counts stay in the tensors and the output has
+ * a fixed width (see there), so the step traces into a graph. Needs attention
  * [B, H, N, N] and its alignment dictionary [M, C], a value of the method ({@link Builder#dictionary},
  * or the model's through {@link #withModelValues}); head-output norms are optional.
  */
@@ -50,6 +53,8 @@ public final class MadtpReducer implements TokenReducer {
     private final OrderPolicy order;
     private final TieBreak tie;
     private final KeepCount keepCount;
+    /** The most candidates a sample keeps, fixing the output width; 0 for none (counts on the host). */
+    private final int keepCap;
     /** The alignment dictionary [M, C], or null until given or filled in by a model. */
     private final NDArray dictionary;
 
@@ -60,6 +65,7 @@ public final class MadtpReducer implements TokenReducer {
         this.order = b.order;
         this.tie = b.tie;
         this.keepCount = b.keepCount;
+        this.keepCap = b.keepCap;
         this.dictionary = b.dictionary;
     }
 
@@ -70,6 +76,7 @@ public final class MadtpReducer implements TokenReducer {
         this.order = o.order;
         this.tie = o.tie;
         this.keepCount = o.keepCount;
+        this.keepCap = o.keepCap;
         this.dictionary = dictionary;
     }
 
@@ -120,6 +127,9 @@ public final class MadtpReducer implements TokenReducer {
         NDArray g = scored.matMul(dictionary.transpose().toType(scored.getDataType(), false));
         NDArray tis = TokenImportanceScore.compute(attention, inputs.headOutputNorms(), g, candF);
 
+        if (keepCap > 0) {
+            return capped(tokens, prot, cand, candF, tis, g);
+        }
         int[] candCount = MatchMasks.countPositive(candF);
         int[] keep = schedule.isDynamic()
                 ? DynamicThreshold.keepCounts(tis,
@@ -149,8 +159,44 @@ public final class MadtpReducer implements TokenReducer {
         NDArray rank = StableOrder.descendingRanks(Tensors.where(cand, tis, Tensors.NEG), tie);
         NDArray k = column(keep, tis);
         NDArray rest = cand.logicalAnd(rank.gte(k));
-        MergePlan plan = plan(prot, cand, rank, k, rest, counts, maxSources);
-        // kept tokens as they are; the fused one Σ TIS_j x_j / (Σ_rest TIS + 1e-8)
+        NDArray[] assignment = assignment(prot, cand, rank, k, rest);
+        return fuse(tokens, tis, rest, MergePlan.fromAssignment(assignment[0], assignment[1], counts, maxSources, -1, -1));
+    }
+
+    /**
+     * The step with a keep cap: {@code K_b} from the threshold, the batch rule and the skip rule as
+     * above, all as int64 tensors; each sample then keeps {@code min(K, cap)} candidates and fuses the
+     * rest (when any is left). Output width {@code min(#protected + cap + 1, N)}, slots past a
+     * sample's count padding. Equals the uncapped step whenever no sample's count exceeds the cap.
+     */
+    private Reduction capped(TokenSet tokens, NDArray prot, NDArray cand, NDArray candF, NDArray tis, NDArray g) {
+        long b = tokens.batch();
+        int n = (int) tokens.length();
+        NDArray kb = DynamicThreshold.keepCountArray(tis, DynamicThreshold.threshold(g, tis, candF, temperature), candF);
+        NDArray candN = cand.sum(new int[] {1}); // booleans sum as int64 [B]
+        NDArray keep;
+        if (keepCount == KeepCount.BATCH_MAX) {
+            NDArray k = kb.max(new int[] {0}, true); // [1]
+            NDArray skip = k.lt(1L).logicalOr(candN.max(new int[] {0}, true).sub(k).lte(1L));
+            keep = Tensors.select(skip, candN, k.minimum(candN));
+        } else {
+            keep = Tensors.select(kb.lt(1L).logicalOr(candN.sub(kb).lte(1L)), candN, kb);
+        }
+        keep = keep.minimum(keepCap);
+        NDArray fused = candN.gt(keep).toType(DataType.INT64, false);
+        NDArray counts = prot.sum(new int[] {1}).add(keep).add(fused);
+        int maxProt = Arrays.stream(MatchMasks.countPositive(prot.toType(DataType.FLOAT32, false))).max().orElse(0);
+        int width = Math.min(maxProt + keepCap + 1, n);
+        int maxSources = n - 1; // a bound that reads nothing: the counts behind the input's slots are the data's
+        NDArray rank = StableOrder.descendingRanks(Tensors.where(cand, tis, Tensors.NEG), tie);
+        NDArray k = keep.reshape(b, 1);
+        NDArray rest = cand.logicalAnd(rank.gte(k));
+        NDArray[] assignment = assignment(prot, cand, rank, k, rest);
+        return fuse(tokens, tis, rest, MergePlan.fromAssignment(assignment[0], assignment[1], counts, width, maxSources));
+    }
+
+    /** Kept tokens as they are; the fused one {@code Σ TIS_j x_j / (Σ_rest TIS + 1e-8)}. */
+    private static Reduction fuse(TokenSet tokens, NDArray tis, NDArray rest, MergePlan plan) {
         NDArray restTis = Tensors.select(rest, tis, tis.zerosLike());
         NDArray fusedWeight = restTis.div(restTis.sum(new int[] {1}, true).add(TokenImportanceScore.EPS));
         NDArray w = Tensors.select(rest, fusedWeight, tis.onesLike());
@@ -158,9 +204,8 @@ public final class MadtpReducer implements TokenReducer {
         return new Reduction(tokens.apply(plan, hidden, null), plan);
     }
 
-    /** Slots: protected first, then kept candidates, then the fused token; padding dropped. */
-    private MergePlan plan(NDArray prot, NDArray cand, NDArray rank, NDArray k, NDArray rest,
-            int[] counts, int maxSources) {
+    /** Slots and anchors: protected first, then kept candidates, then the fused token; padding dropped. */
+    private NDArray[] assignment(NDArray prot, NDArray cand, NDArray rank, NDArray k, NDArray rest) {
         // boolean running sums and counts come out as int64
         NDArray protSlot = prot.cumSum(1).sub(1L);
         NDArray p = prot.sum(new int[] {1}, true);
@@ -171,7 +216,7 @@ public final class MadtpReducer implements TokenReducer {
                         Tensors.select(rest, k.add(p).broadcast(rank.getShape()),
                                 rank.zerosLike().sub(1L))));
         NDArray anchors = prot.logicalOr(kept).logicalOr(rest.logicalAnd(rank.eq(k)));
-        return MergePlan.fromAssignment(slots, anchors, counts, maxSources, -1, -1);
+        return new NDArray[] {slots, anchors};
     }
 
     private static int[] fixedKeep(int[] candCount, int[] r) {
@@ -236,7 +281,8 @@ public final class MadtpReducer implements TokenReducer {
 
     @Override
     public String toString() {
-        return "MADTP(" + schedule + ", T=" + temperature + ", order=" + order + ", " + keepCount + ")";
+        return "MADTP(" + schedule + ", T=" + temperature + ", order=" + order + ", " + keepCount
+                + (keepCap > 0 ? ", cap=" + keepCap : "") + ")";
     }
 
     /** Builder: schedule (default dynamic at every layer), temperature T (default 1; 0 disables). */
@@ -247,6 +293,7 @@ public final class MadtpReducer implements TokenReducer {
         private OrderPolicy order = OrderPolicy.ORIGINAL;
         private TieBreak tie = TieBreak.INDEX;
         private KeepCount keepCount = KeepCount.PER_SAMPLE;
+        private int keepCap;
         private NDArray dictionary;
 
         /** Per-sample keep counts (default) or the authors' batch-wide maximum. */
@@ -292,7 +339,27 @@ public final class MadtpReducer implements TokenReducer {
             return this;
         }
 
+        /**
+         * Caps the candidates a sample keeps at {@code cap} (default 0: no cap) and fixes the step's output
+         * width at {@code min(#protected + cap + 1, N)}: the learned threshold's counts then stay in the
+         * tensors (a slot past a sample's count has key mask 0), so the step traces into an ONNX graph
+         * whose counts follow the data. The result equals the uncapped step whenever no sample keeps
+         * more than {@code cap}; past it the sample keeps its {@code cap} best and fuses the rest.
+         * For the learned threshold ({@link Schedule#dynamic()}) only.
+         */
+        public Builder keepCap(int cap) {
+            if (cap < 1) {
+                throw new IllegalArgumentException("keepCap: must be >= 1 but was " + cap);
+            }
+            keepCap = cap;
+            return this;
+        }
+
         public MadtpReducer build() {
+            if (keepCap > 0 && !schedule.isDynamic()) {
+                throw new IllegalArgumentException("keepCap: caps the learned threshold's counts, but the schedule "
+                        + schedule + " fixes them; use Schedule.dynamic() or drop the cap");
+            }
             return new MadtpReducer(this);
         }
     }

@@ -22,34 +22,49 @@ import java.util.Locale;
  * <pre>{"method":"crossget","schedule":{"type":"keepRatio","keep":0.8,"minTokens":64},
  *  "proportionalAttention":false}</pre>
  * {@link #reducer()} builds the configured {@link TokenReducer}. Methods: {@code tome},
- * {@code crossget}, {@code madtp} (with {@code temperature} for a dynamic schedule), {@code pumer}
+ * {@code crossget}, {@code madtp} (with {@code temperature} for a dynamic schedule, and {@code keepCap}
+ * to compute its counts in an exported graph, {@link MadtpReducer.Builder#keepCap}), {@code pumer}
  * (its ratios; its schedule names the layers).
  *
  * @param method the method's name
  * @param schedule its schedule
  * @param proportionalAttention whether later attention adds log(size) (ToMe, CrossGET)
  * @param temperature MADTP's temperature T (ignored by the others)
+ * @param keepCap MADTP's keep cap (0: none; the others take none)
  */
-public record ReducerSpec(String method, Schedule schedule, boolean proportionalAttention, float temperature) {
+public record ReducerSpec(String method, Schedule schedule, boolean proportionalAttention, float temperature,
+        int keepCap) {
 
     public ReducerSpec {
         if (method == null || schedule == null) {
             throw new IllegalArgumentException("spec: method and schedule are required");
         }
         method = method.toLowerCase(Locale.ROOT);
-        reducer(method, schedule, proportionalAttention, temperature); // validates
+        if (keepCap < 0 || keepCap > 0 && !method.equals("madtp")) {
+            throw new IllegalArgumentException("spec: keepCap " + keepCap + " for " + method
+                    + "; expected 0, or a cap >= 1 for madtp");
+        }
+        reducer(method, schedule, proportionalAttention, temperature, keepCap); // validates
+    }
+
+    /** A spec without a keep cap. */
+    public ReducerSpec(String method, Schedule schedule, boolean proportionalAttention, float temperature) {
+        this(method, schedule, proportionalAttention, temperature, 0);
     }
 
     /** The configured method. */
     public TokenReducer reducer() {
-        return reducer(method, schedule, proportionalAttention, temperature);
+        return reducer(method, schedule, proportionalAttention, temperature, keepCap);
     }
 
-    private static TokenReducer reducer(String method, Schedule schedule, boolean prop, float temperature) {
+    private static TokenReducer reducer(String method, Schedule schedule, boolean prop, float temperature, int cap) {
         return switch (method) {
             case "tome" -> ToMeReducer.builder().schedule(schedule).proportionalAttention(prop).build();
             case "crossget" -> CrossGetReducer.builder().schedule(schedule).proportionalAttention(prop).build();
-            case "madtp" -> MadtpReducer.builder().schedule(schedule).temperature(temperature).build();
+            case "madtp" -> {
+                MadtpReducer.Builder b = MadtpReducer.builder().schedule(schedule).temperature(temperature);
+                yield (cap > 0 ? b.keepCap(cap) : b).build();
+            }
             case "pumer" -> {
                 if (!schedule.isDynamic()) {
                     throw new IllegalArgumentException("spec: PuMer takes a dynamic schedule naming its layers, got "
@@ -71,6 +86,9 @@ public record ReducerSpec(String method, Schedule schedule, boolean proportional
         j.addProperty("proportionalAttention", proportionalAttention);
         if (method.equals("madtp")) {
             j.addProperty("temperature", temperature);
+            if (keepCap > 0) {
+                j.addProperty("keepCap", keepCap);
+            }
         }
         return j;
     }
@@ -90,7 +108,24 @@ public record ReducerSpec(String method, Schedule schedule, boolean proportional
         JsonObject j = e.getAsJsonObject();
         return new ReducerSpec(j.get("method").getAsString(), Schedule.fromJson(j.getAsJsonObject("schedule")),
                 !j.has("proportionalAttention") || j.get("proportionalAttention").getAsBoolean(),
-                j.has("temperature") ? j.get("temperature").getAsFloat() : 1f);
+                j.has("temperature") ? j.get("temperature").getAsFloat() : 1f, keepCap(j));
+    }
+
+    /** The optional {@code keepCap}: a whole number, 0 when absent. */
+    private static int keepCap(JsonObject j) {
+        if (!j.has("keepCap")) {
+            return 0;
+        }
+        JsonElement v = j.get("keepCap");
+        try {
+            double d = v.getAsDouble();
+            if (d == Math.rint(d) && d >= 0 && d <= Integer.MAX_VALUE) {
+                return (int) d;
+            }
+        } catch (RuntimeException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("spec: keepCap must be a whole number >= 0, got " + v);
     }
 
     /** The largest spec file read (a spec is a few hundred bytes; a per-layer schedule a few KB). */

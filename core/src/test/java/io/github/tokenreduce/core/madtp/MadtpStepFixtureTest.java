@@ -88,12 +88,62 @@ class MadtpStepFixtureTest {
                 assertSameRows(want, got, 1e-5, "x_out_single_" + s);
             }
 
+            capped(f, tokens, in, madtp, expectedKeep);
+
             // G from the pruned states instead of the block input moves the keep counts
             Reduction post = madtp.keepCount(KeepCount.PER_SAMPLE).build().reduce(tokens,
                     SiteInputs.builder().attention(f.get("attention")).headOutputNorms(f.get("head_output_norms"))
                             .build(), 0);
             assertFalse(Arrays.equals(single.plan().counts(), post.plan().counts()),
                     "the block input decides the keep counts");
+        }
+    }
+
+    /**
+     * The capped step ({@code keepCap}): at the largest K_b the cap binds nothing, so the batch-max output
+     * is the authors' (same width, K + 2) and every per-sample output the authors' single-sample one in
+     * its first K_b + 2 slots, the rest padding with key mask 0; one below it, every sample keeps K - 1
+     * and fuses the rest, the fused token recomputed here from the authors' TIS and states.
+     */
+    private static void capped(Map<String, NDArray> f, TokenSet tokens, SiteInputs in, MadtpReducer.Builder madtp,
+            long[] keepCounts) {
+        int k = (int) Arrays.stream(keepCounts).max().orElseThrow();
+        Reduction batch = madtp.keepCount(KeepCount.BATCH_MAX).keepCap(k).build().reduce(tokens, in, 0);
+        assertClose(f.get("x_out_index_order"), batch.tokens().hidden(), 1e-5, "capped at K: x_out (index order)");
+
+        Reduction single = madtp.keepCount(KeepCount.PER_SAMPLE).keepCap(k).build().reduce(tokens, in, 0);
+        assertEquals(k + 2, single.tokens().length(), "width: CLS + cap + fused");
+        float[] keyMask = single.tokens().keyMask().toFloatArray();
+        for (int s = 0; s < keepCounts.length; s++) {
+            int count = (int) keepCounts[s] + 2;
+            assertEquals(count, single.plan().counts()[s], "sample " + s + " keeps CLS + K_b + fused");
+            assertSameRows(f.get("x_out_single_" + s).squeeze(0), single.tokens().hidden().get(s + ", :" + count + ", :"),
+                    1e-5, "capped x_out_single_" + s);
+            for (int j = 0; j < k + 2; j++) {
+                assertEquals(j < count ? 1f : 0f, keyMask[s * (k + 2) + j], 1e-5, "key mask, sample " + s + " slot " + j);
+            }
+        }
+
+        Reduction tight = madtp.keepCount(KeepCount.BATCH_MAX).keepCap(k - 1).build().reduce(tokens, in, 0);
+        assertEquals(k + 1, tight.tokens().length());
+        NDArray tis = f.get("tis"); // [B, N-1], over the patches
+        NDArray hidden = f.get("hidden");
+        for (int s = 0; s < keepCounts.length; s++) {
+            float[] t = tis.get(s).toFloatArray();
+            Integer[] order = new Integer[t.length];
+            Arrays.setAll(order, i -> i);
+            Arrays.sort(order, (a, b) -> Float.compare(t[b], t[a]));
+            NDArray patches = hidden.get(s + ", 1:, :");
+            NDArray fused = patches.zerosLike().get("0");
+            double total = 0;
+            for (int r = k - 1; r < order.length; r++) {
+                total += t[order[r]];
+            }
+            for (int r = k - 1; r < order.length; r++) {
+                fused = fused.add(patches.get(order[r]).mul((float) (t[order[r]] / (total + 1e-8))));
+            }
+            assertClose(fused, tight.tokens().hidden().get(s + ", -1, :"), 1e-4, "sample " + s
+                    + ": the fused token of everything past the cap's K - 1");
         }
     }
 

@@ -447,7 +447,8 @@ public final class Tracer implements AutoCloseable {
             row.close();
             throw new UnsupportedOperationException("ONNX export: an array of shape " + w.getShape() + " made in Java "
                     + "has a batch-sized first axis whose rows differ (values per sample computed outside the "
-                    + "graph); only rows equal for every sample can follow a dynamic batch"
+                    + "graph); only rows equal for every sample can follow a dynamic batch (MADTP's learned threshold "
+                    + "traces with a keep cap, MadtpReducer.Builder.keepCap, which computes its counts in the graph)"
                     + (reads.isEmpty() ? "" : "; the last value read into Java: " + reads.get(reads.size() - 1)));
         }
         String source = graph.initializer(row);
