@@ -184,6 +184,23 @@ final class ServedModels {
         return engine.equals("onnxruntime");
     }
 
+    /** Comma-separated whole numbers, increasing, each in [min, max); null when they are not (the caller says what it expects). */
+    static int[] increasing(String list, int min, int max) {
+        String[] parts = list.split(",", -1);
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (out[i] < min || out[i] >= max || (i > 0 && out[i] <= out[i - 1])) {
+                return null;
+            }
+        }
+        return out;
+    }
+
     /** The {@code precision} argument (fp32 unless given). */
     static Precision precision(Map<String, ?> arguments) {
         Object p = arguments.get("precision");

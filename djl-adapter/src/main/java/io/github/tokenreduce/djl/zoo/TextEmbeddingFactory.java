@@ -130,18 +130,10 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
         if (value == null) {
             return SentenceEncoderOnnxExport.DEFAULT_LENGTHS;
         }
-        String[] parts = value.toString().split(",", -1);
-        int[] out = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                out[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                out[i] = -1;
-            }
-            if (out[i] < 2 || (i > 0 && out[i] <= out[i - 1])) {
-                throw new IllegalArgumentException("lengths: expected increasing token counts >= 2, comma-separated "
-                        + "(such as 32,64,128,512), got '" + value + "'");
-            }
+        int[] out = ServedModels.increasing(value.toString(), 2, Integer.MAX_VALUE);
+        if (out == null) {
+            throw new IllegalArgumentException("lengths: expected increasing token counts >= 2, comma-separated "
+                    + "(such as 32,64,128,512), got '" + value + "'");
         }
         return out;
     }

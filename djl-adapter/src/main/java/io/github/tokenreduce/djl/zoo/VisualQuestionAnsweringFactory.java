@@ -84,19 +84,11 @@ public final class VisualQuestionAnsweringFactory extends ServingFactory<VisionL
     /** PuMer at {@code layers} (comma-separated; 2,5,8 when null) with {@code ratios} (prune,merge,text; 0.1,0.3,0.2). */
     private static TokenReducer pumer(Object layers, Object ratios, int depth) {
         String list = layers == null ? "2,5,8" : layers.toString();
-        String[] parts = list.split(",", -1);
-        int[] at = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                at[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                at[i] = -1;
-            }
-            if (at[i] < 0 || at[i] >= depth || (i > 0 && at[i] <= at[i - 1])) {
-                throw new IllegalArgumentException("pumerLayers: expected increasing layer indices in [0, " + depth
-                        + ") for this " + depth + "-layer ViLT, comma-separated, got '" + list + "'"
-                        + (layers == null ? " (PuMer's default); give pumerLayers" : ""));
-            }
+        int[] at = ServedModels.increasing(list, 0, depth);
+        if (at == null) {
+            throw new IllegalArgumentException("pumerLayers: expected increasing layer indices in [0, " + depth
+                    + ") for this " + depth + "-layer ViLT, comma-separated, got '" + list + "'"
+                    + (layers == null ? " (PuMer's default); give pumerLayers" : ""));
         }
         String r = ratios == null ? "0.1,0.3,0.2" : ratios.toString();
         String[] rs = r.split(",", -1);
