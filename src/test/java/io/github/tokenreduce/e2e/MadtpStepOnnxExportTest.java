@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.github.tokenreduce.core.Reduction;
@@ -30,9 +32,11 @@ import java.util.Map;
 /**
  * MADTP's learned-threshold step ({@code shared/fixtures/madtp-step}, every case) as an ONNX graph:
  * with a keep cap ({@code MadtpReducer.Builder.keepCap}) the threshold, the keep counts and the fused
- * token are computed in the graph, so ONNX Runtime keeps each sample's own K_b (the example's two
- * counts, and the second sample's alone: a count the trace never saw at the first row) and its rows
- * equal the authors' single-sample outputs, the slots past each count masked.
+ * token are computed in the graph, so ONNX Runtime keeps each sample's own K_b (the example's
+ * counts, and the last sample's alone: a count the trace never saw at the first row) and its rows
+ * equal the authors' single-sample outputs, the slots past each count masked; with the authors' batch
+ * rule every sample keeps the batch's largest K, computed in the graph, and the rows are the authors'
+ * batch output.
  */
 class MadtpStepOnnxExportTest {
 
@@ -57,23 +61,8 @@ class MadtpStepOnnxExportTest {
             int b = keepCounts.length;
             // a cap above every K_b and under N - 2, so the graph is narrower than its input
             int cap = (int) Math.min(java.util.Arrays.stream(keepCounts).max().orElseThrow() + 4, n - 3);
-            MadtpReducer eager = MadtpReducer.builder().dictionary(f.get("dictionary")).schedule(Schedule.dynamic())
-                    .temperature(f.get("temperature").getFloat(0)).keepCount(KeepCount.PER_SAMPLE).keepCap(cap).build();
-            MadtpReducer traced = MadtpReducer.builder()
-                    .dictionary(t.constant(f.get("dictionary").duplicate()))
-                    .schedule(Schedule.dynamic()).temperature(f.get("temperature").getFloat(0))
-                    .keepCount(KeepCount.PER_SAMPLE).keepCap(cap).build();
             Map<String, NDArray> example = inputs(f, 0, b);
-            Map<String, NDArray> second = inputs(f, 1, 2);
-            Reduction secondEager = step(eager, second);
-            OnnxExport.Result r = OnnxExport.export(t, "madtp_step", "MADTP step capped at " + cap, example,
-                    (in, afterBlock) -> {
-                        Reduction red = step(traced, in);
-                        afterBlock.accept(red.tokens().hidden());
-                        return new OnnxExport.Traced(outputs(red), new int[] {(int) red.tokens().length()});
-                    },
-                    List.of(new OnnxExport.Probe(second, outputs(secondEager), new int[] {cap + 2})),
-                    tmp.resolve(Fixtures.name(dir) + ".onnx"));
+            OnnxExport.Result r = export(t, f, KeepCount.PER_SAMPLE, cap, example, tmp.resolve(Fixtures.name(dir) + ".onnx"));
             assertArrayEquals(new int[] {cap + 2}, r.tokensPerLayer(), "width: CLS + cap + fused");
             assertTrue(r.maxDifference() < 1e-4, "graph against eager: " + r.maxDifference());
 
@@ -88,6 +77,62 @@ class MadtpStepOnnxExportTest {
                         1e-4, "graph x_out, sample " + s);
             }
         }
+        // the authors' batch rule traces too: K = max_b K_b computed in the graph; the sample holding it goes
+        // first, so the export's own check of the first sample alone sees the same K
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); Tracer t = new Tracer(Device.cpu())) {
+            Map<String, NDArray> f = Fixtures.tensors(dir.resolve("madtp_step.safetensors"), m);
+            long[] keepCounts = f.get("keep_counts").toLongArray();
+            int top = 0;
+            for (int s = 1; s < keepCounts.length; s++) {
+                top = keepCounts[s] > keepCounts[top] ? s : top;
+            }
+            int k = (int) keepCounts[top];
+            int cap = Math.min(k + 4, n - 3);
+            Map<String, NDArray> example = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : inputs(f, 0, keepCounts.length).entrySet()) {
+                example.put(e.getKey(), firstOf(e.getValue(), top));
+            }
+            OnnxExport.Result r = export(t, f, KeepCount.BATCH_MAX, cap, example,
+                    tmp.resolve(Fixtures.name(dir) + "-batch.onnx"));
+            Map<String, NDArray> out = OnnxRuntimeRun.run(r.file(), example, m);
+            Fixtures.assertClose(firstOf(f.get("x_out_index_order"), top), out.get("x_out").get(":, :" + (k + 2) + ", :"),
+                    1e-4, "batch rule: the authors' x_out");
+        }
+    }
+
+    /** {@code x} with row {@code top} moved first. */
+    private static NDArray firstOf(NDArray x, int top) {
+        long b = x.getShape().get(0);
+        NDList rows = new NDList(x.get(top + ":" + (top + 1)));
+        for (int s = 0; s < b; s++) {
+            if (s != top) {
+                rows.add(x.get(s + ":" + (s + 1)));
+            }
+        }
+        return NDArrays.concat(rows, 0);
+    }
+
+    /**
+     * Exports the step with {@code keepCount} under {@code cap}, traced on {@code example} and checked by the
+     * export on it, on its first sample alone and on its last sample alone (another count than the first's).
+     */
+    private static OnnxExport.Result export(Tracer t, Map<String, NDArray> f, KeepCount keepCount, int cap,
+            Map<String, NDArray> example, Path file) throws java.io.IOException {
+        float temperature = f.get("temperature").getFloat(0);
+        MadtpReducer eager = MadtpReducer.builder().dictionary(f.get("dictionary")).schedule(Schedule.dynamic())
+                .temperature(temperature).keepCount(keepCount).keepCap(cap).build();
+        MadtpReducer traced = MadtpReducer.builder().dictionary(t.constant(f.get("dictionary").duplicate()))
+                .schedule(Schedule.dynamic()).temperature(temperature).keepCount(keepCount).keepCap(cap).build();
+        long b = example.get("hidden").getShape().get(0);
+        Map<String, NDArray> last = new LinkedHashMap<>();
+        example.forEach((name, v) -> last.put(name, v.get((b - 1) + ":" + b)));
+        OnnxExport.Probe probe = new OnnxExport.Probe(last, outputs(step(eager, last)), new int[] {cap + 2});
+        return OnnxExport.export(t, "madtp_step", "MADTP step (" + keepCount + ") capped at " + cap, example,
+                (in, afterBlock) -> {
+                    Reduction red = step(traced, in);
+                    afterBlock.accept(red.tokens().hidden());
+                    return new OnnxExport.Traced(outputs(red), new int[] {(int) red.tokens().length()});
+                }, List.of(probe), file);
     }
 
     /** The step's inputs for samples {@code [from, to)} of the fixture, batch first. */
