@@ -104,7 +104,7 @@ public final class BucketedExport {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Files.write(out, t.toBytes(graphName));
+        t.write(out, graphName);
         checks.addAll(probes);
         try {
             double diff = OnnxExport.checkAll(out, what, checks, i -> i < 2 * lengths.length

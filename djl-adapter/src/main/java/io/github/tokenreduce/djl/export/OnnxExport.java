@@ -131,7 +131,7 @@ public final class OnnxExport {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Files.write(out, t.toBytes(graphName));
+        t.write(out, graphName);
         List<Probe> checks = new ArrayList<>();
         checks.add(new Probe(example, eager, traced.tokensPerLayer()));
         // the first sample alone: the graph must follow the batch, not keep the example's

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -72,6 +73,8 @@ public final class OnnxGraph {
     private final Map<String, ByteString> initializers = new LinkedHashMap<>();
     private final List<ValueInfo> inputs = new ArrayList<>();
     private final List<ValueInfo> outputs = new ArrayList<>();
+    /** Shapes of inner values (ONNX {@code value_info}), so ONNX Runtime's fusions see what shape inference cannot. */
+    private final Map<String, ValueInfo> shapes = new HashMap<>();
     private int next;
 
     /** Adds a node with one output and returns the output's name. */
@@ -118,6 +121,14 @@ public final class OnnxGraph {
     public void output(String name, String value, DataType type, long[] dims, boolean batched) {
         nodes.add(new Node("Identity", List.of(value), List.of(name), List.of()));
         outputs.add(new ValueInfo(name, onnxType(type), dims, batched));
+    }
+
+    /**
+     * Declares the shape of the inner value {@code value} (written as {@code value_info} when the value is
+     * computed in the main graph); dimension 0 is {@code batch} when {@code batched}.
+     */
+    public void shape(String value, DataType type, long[] dims, boolean batched) {
+        shapes.put(value, new ValueInfo(value, onnxType(type), dims, batched));
     }
 
     /** Starts a subgraph: the nodes added from now on until {@link #endScope} are its nodes. */
@@ -171,8 +182,23 @@ public final class OnnxGraph {
         return nodes.size();
     }
 
-    /** The model file's bytes: only what the outputs depend on. */
+    /** The model file's bytes: only what the outputs depend on (see {@link #writeTo}). */
     public byte[] toBytes(String graphName) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try {
+            writeTo(bytes, graphName);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Writes the model file to {@code os}: only what the outputs depend on. The initializers (the weights)
+     * are streamed from where they are held, never copied into a message first, so writing a model needs
+     * no more memory than the model itself holds.
+     */
+    public void writeTo(OutputStream os, String graphName) throws IOException {
         Set<String> live = new HashSet<>();
         for (ValueInfo o : outputs) {
             live.add(o.name());
@@ -200,34 +226,48 @@ public final class OnnxGraph {
                 }
             }
         }
-        ByteString graph = message(out -> {
-            for (Node n : nodes) {
-                if (keep.contains(n)) {
-                    out.writeBytes(1, nodeBytes(n));
-                }
+        // the graph's fields in order: nodes (1), name (2), initializers (5), inputs (11), outputs (12), value_info (13)
+        List<Map.Entry<Integer, ByteString>> fields = new ArrayList<>();
+        for (Node n : nodes) {
+            if (keep.contains(n)) {
+                fields.add(Map.entry(1, nodeBytes(n)));
             }
-            out.writeString(2, graphName);
-            for (Map.Entry<String, ByteString> t : initializers.entrySet()) {
-                if (live.contains(t.getKey())) {
-                    out.writeBytes(5, t.getValue());
-                }
+        }
+        fields.add(Map.entry(2, ByteString.copyFromUtf8(graphName)));
+        for (Map.Entry<String, ByteString> t : initializers.entrySet()) {
+            if (live.contains(t.getKey())) {
+                fields.add(Map.entry(5, t.getValue()));
             }
-            for (ValueInfo v : inputs) {
-                out.writeBytes(11, valueInfo(v));
+        }
+        inputs.forEach(v -> fields.add(Map.entry(11, valueInfo(v))));
+        outputs.forEach(v -> fields.add(Map.entry(12, valueInfo(v))));
+        for (Node n : nodes) {
+            ValueInfo v = keep.contains(n) ? shapes.get(n.outputs().get(0)) : null;
+            if (v != null) {
+                fields.add(Map.entry(13, valueInfo(v)));
             }
-            for (ValueInfo v : outputs) {
-                out.writeBytes(12, valueInfo(v));
-            }
-        });
-        return message(out -> {
-            out.writeInt64(1, 8); // IR version 8 (opset 17)
-            out.writeString(2, "tokenreduce");
-            out.writeBytes(7, graph);
-            out.writeBytes(8, message(o -> {
-                o.writeString(1, "");
-                o.writeInt64(2, OPSET);
-            }));
-        }).toByteArray();
+        }
+        long graphSize = 0;
+        for (Map.Entry<Integer, ByteString> f : fields) {
+            graphSize += CodedOutputStream.computeBytesSize(f.getKey(), f.getValue());
+        }
+        if (graphSize > Integer.MAX_VALUE) {
+            throw new IllegalStateException("ONNX export: the graph is " + graphSize + " bytes; a protobuf message holds "
+                    + "at most 2 GiB (weights that large need ONNX's external data, which this writer does not use)");
+        }
+        CodedOutputStream out = CodedOutputStream.newInstance(os, 1 << 16);
+        out.writeInt64(1, 8); // IR version 8 (opset 17)
+        out.writeString(2, "tokenreduce");
+        out.writeTag(7, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        out.writeUInt32NoTag((int) graphSize);
+        for (Map.Entry<Integer, ByteString> f : fields) {
+            out.writeBytes(f.getKey(), f.getValue());
+        }
+        out.writeBytes(8, message(o -> {
+            o.writeString(1, "");
+            o.writeInt64(2, OPSET);
+        }));
+        out.flush();
     }
 
     // ------------------------------------------------------------------ attributes

@@ -225,6 +225,13 @@ public final class Tracer implements AutoCloseable {
         return graph.toBytes(graphName);
     }
 
+    /** Writes the model file to {@code file}, streaming the weights ({@link OnnxGraph#writeTo}). */
+    public void write(java.nio.file.Path file, String graphName) throws java.io.IOException {
+        try (java.io.OutputStream os = java.nio.file.Files.newOutputStream(file)) {
+            graph.writeTo(os, graphName);
+        }
+    }
+
     /** Frees every example value. */
     @Override
     public void close() {
@@ -430,6 +437,10 @@ public final class Tracer implements AutoCloseable {
     /** Wraps an eager result computed by the graph value {@code value}. */
     NDArray wrapGraph(NDArray witness, String value) {
         NDScope.unregister(witness);
+        Shape s = witness.getShape();
+        if (witness.getDataType() == DataType.FLOAT32 && s.dimension() == 3 && isBatched(s)) {
+            graph.shape(value, DataType.FLOAT32, s.getShape(), true); // token states [batch, N, C]
+        }
         return proxy(new TracedArray(this, witness, value));
     }
 
