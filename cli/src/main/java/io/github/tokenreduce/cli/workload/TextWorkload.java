@@ -114,8 +114,9 @@ public final class TextWorkload implements Workload {
 
     /**
      * The model with {@code reducer} exported as one graph over the default length buckets
-     * ({@code SentenceEncoderOnnxExport}) in {@code precision} (fp32, int8) and run by ONNX Runtime on
-     * the same chunks.
+     * ({@code SentenceEncoderOnnxExport}) that this workload's chunks fall in (each chunk runs in the same
+     * bucket as with all of them; the others would only lengthen the export) in {@code precision} (fp32,
+     * int8) and run by ONNX Runtime on the same chunks.
      *
      * @throws UnsupportedOperationException for a method the graph cannot hold (MADTP: counts per text)
      */
@@ -125,13 +126,19 @@ public final class TextWorkload implements Workload {
         SentenceEncoderOnnxExport.eagerReduction(r); // refuses MADTP before anything is loaded
         OnnxRuntimeSentenceEncoder graph;
         try {
-            graph = OnnxRuntimeSentenceEncoder.open(bundled, r, precision, SentenceEncoderOnnxExport.DEFAULT_LENGTHS,
-                    batch);
+            graph = OnnxRuntimeSentenceEncoder.open(bundled, r, precision, bucketsUsed(), batch);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot export " + bundled.modelName() + ": " + e.getMessage(), e);
         }
         graphs.add(graph);
         return Optional.of(exported(graph));
+    }
+
+    /** The default buckets that hold this workload's chunks: for each chunk the smallest that fits it. */
+    private int[] bucketsUsed() {
+        int[] all = SentenceEncoderOnnxExport.DEFAULT_LENGTHS;
+        return chunks.stream().mapToInt(c -> java.util.Arrays.stream(all).filter(l -> l >= c.ids().length).findFirst()
+                .orElse(all[all.length - 1])).distinct().sorted().toArray();
     }
 
     /**
