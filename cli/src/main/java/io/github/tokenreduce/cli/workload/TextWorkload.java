@@ -137,8 +137,8 @@ public final class TextWorkload implements Workload {
     /** The default buckets that hold this workload's chunks: for each chunk the smallest that fits it. */
     private int[] bucketsUsed() {
         int[] all = SentenceEncoderOnnxExport.DEFAULT_LENGTHS;
-        return chunks.stream().mapToInt(c -> java.util.Arrays.stream(all).filter(l -> l >= c.ids().length).findFirst()
-                .orElse(all[all.length - 1])).distinct().sorted().toArray();
+        return chunks.stream().mapToInt(c -> OnnxRuntimeSentenceEncoder.bucket(all, c.ids().length))
+                .map(b -> b < 0 ? all[all.length - 1] : b).distinct().sorted().toArray();
     }
 
     /**

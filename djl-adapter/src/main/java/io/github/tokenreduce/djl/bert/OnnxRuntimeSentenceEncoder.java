@@ -150,13 +150,22 @@ public final class OnnxRuntimeSentenceEncoder implements AutoCloseable {
 
     /** The smallest bucket holding {@code length} tokens. */
     private int bucket(int length) {
+        int b = bucket(lengths, length);
+        if (b < 0) {
+            throw new IllegalArgumentException("texts: a chunk of " + length + " tokens is longer than the graph's "
+                    + "largest bucket, " + lengths[lengths.length - 1]);
+        }
+        return b;
+    }
+
+    /** The smallest of the increasing bucket {@code lengths} holding {@code length} tokens, or -1 when none does. */
+    public static int bucket(int[] lengths, int length) {
         for (int l : lengths) {
             if (length <= l) {
                 return l;
             }
         }
-        throw new IllegalArgumentException("texts: a chunk of " + length + " tokens is longer than the graph's largest "
-                + "bucket, " + lengths[lengths.length - 1]);
+        return -1;
     }
 
     @Override

@@ -100,10 +100,6 @@ public final class BucketedExport {
             t.output(names.get(i), values.get(i), o.getDataType(), o.getShape().dimension(), true);
         }
         t.output(OnnxExport.TOKENS_PER_LAYER, values.get(names.size()), DataType.INT64, 1, false);
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
         t.write(out, graphName);
         checks.addAll(probes);
         try {

@@ -127,10 +127,6 @@ public final class OnnxExport {
             first.put(name, t.example(array).get("0:1"));
         });
         t.sizesOutput(TOKENS_PER_LAYER, sizes);
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
         t.write(out, graphName);
         List<Probe> checks = new ArrayList<>();
         checks.add(new Probe(example, eager, traced.tokensPerLayer()));

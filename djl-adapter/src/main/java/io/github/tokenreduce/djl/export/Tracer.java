@@ -225,8 +225,15 @@ public final class Tracer implements AutoCloseable {
         return graph.toBytes(graphName);
     }
 
-    /** Writes the model file to {@code file}, streaming the weights ({@link OnnxGraph#writeTo}). */
+    /**
+     * Writes the model file to {@code file} (making its folder if needed), streaming the weights
+     * ({@link OnnxGraph#writeTo}).
+     */
     public void write(java.nio.file.Path file, String graphName) throws java.io.IOException {
+        java.nio.file.Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
         try (java.io.OutputStream os = java.nio.file.Files.newOutputStream(file)) {
             graph.writeTo(os, graphName);
         }
@@ -460,8 +467,8 @@ public final class Tracer implements AutoCloseable {
             row.close();
             throw new UnsupportedOperationException("ONNX export: an array of shape " + w.getShape() + " made in Java "
                     + "has a batch-sized first axis whose rows differ (values per sample computed outside the "
-                    + "graph); only rows equal for every sample can follow a dynamic batch (MADTP's learned threshold "
-                    + "traces with a keep cap, MadtpReducer.Builder.keepCap, which computes its counts in the graph)"
+                    + "graph); only rows equal for every sample can follow a dynamic batch (a method that counts per "
+                    + "sample must compute the counts in the graph: docs/export.md, \"Values read into Java\")"
                     + (reads.isEmpty() ? "" : "; the last value read into Java: " + reads.get(reads.size() - 1)));
         }
         String source = graph.initializer(row);

@@ -13,6 +13,7 @@ import io.github.tokenreduce.djl.bert.OnnxRuntimeSentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoderOnnxExport;
 import io.github.tokenreduce.djl.bert.TextChunker;
 import io.github.tokenreduce.djl.bert.TextChunk;
+import io.github.tokenreduce.djl.family.ModelFamilies;
 import io.github.tokenreduce.djl.bert.SentenceEncoderLoader;
 import io.github.tokenreduce.djl.bert.SentenceEncoder;
 import io.github.tokenreduce.djl.bert.SentenceEncoderConfig;
@@ -61,8 +62,7 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
         if (arguments.get("model") != null) {
             String name = arguments.get("model").toString();
             bundled = BundledEncoder.byName(name).orElseThrow(() -> new IllegalArgumentException(
-                    "model: unknown bundled encoder '" + name + "'; expected one of "
-                            + Arrays.stream(BundledEncoder.values()).map(BundledEncoder::modelName).toList()));
+                    "model: unknown bundled encoder '" + name + "'; expected one of " + ModelFamilies.bundledNames()));
         }
         ReducerSpec spec = reduction.textSpec(bundled);
         if (ServedModels.onOnnxRuntime(arguments)) {
@@ -98,8 +98,7 @@ public final class TextEmbeddingFactory extends ServingFactory<String, float[]> 
             BundledEncoder bundled, ReducerSpec spec) throws TranslateException {
         if (bundled == null) {
             throw new IllegalArgumentException(TASK + ": engine onnxruntime exports a bundled encoder (argument model, "
-                    + "one of " + Arrays.stream(BundledEncoder.values()).map(BundledEncoder::modelName).toList()
-                    + "); a folder's own .onnx export runs in ONNX Runtime as it is");
+                    + "one of " + ModelFamilies.bundledNames() + "); a folder's own .onnx export runs in ONNX Runtime as it is");
         }
         int[] lengths = lengths(arguments.get("lengths"));
         int batchSize = ServedModels.count(arguments, "batchSize", 1, 32);
