@@ -59,6 +59,8 @@ class CliArgumentsTest {
         "bench random-clip --threads -1                      | 1 | --threads: must be >= 0 but was -1",
         "bench random-clip --device tpu                      | 1 | --device: expected cpu or gpu but got 'tpu'",
         "bench random-clip --engines tensorrt                | 1 | --engines: expected pytorch or onnxruntime but got 'tensorrt'",
+        "bench random-clip --images photos                   | 2 | Invalid value for option '--images': expected one of [SCENES, NOISE] (case-insensitive) but was 'photos'",
+        "calibrate random-clip --budget fidelity=0.9 --images x | 2 | Invalid value for option '--images'",
         "bench /no/such/model/dir                            | 1 | /no/such/model/dir does not exist",
         "eval all-minilm-l6-v2 --task bogus                  | 1 | --task: expected zeroshot, retrieval, text or sts but got 'bogus'",
         "calibrate random-clip --budget speed=3              | 1 | --budget: unknown budget 'speed'",

@@ -134,6 +134,7 @@ class CliRunTest {
         assertRow(md, "crossget r=8", "[190, 182]");
         assertRow(md, "madtp r=2", "[195, 193]");
         assertTrue(md.contains("peak RSS") && md.contains("faults/run") && md.contains("FLOPs-ideal"), md);
+        assertTrue(md.contains("batch 2, synthetic dead-leaves scenes"), "the default images are named: " + md);
         for (String png : List.of("bench-0-throughput.png", "bench-0-tokens.png")) {
             assertNotNull(ImageIO.read(out.resolve(png).toFile()), png + " is not a readable PNG");
         }

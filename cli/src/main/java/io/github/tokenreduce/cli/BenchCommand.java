@@ -31,6 +31,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ImageOptions imageOptions;
+
     @Parameters(arity = "0..*", paramLabel = "MODEL", description = {"Model folders/files (CLIP, BLIP, ViT), bundled "
             + "encoders (all-minilm-l6-v2, bge-small-en-v1.5, e5-small-v2), random-clip or random-blip.",
         "Default: random-clip random-blip all-minilm-l6-v2."})
@@ -90,7 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> names = models.isEmpty() ? List.of("random-clip", "random-blip", "all-minilm-l6-v2") : models;
         List<BenchRunner.Result> results = new ArrayList<>();
         for (String name : names) {
-            try (Workload w = ModelArgs.workload(name, common.device(), batch, data, docs)) {
+            try (Workload w = ModelArgs.workload(name, common.device(), batch, data, docs, imageOptions.images)) {
                 List<String> ms = methods == null ? w.defaultMethods() : methods;
                 List<Double> ls = levels == null ? w.defaultLevels() : levels;
                 List<Precision> ps = Precision.resolveAll(precisions, common.device());

@@ -59,6 +59,9 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ImageOptions imageOptions;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model folder/file, a bundled encoder, random-clip or random-blip.")
     String model;
 
@@ -311,7 +314,7 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     private int calibrateVision() throws IOException {
         List<Candidate> all = new ArrayList<>();
-        try (Workload w = ModelArgs.workload(model, common.device(), batch, data, docs)) {
+        try (Workload w = ModelArgs.workload(model, common.device(), batch, data, docs, imageOptions.images)) {
             List<String> ms = methods == null ? w.defaultMethods() : methods;
             List<Double> grid = levels != null ? levels : List.of(2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0);
             float[][] reference = w.prepare(null).outputs();

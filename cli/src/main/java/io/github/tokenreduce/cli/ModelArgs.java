@@ -2,6 +2,7 @@ package io.github.tokenreduce.cli;
 
 import ai.djl.Device;
 import io.github.tokenreduce.cli.data.Cranfield;
+import io.github.tokenreduce.cli.workload.BenchImages;
 import io.github.tokenreduce.cli.workload.BlipWorkload;
 import io.github.tokenreduce.cli.workload.ClipWorkload;
 import io.github.tokenreduce.cli.workload.FamilyImageWorkload;
@@ -19,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.IntFunction;
+import java.util.function.BiFunction;
 
 /**
  * What a model argument names: a bundled sentence encoder by name, {@code random-clip} /
@@ -30,9 +31,9 @@ import java.util.function.IntFunction;
 final class ModelArgs {
 
     /** The benchmark models with random weights, by name. */
-    private static final Map<String, IntFunction<Workload>> RANDOM = Map.of(
-            "random-clip", batch -> ClipWorkload.randomVitB16(batch == 0 ? 8 : batch),
-            "random-blip", batch -> BlipWorkload.randomBase(batch == 0 ? 2 : batch));
+    private static final Map<String, BiFunction<Integer, BenchImages, Workload>> RANDOM = Map.of(
+            "random-clip", (batch, images) -> ClipWorkload.randomVitB16(batch == null ? 8 : batch, images),
+            "random-blip", (batch, images) -> BlipWorkload.randomBase(batch == null ? 2 : batch, images));
 
     /**
      * The bench workloads of their own, by family name, for families whose benchmark is not their
@@ -40,14 +41,14 @@ final class ModelArgs {
      * {@link FamilyImageWorkload}): BLIP's image-text matching (docs/models.md, "Adding a model family").
      */
     private static final Map<String, WorkloadLoader> WORKLOADS = Map.of(
-            "blip", (p, d, b) -> BlipWorkload.load(p, d, b == null ? 2 : b));
+            "blip", (p, d, b, images) -> BlipWorkload.load(p, d, b == null ? 2 : b, images));
 
     private ModelArgs() {}
 
     /** Loads a family's bench workload. */
     @FunctionalInterface
     private interface WorkloadLoader {
-        Workload load(Path path, Device device, Integer batch) throws IOException;
+        Workload load(Path path, Device device, Integer batch, BenchImages images) throws IOException;
     }
 
     /** The bundled encoder named {@code arg} ({@code all-minilm-l6-v2}, {@code minilm}, ...), or null. */
@@ -71,11 +72,12 @@ final class ModelArgs {
         return ModelFamilies.resolve(path);
     }
 
-    /** The benchmark workload for {@code arg}. */
-    static Workload workload(String arg, Device device, Integer batch, Path data, int docs) throws IOException {
-        IntFunction<Workload> random = RANDOM.get(arg.toLowerCase(Locale.ROOT));
+    /** The benchmark workload for {@code arg}; an image model is fed {@code images}. */
+    static Workload workload(String arg, Device device, Integer batch, Path data, int docs, BenchImages images)
+            throws IOException {
+        BiFunction<Integer, BenchImages, Workload> random = RANDOM.get(arg.toLowerCase(Locale.ROOT));
         if (random != null) {
-            return random.apply(batch == null ? 0 : batch);
+            return random.apply(batch, images);
         }
         BundledEncoder b = bundled(arg);
         if (b != null) {
@@ -85,10 +87,10 @@ final class ModelArgs {
         ModelFamily f = family(p);
         WorkloadLoader loader = WORKLOADS.get(f.name());
         if (loader != null) {
-            return loader.load(p, device, batch);
+            return loader.load(p, device, batch, images);
         }
         if (f.entryPoints().contains(EntryPoint.IMAGE_FORWARD)) {
-            return FamilyImageWorkload.load(f, p, device, batch == null ? 8 : batch);
+            return FamilyImageWorkload.load(f, p, device, batch == null ? 8 : batch, images);
         }
         throw new IllegalArgumentException("model: " + p + " is a " + f.describe() + "; bench and calibrate run "
                 + "the families with an image path (" + ModelFamilies.all().stream()

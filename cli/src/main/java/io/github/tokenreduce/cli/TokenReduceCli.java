@@ -31,6 +31,7 @@ public final class TokenReduceCli implements java.util.concurrent.Callable<Integ
     /** The command line, configured (for tests and embedding). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new TokenReduceCli());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();

@@ -3,7 +3,6 @@ package io.github.tokenreduce.cli.workload;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.cli.measure.Flops;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.core.TokenReducer;
@@ -30,7 +29,7 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * BLIP image-text matching on random pixels and captions: vision methods at the VISION site,
+ * BLIP image-text matching on {@link BenchImages} and random captions: vision methods at the VISION site,
  * PuMer at the FUSION site (a level is its prune ratio; merge ratio and text ratio follow the
  * released setting's proportions).
  */
@@ -45,14 +44,18 @@ public final class BlipWorkload implements Workload {
     private final ExportFiles files;
     private final List<OrtPeer> sessions = new ArrayList<>();
 
-    private BlipWorkload(NDManager manager, BlipModel model, String name, int batch, ExportFiles files) {
+    private final BenchImages images;
+
+    private BlipWorkload(NDManager manager, BlipModel model, String name, int batch, ExportFiles files,
+            BenchImages images) {
         this.manager = manager;
         this.files = files;
         this.model = model;
         this.precisions = new PrecisionViews<>(model, model::withPrecision);
         this.name = name;
         BlipConfig c = model.config();
-        this.pixels = manager.randomNormal(new Shape(batch, 3, c.imageSize(), c.imageSize()));
+        this.images = images;
+        this.pixels = images.batch(manager, batch, c.imageSize());
         Random rnd = new Random(7);
         long[][] ids = new long[batch][20];
         long[][] mask = new long[batch][20];
@@ -68,25 +71,26 @@ public final class BlipWorkload implements Workload {
     }
 
     /** BLIP base retrieval (ViT-B/16 at 384 px + BERT-base) with random weights. */
-    public static BlipWorkload randomBase(int batch) {
+    public static BlipWorkload randomBase(int batch, BenchImages images) {
         NDManager m = NDManager.newBaseManager();
         m.getEngine().setRandomSeed(42);
         Map<String, NDArray> weights = RandomBlipWeights.base(m);
         return new BlipWorkload(m, BlipModel.of(weights, m), "BLIP ITM, ViT-B/16 @384 + BERT (random weights)", batch,
-                new ExportFiles(null, weights));
+                new ExportFiles(null, weights), images);
     }
 
     /** The BLIP at {@code path}. */
-    public static BlipWorkload load(Path path, Device device, int batch) throws IOException {
+    public static BlipWorkload load(Path path, Device device, int batch, BenchImages images) throws IOException {
         NDManager m = NDManager.newBaseManager(device);
         return new BlipWorkload(m, BlipModel.load(path, device), "BLIP ITM (" + path.getFileName() + ")", batch,
-                new ExportFiles(path, null));
+                new ExportFiles(path, null), images);
     }
 
     @Override
     public String describe() {
         BlipConfig c = model.config();
-        return String.format("%s, %d px, batch %d image-text pairs", name, c.imageSize(), items());
+        return String.format("%s, %d px, batch %d image-text pairs, %s", name, c.imageSize(), items(),
+                images.description());
     }
 
     @Override

@@ -40,12 +40,13 @@ public final class FamilyImageWorkload extends ImageWorkload {
      * @param name what the report calls the model
      * @param path the model's files (for the ONNX export), or null
      * @param weights the model's weights when it has no files (written for the export when it runs), or null
+     * @param images what the model is fed
      * @param peerOpener opens a peer runtime on the pixels, or null for none
      */
     FamilyImageWorkload(NDManager manager, FamilyModel model, String name, int batch, Path path,
-            Map<String, NDArray> weights,
+            Map<String, NDArray> weights, BenchImages images,
             Function<NDArray, OrtPeer> peerOpener) {
-        super(manager, model, batch, model.imageForward().geometry().imageSize());
+        super(manager, model, batch, model.imageForward().geometry().imageSize(), images);
         this.model = model;
         this.precisions = new PrecisionViews<>(model, model::withPrecision);
         this.name = name;
@@ -54,11 +55,12 @@ public final class FamilyImageWorkload extends ImageWorkload {
     }
 
     /** The model at {@code path}, of {@code family}. */
-    public static FamilyImageWorkload load(ModelFamily family, Path path, Device device, int batch) throws IOException {
+    public static FamilyImageWorkload load(ModelFamily family, Path path, Device device, int batch, BenchImages images)
+            throws IOException {
         FamilyModel m = family.load(path, device);
         try {
             return new FamilyImageWorkload(NDManager.newBaseManager(device), m,
-                    family.describe() + " (" + path.getFileName() + ")", batch, path, null, null);
+                    family.describe() + " (" + path.getFileName() + ")", batch, path, null, images, null);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -68,8 +70,8 @@ public final class FamilyImageWorkload extends ImageWorkload {
     @Override
     public String describe() {
         ImageForward.Geometry g = model.imageForward().geometry();
-        return String.format("%s, %d px, %d layers × %d wide, batch %d", name, g.imageSize(), g.layers(), g.width(),
-                items());
+        return String.format("%s, %d px, %d layers × %d wide, batch %d, %s", name, g.imageSize(), g.layers(), g.width(),
+                items(), images.description());
     }
 
     /** The peer, opened on its first (untimed, warm-up) run so that it does not count in the model's memory. */

@@ -2,7 +2,6 @@ package io.github.tokenreduce.cli.workload;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.github.tokenreduce.core.Schedule;
 import io.github.tokenreduce.djl.family.OnnxExporter;
 import io.github.tokenreduce.djl.site.Levels;
@@ -11,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** One image path on a batch of random normalised pixels: the base of {@link FamilyImageWorkload}. */
+/** One image path on a batch of {@link BenchImages}: the base of {@link FamilyImageWorkload}. */
 abstract class ImageWorkload implements Workload {
 
     protected final NDManager manager;
@@ -19,10 +18,13 @@ abstract class ImageWorkload implements Workload {
     private final AutoCloseable model;
     private final List<OrtPeer> sessions = new ArrayList<>();
 
-    ImageWorkload(NDManager manager, AutoCloseable model, int batch, int imageSize) {
+    protected final BenchImages images;
+
+    ImageWorkload(NDManager manager, AutoCloseable model, int batch, int imageSize, BenchImages images) {
         this.manager = manager;
         this.model = model;
-        this.pixels = manager.randomNormal(new Shape(batch, 3, imageSize, imageSize));
+        this.images = images;
+        this.pixels = images.batch(manager, batch, imageSize);
     }
 
     @Override
