@@ -115,9 +115,12 @@ class Kernels(torch.nn.Module):
         return torch.ops.quantized.linear_prepack(q, b)
 
     @torch.jit.export
-    def linear_int8(self, x: Tensor, packed: torch.classes.quantized.LinearPackedParamsBase) -> Tensor:
-        """Dynamic quantization: x quantized per tensor (uint8, range from x), int8 GEMM, float32 out."""
-        return torch.ops.quantized.linear_dynamic(x, packed, True)
+    def linear_int8(self, x: Tensor, packed: torch.classes.quantized.LinearPackedParamsBase,
+                    reduce_range: bool) -> Tensor:
+        """Dynamic quantization: x quantized per tensor (uint8, range from x), int8 GEMM, float32 out.
+        With `reduce_range` x takes 7 bits, which keeps 16-bit pairwise sums (AVX2's kernels) from
+        saturating; without it all 8 bits, for CPUs whose kernels sum in 32 bits (AVX512-VNNI)."""
+        return torch.ops.quantized.linear_dynamic(x, packed, reduce_range)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,15 @@ public record CpuFeatures(String model, Set<String> flags) {
         return flags.contains("avx512_vnni") || flags.contains("avx_vnni") || flags.contains("amx_int8");
     }
 
+    /**
+     * Whether int8 activations may take all 8 bits: with AVX512-VNNI (also on every AMX CPU) the
+     * kernels sum int8 products in 32 bits; elsewhere they sum pairs in 16 bits, which full-range
+     * activations can saturate, so activations take 7 (PyTorch's {@code reduce_range}).
+     */
+    public boolean int8FullRange() {
+        return flags.contains("avx512_vnni");
+    }
+
     static CpuFeatures read(Path cpuinfo) {
         String model = "unknown CPU";
         Set<String> flags = Set.of();

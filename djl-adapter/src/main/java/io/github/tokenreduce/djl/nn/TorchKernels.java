@@ -145,14 +145,19 @@ final class TorchKernels {
         return call("prepare_int8", wT, b);
     }
 
-    /** {@code x · w + b} with {@code packed} from {@link #prepareInt8}; x and the result float32. */
+    /**
+     * {@code x · w + b} with {@code packed} from {@link #prepareInt8}; x and the result float32. x is
+     * quantised over all 8 bits where the CPU's kernels allow it ({@link CpuFeatures#int8FullRange}).
+     */
     NDArray linearInt8(NDArray x, IValue packed) {
         IValue in = IValue.from((PtNDArray) x);
+        IValue reduceRange = IValue.from(!CpuFeatures.current().int8FullRange());
         try {
             JniUtils.setGraphExecutorOptimize(false);
-            return tensor(IValueUtils.runMethod(block, "linear_int8", in, packed), x);
+            return tensor(IValueUtils.runMethod(block, "linear_int8", in, packed, reduceRange), x);
         } finally {
             in.close(); // not packed: the caller's
+            reduceRange.close();
         }
     }
 

@@ -33,6 +33,9 @@ class PrecisionTest {
         assertEquals(Precision.INT8, Precision.INT8.resolve(Device.cpu(), zen4));
         assertEquals(Precision.FP32, Precision.INT8.resolve(Device.cpu(), avx2));
         assertEquals(Precision.FP32, Precision.FP32.resolve(Device.cpu(), amx));
+        CpuFeatures alderLake = cpu(dir, "fpu avx2 avx_vnni");
+        assertEquals(Precision.INT8, Precision.INT8.resolve(Device.cpu(), alderLake));
+        assertTrue(amx.int8FullRange() && zen4.int8FullRange() && !alderLake.int8FullRange() && !avx2.int8FullRange());
     }
 
     @Test
