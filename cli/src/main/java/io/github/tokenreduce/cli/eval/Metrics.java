@@ -107,7 +107,8 @@ public final class Metrics {
         return r;
     }
 
-    private static double pearson(double[] x, double[] y) {
+    /** Pearson's correlation of paired values; 0 when either side is constant. */
+    public static double pearson(double[] x, double[] y) {
         double mx = Arrays.stream(x).average().orElse(0);
         double my = Arrays.stream(y).average().orElse(0);
         double sxy = 0;

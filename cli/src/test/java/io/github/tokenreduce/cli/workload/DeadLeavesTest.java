@@ -3,6 +3,7 @@ package io.github.tokenreduce.cli.workload;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.github.tokenreduce.cli.eval.Metrics;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -83,25 +84,16 @@ class DeadLeavesTest {
     /** Pearson correlation of channel {@code c} with itself shifted right by {@code d} pixels. */
     private static double correlation(float[] img, int c, int d) {
         int base = c * SIZE * SIZE;
-        double sx = 0;
-        double sy = 0;
-        double sxx = 0;
-        double syy = 0;
-        double sxy = 0;
-        int n = 0;
+        int n = SIZE * (SIZE - d);
+        double[] left = new double[n];
+        double[] right = new double[n];
+        int i = 0;
         for (int y = 0; y < SIZE; y++) {
-            for (int x = 0; x + d < SIZE; x++) {
-                double a = img[base + y * SIZE + x];
-                double b = img[base + y * SIZE + x + d];
-                sx += a;
-                sy += b;
-                sxx += a * a;
-                syy += b * b;
-                sxy += a * b;
-                n++;
+            for (int x = 0; x + d < SIZE; x++, i++) {
+                left[i] = img[base + y * SIZE + x];
+                right[i] = img[base + y * SIZE + x + d];
             }
         }
-        double cov = sxy / n - sx / n * sy / n;
-        return cov / Math.sqrt((sxx / n - sx * sx / n / n) * (syy / n - sy * sy / n / n));
+        return Metrics.pearson(left, right);
     }
 }

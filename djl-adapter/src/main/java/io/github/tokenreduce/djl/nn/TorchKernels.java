@@ -30,10 +30,13 @@ final class TorchKernels {
 
     private final Model model;
     private final PtSymbolBlock block;
+    /** int8 activations take 7 bits, not 8 ({@link CpuFeatures#int8FullRange}); decided once. */
+    private final boolean reduceRange;
 
     private TorchKernels(Model model) {
         this.model = model;
         this.block = (PtSymbolBlock) model.getBlock();
+        this.reduceRange = !CpuFeatures.current().int8FullRange();
     }
 
     /** The process-wide kernels (loaded on first use). */
@@ -151,13 +154,13 @@ final class TorchKernels {
      */
     NDArray linearInt8(NDArray x, IValue packed) {
         IValue in = IValue.from((PtNDArray) x);
-        IValue reduceRange = IValue.from(!CpuFeatures.current().int8FullRange());
+        IValue range = IValue.from(reduceRange);
         try {
             JniUtils.setGraphExecutorOptimize(false);
-            return tensor(IValueUtils.runMethod(block, "linear_int8", in, packed, reduceRange), x);
+            return tensor(IValueUtils.runMethod(block, "linear_int8", in, packed, range), x);
         } finally {
             in.close(); // not packed: the caller's
-            reduceRange.close();
+            range.close();
         }
     }
 
