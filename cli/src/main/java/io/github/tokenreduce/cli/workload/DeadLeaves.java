@@ -6,8 +6,10 @@ import java.util.Random;
  * Synthetic scenes with the statistics of natural images: the dead-leaves model (Matheron 1968; Lee,
  * Mumford and Huang, "Occlusion models for natural images", IJCV 2001). Opaque discs of uniform random
  * colour, radii drawn with density {@code ∝ r⁻³} between {@link #MIN_RADIUS} and half the image,
- * fall on the image until it is covered; the result is scale-invariant, with flat regions, sharp
- * occluding edges and an approximately {@code 1/f²} power spectrum, as photographs have. A little
+ * fall on the image until it is covered; the result has flat regions and sharp occluding edges,
+ * and (as the paper shows for this radius law, up to the cut-offs) is scale-invariant with an
+ * approximately {@code 1/f²} power spectrum, as photographs are; this class tests the spatial
+ * correlation only ({@code DeadLeavesTest}). A little
  * Gaussian sensor noise ({@link #NOISE}) is added, so no two patches are exactly equal.
  *
  * <p>Why a benchmark needs this: on independent random pixels every patch is equally unlike every
